@@ -1,0 +1,62 @@
+package io.unum.api.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One entry of the cluster-wide process table: the record stored in etcd and the
+ * REST representation. {@code cpuPercent} and {@code rssBytes} are live figures
+ * from the node's heartbeats and are never stored.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ProcessInfo(
+        int gpid,
+        Integer parentGpid,
+        String node,
+        int localPid,
+        List<String> argv,
+        String cwd,
+        String user,
+        List<String> envNames,
+        ProcessState state,
+        Integer exitCode,
+        Integer exitSignal,
+        String reason,
+        Capabilities capabilities,
+        Instant createdAt,
+        Instant startedAt,
+        Instant endedAt,
+        Double cpuPercent,
+        Long rssBytes) {
+
+    public ProcessInfo withState(ProcessState newState, String newReason) {
+        return new ProcessInfo(gpid, parentGpid, node, localPid, argv, cwd, user, envNames, newState,
+                exitCode, exitSignal, newReason, capabilities, createdAt, startedAt, endedAt, cpuPercent, rssBytes);
+    }
+
+    public ProcessInfo running(int pid, Instant at) {
+        return new ProcessInfo(gpid, parentGpid, node, pid, argv, cwd, user, envNames, ProcessState.RUNNING,
+                null, null, null, capabilities, createdAt, startedAt == null ? at : startedAt, null, null, null);
+    }
+
+    public ProcessInfo exited(Integer code, Integer signal, Instant at) {
+        return new ProcessInfo(gpid, parentGpid, node, localPid, argv, cwd, user, envNames, ProcessState.EXITED,
+                code, signal, null, capabilities, createdAt, startedAt, at, null, null);
+    }
+
+    public ProcessInfo failed(String why, Instant at) {
+        return new ProcessInfo(gpid, parentGpid, node, localPid, argv, cwd, user, envNames, ProcessState.FAILED,
+                null, null, why, capabilities, createdAt, startedAt, at, null, null);
+    }
+
+    public ProcessInfo withCapabilities(Capabilities caps) {
+        return new ProcessInfo(gpid, parentGpid, node, localPid, argv, cwd, user, envNames, state,
+                exitCode, exitSignal, reason, caps, createdAt, startedAt, endedAt, cpuPercent, rssBytes);
+    }
+
+    public ProcessInfo withUsage(Double cpu, Long rss) {
+        return new ProcessInfo(gpid, parentGpid, node, localPid, argv, cwd, user, envNames, state,
+                exitCode, exitSignal, reason, capabilities, createdAt, startedAt, endedAt, cpu, rss);
+    }
+}
