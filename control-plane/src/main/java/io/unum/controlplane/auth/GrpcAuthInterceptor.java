@@ -1,0 +1,65 @@
+package io.unum.controlplane.auth;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.quarkus.grpc.GlobalInterceptor;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
+
+/**
+ * Authenticates every gRPC call with the same tokens as REST. Agents (join token) may only
+ * call the agent registry; viewers may only read; changes need the admin role.
+ */
+@GlobalInterceptor
+@ApplicationScoped
+public class GrpcAuthInterceptor implements ServerInterceptor {
+    public static final Context.Key<Role> ROLE = Context.key("unum-role");
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String AGENT_SERVICE = "unum.v1.AgentRegistryService";
+    private static final Set<String> ADMIN_METHODS = Set.of(
+            "unum.v1.ProcessService/SpawnProcess",
+            "unum.v1.ProcessService/SignalProcess",
+            "unum.v1.ProcessService/UpdateCapabilities");
+
+    private final TokenAuthenticator tokens;
+
+    public GrpcAuthInterceptor(TokenAuthenticator tokens) {
+        this.tokens = tokens;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String header = headers.get(AUTHORIZATION);
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        Role role = tokens.roleOf(token).orElse(null);
+        String method = call.getMethodDescriptor().getFullMethodName();
+        String service = call.getMethodDescriptor().getServiceName();
+        if (role == null) {
+            return refuse(call, Status.UNAUTHENTICATED.withDescription(
+                    "send a valid token as metadata 'authorization: Bearer <token>'"));
+        }
+        boolean agentCall = AGENT_SERVICE.equals(service);
+        if (agentCall != (role == Role.AGENT)) {
+            return refuse(call, Status.PERMISSION_DENIED.withDescription(agentCall
+                    ? "only node agents (join token) may call " + service
+                    : "the join token is for node agents only"));
+        }
+        if (role == Role.VIEWER && ADMIN_METHODS.contains(method)) {
+            return refuse(call, Status.PERMISSION_DENIED.withDescription(
+                    "this action needs the admin role; your token has the viewer role"));
+        }
+        return Contexts.interceptCall(Context.current().withValue(ROLE, role), call, headers, next);
+    }
+
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+        call.close(status, new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+}

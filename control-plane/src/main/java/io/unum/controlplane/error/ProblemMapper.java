@@ -1,0 +1,78 @@
+package io.unum.controlplane.error;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.unum.api.model.Problem;
+import io.unum.controlplane.etcd.EtcdUnavailableException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** The one place where exceptions become {@code application/problem+json} responses. */
+public class ProblemMapper {
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    @ServerExceptionMapper
+    public Response unum(UnumException e, UriInfo uri) {
+        return problem(e.httpStatus(), e.title(), e.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response etcdDown(EtcdUnavailableException e, UriInfo uri) {
+        LOG.warn(e.getMessage());
+        return problem(503, "Store Unavailable", "the cluster store (etcd) is unavailable; retry shortly", uri);
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(JsonProcessingException e, UriInfo uri) {
+        return problem(400, "Malformed JSON", "the request body is not valid JSON for this endpoint: "
+                + e.getOriginalMessage(), uri);
+    }
+
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthenticated(RuntimeException e, UriInfo uri) {
+        return Response.fromResponse(problem(401, "Unauthorized",
+                "send a valid token as 'Authorization: Bearer <token>'", uri))
+                .header("WWW-Authenticate", "Bearer realm=\"unum\"").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return problem(403, "Forbidden", "this action needs the admin role; your token has the viewer role", uri);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.error("request failed", e);
+            return problem(status, "Internal Error", "the control plane failed to handle the request", uri);
+        }
+        Throwable cause = e.getCause();
+        String detail = cause instanceof JsonProcessingException json
+                ? "the request body is not valid JSON for this endpoint: " + json.getOriginalMessage()
+                : e.getMessage();
+        return problem(status, Response.Status.fromStatusCode(status) == null
+                ? "Error" : Response.Status.fromStatusCode(status).getReasonPhrase(), detail, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Exception e, UriInfo uri) {
+        // No internals leak to the client; the log has them.
+        LOG.error("unexpected failure", e);
+        return problem(500, "Internal Error", "the control plane failed to handle the request", uri);
+    }
+
+    static Response problem(int status, String title, String detail, UriInfo uri) {
+        String slug = title.toLowerCase().replace(' ', '-');
+        return Response.status(status)
+                .type(Problem.MEDIA_TYPE)
+                .entity(new Problem("urn:unum:problem:" + slug, title, status, detail,
+                        uri == null ? null : uri.getPath()))
+                .build();
+    }
+}

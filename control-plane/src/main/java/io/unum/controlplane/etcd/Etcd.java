@@ -1,0 +1,102 @@
+package io.unum.controlplane.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The few etcd operations Unum's stores need, blocking with the configured timeout.
+ * Every failure becomes {@link EtcdUnavailableException}, so callers have one thing to handle.
+ */
+@ApplicationScoped
+public class Etcd {
+    private final Client client;
+    private final EtcdConfig config;
+
+    public Etcd(Client client, EtcdConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    public Client client() {
+        return client;
+    }
+
+    /** Full key for a path below Unum's prefix, e.g. key("processes/") . */
+    public String key(String path) {
+        return config.prefix() + path;
+    }
+
+    public static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    public Optional<KeyValue> get(String key) {
+        List<KeyValue> kvs = await(client.getKVClient().get(bytes(key))).getKvs();
+        return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
+    }
+
+    public io.etcd.jetcd.kv.GetResponse getPrefix(String prefix) {
+        return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
+    }
+
+    /** Creates the key only if it does not exist; returns the new revision, or empty when it existed. */
+    public Optional<Long> create(String key, byte[] value) {
+        TxnResponse r = await(kv().txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(bytes(key), ByteSequence.from(value), PutOption.DEFAULT))
+                .commit());
+        return r.isSucceeded() ? Optional.of(r.getHeader().getRevision()) : Optional.empty();
+    }
+
+    /** Replaces the value only if the key is still at {@code modRevision}; returns the new revision. */
+    public Optional<Long> compareAndPut(String key, long modRevision, byte[] value) {
+        TxnResponse r = await(kv().txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
+                .Then(Op.put(bytes(key), ByteSequence.from(value), PutOption.DEFAULT))
+                .commit());
+        return r.isSucceeded() ? Optional.of(r.getHeader().getRevision()) : Optional.empty();
+    }
+
+    /** Deletes the key only if it is still at {@code modRevision}. */
+    public boolean compareAndDelete(String key, long modRevision) {
+        TxnResponse r = await(kv().txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
+                .Then(Op.delete(bytes(key), io.etcd.jetcd.options.DeleteOption.DEFAULT))
+                .commit());
+        return r.isSucceeded();
+    }
+
+    public KV kv() {
+        return client.getKVClient();
+    }
+
+    public <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EtcdUnavailableException("interrupted while waiting for etcd", e);
+        } catch (ExecutionException e) {
+            throw new EtcdUnavailableException("etcd call failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new EtcdUnavailableException("etcd did not answer within " + config.timeout(), e);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.unum.controlplane.node;
+
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.unum.api.grpc.NodeAgentServiceGrpc;
+import io.unum.controlplane.auth.TokenAuthenticator;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/** gRPC channels to node agents, one per agent address, each call carrying the join token. */
+@ApplicationScoped
+public class AgentClients {
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final CallCredentials credentials;
+    private final NodeConfig config;
+
+    public AgentClients(TokenAuthenticator tokens, NodeConfig config) {
+        this.config = config;
+        String header = "Bearer " + tokens.joinToken();
+        this.credentials = new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata metadata = new Metadata();
+                metadata.put(AUTHORIZATION, header);
+                applier.apply(metadata);
+            }
+        };
+    }
+
+    /** A blocking stub with the configured deadline. */
+    public NodeAgentServiceGrpc.NodeAgentServiceBlockingStub blocking(String address) {
+        return NodeAgentServiceGrpc.newBlockingStub(channel(address))
+                .withCallCredentials(credentials)
+                .withDeadlineAfter(config.agentCallTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** An async stub without deadline, for streams that may stay open. */
+    public NodeAgentServiceGrpc.NodeAgentServiceStub async(String address) {
+        return NodeAgentServiceGrpc.newStub(channel(address)).withCallCredentials(credentials);
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+    }
+
+    @PreDestroy
+    void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+}

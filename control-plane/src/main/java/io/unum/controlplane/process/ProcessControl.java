@@ -1,0 +1,97 @@
+package io.unum.controlplane.process;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.unum.api.grpc.SignalLocalProcessRequest;
+import io.unum.api.model.Capabilities;
+import io.unum.api.model.CapabilitiesUpdate;
+import io.unum.api.model.Capability;
+import io.unum.api.model.CapabilityChange;
+import io.unum.api.model.CapabilityRuleException;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.api.model.Signals;
+import io.unum.controlplane.error.CapabilityDeniedException;
+import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.node.AgentClients;
+import io.unum.controlplane.node.NodeStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Signals and capability changes of running processes, wherever they run. */
+@ApplicationScoped
+public class ProcessControl {
+    private final ProcessStore processes;
+    private final NodeStore nodes;
+    private final AgentClients agents;
+
+    public ProcessControl(ProcessStore processes, NodeStore nodes, AgentClients agents) {
+        this.processes = processes;
+        this.nodes = nodes;
+        this.agents = agents;
+    }
+
+    public void signal(int gpid, String signal) {
+        int number = Signals.parse(signal).orElseThrow(() -> new InvalidRequestException("unknown signal '" + signal
+                + "'; use a name like TERM, KILL, USR1 or a number from 1 to 64"));
+        ProcessInfo process = processes.get(gpid);
+        if (process.state() != ProcessState.RUNNING) {
+            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only RUNNING processes can be signalled");
+        }
+        String address = nodes.get(process.node()).address();
+        try {
+            agents.blocking(address).signalProcess(SignalLocalProcessRequest.newBuilder()
+                    .setGpid(gpid).setSignal(number).build());
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.NOT_FOUND || code == Status.Code.FAILED_PRECONDITION) {
+                throw new InvalidStateException("process " + gpid + " has already ended");
+            }
+            throw new NodeUnavailableException("node " + process.node() + " did not answer: " + e.getStatus().getDescription());
+        }
+    }
+
+    /**
+     * Applies krgcapset changes. Dropping is always allowed; raising a bit needs
+     * {@code CHANGE_CAPS} in the process's effective set, and raising a permitted bit needs
+     * {@code force} (an admin override).
+     */
+    public Capabilities updateCapabilities(int gpid, CapabilitiesUpdate update) {
+        CapabilityChange e = parse(update.effective());
+        CapabilityChange p = parse(update.permitted());
+        CapabilityChange ie = parse(update.inheritableEffective());
+        CapabilityChange ip = parse(update.inheritablePermitted());
+        boolean force = Boolean.TRUE.equals(update.force());
+        AtomicReference<Capabilities> result = new AtomicReference<>();
+        processes.update(gpid, process -> {
+            if (process.state().isTerminal()) {
+                throw new InvalidStateException("process " + gpid + " has ended (" + process.state() + "); its capabilities are final");
+            }
+            Capabilities before = process.capabilities();
+            Capabilities after;
+            try {
+                after = before.apply(e, p, ie, ip, force);
+            } catch (CapabilityRuleException rule) {
+                throw new CapabilityDeniedException(rule.getMessage());
+            }
+            if (!force && before.raisesAny(after) && !before.effective().contains(Capability.CHANGE_CAPS)) {
+                throw new CapabilityDeniedException("process " + gpid + " lacks CHANGE_CAPS in its effective set, so its "
+                        + "capabilities can only be dropped (an admin may override with force)");
+            }
+            result.set(after);
+            return after.equals(before) ? process : process.withCapabilities(after);
+        }).orElseThrow(() -> new ProcessNotFoundException("no process has gpid " + gpid));
+        return result.get();
+    }
+
+    private static CapabilityChange parse(String spec) {
+        try {
+            return CapabilityChange.parse(spec);
+        } catch (IllegalArgumentException ex) {
+            throw new InvalidRequestException(ex.getMessage());
+        }
+    }
+}

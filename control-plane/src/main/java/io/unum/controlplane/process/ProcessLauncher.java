@@ -1,0 +1,189 @@
+package io.unum.controlplane.process;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.unum.api.grpc.StartProcessRequest;
+import io.unum.api.grpc.StartProcessResponse;
+import io.unum.api.model.Capabilities;
+import io.unum.api.model.Capability;
+import io.unum.api.model.CapabilityChange;
+import io.unum.api.model.CapabilityRuleException;
+import io.unum.api.model.CapabilitySet;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.NodeState;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.api.model.SpawnRequest;
+import io.unum.controlplane.error.CapabilityDeniedException;
+import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.node.AgentClients;
+import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.scheduler.PlacementPolicy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts processes. A spawn costs three etcd writes over its life: the PENDING record
+ * (written before the agent is asked, so no process ever runs without a record), RUNNING
+ * with its local pid, and EXITED when the agent reports the end. When the agent refuses
+ * the request (binary, cwd or user missing) the PENDING record is deleted again, so bad
+ * input leaves nothing behind.
+ */
+@ApplicationScoped
+public class ProcessLauncher {
+    private static final Logger LOG = Logger.getLogger(ProcessLauncher.class);
+
+    private final ProcessStore processes;
+    private final NodeStore nodes;
+    private final GpidAllocator gpids;
+    private final SpawnValidator validator;
+    private final PlacementPolicy placement;
+    private final AgentClients agents;
+    private final ProcessConfig config;
+    private final MeterRegistry metrics;
+    private final Clock clock = Clock.systemUTC();
+
+    public ProcessLauncher(ProcessStore processes, NodeStore nodes, GpidAllocator gpids, SpawnValidator validator,
+            PlacementPolicy placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics) {
+        this.processes = processes;
+        this.nodes = nodes;
+        this.gpids = gpids;
+        this.validator = validator;
+        this.placement = placement;
+        this.agents = agents;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    public ProcessInfo spawn(SpawnRequest request) {
+        validator.validate(request);
+        CapabilityChange capChange;
+        try {
+            capChange = CapabilityChange.parse(request.capabilities());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        ProcessInfo parent = null;
+        if (request.parentGpid() != null) {
+            parent = processes.find(request.parentGpid()).orElseThrow(() -> new ProcessNotFoundException(
+                    "parent gpid " + request.parentGpid() + " does not exist"));
+        }
+        Capabilities caps = initialCapabilities(parent, capChange);
+        NodeInfo node = chooseNode(request.node(), parent);
+
+        int gpid = gpids.next();
+        Instant now = clock.instant();
+        Map<String, String> env = request.env() == null ? Map.of() : request.env();
+        ProcessInfo pending = new ProcessInfo(gpid, parent == null ? null : parent.gpid(), node.name(), 0,
+                List.copyOf(request.argv()), request.cwd() == null ? config.defaultCwd() : request.cwd(),
+                request.user() == null ? config.defaultUser() : request.user(),
+                env.keySet().stream().sorted().toList(), ProcessState.PENDING, null, null, null, caps,
+                now, null, null, null, null);
+        while (!processes.create(pending)) {
+            // The gpid space wrapped onto a record that still exists; take the next one.
+            pending = renumber(pending, gpids.next());
+        }
+        return start(pending, node, env);
+    }
+
+    private ProcessInfo start(ProcessInfo pending, NodeInfo node, Map<String, String> env) {
+        StartProcessResponse started;
+        try {
+            started = agents.blocking(node.address()).startProcess(StartProcessRequest.newBuilder()
+                    .setGpid(pending.gpid())
+                    .addAllArgv(pending.argv())
+                    .setCwd(pending.cwd())
+                    .setUser(pending.user())
+                    .putAllEnv(env)
+                    .build());
+        } catch (StatusRuntimeException e) {
+            return refused(pending, node, e);
+        }
+        metrics.counter("unum.processes.spawned").increment();
+        int pid = started.getLocalPid();
+        Instant at = clock.instant();
+        // The exit report may already have won the race; never move an ended record back.
+        return processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.running(pid, at) : p)
+                .orElseThrow(() -> new IllegalStateException("record of " + pending.gpid() + " vanished"));
+    }
+
+    private ProcessInfo refused(ProcessInfo pending, NodeInfo node, StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        String detail = e.getStatus().getDescription();
+        if (code == Status.Code.INVALID_ARGUMENT) {
+            processes.delete(pending);
+            throw new InvalidRequestException("node " + node.name() + " cannot start it: " + detail);
+        }
+        String reason = switch (code) {
+            case FAILED_PRECONDITION -> "exec failed on " + node.name() + ": " + detail;
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> "node " + node.name() + " did not answer: " + detail;
+            default -> "node " + node.name() + " refused: " + code + " " + detail;
+        };
+        LOG.infof("gpid %d failed to start: %s", pending.gpid(), reason);
+        Instant at = clock.instant();
+        ProcessInfo failed = processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.failed(reason, at) : p)
+                .orElse(pending);
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+            throw new NodeUnavailableException("gpid " + failed.gpid() + " FAILED: " + reason);
+        }
+        throw new InvalidRequestException("gpid " + failed.gpid() + " FAILED: " + reason);
+    }
+
+    private Capabilities initialCapabilities(ProcessInfo parent, CapabilityChange change) {
+        Capabilities base = parent == null ? defaults() : Capabilities.inheritedFrom(parent.capabilities());
+        try {
+            return base.apply(change, CapabilityChange.NONE, CapabilityChange.NONE, CapabilityChange.NONE, false);
+        } catch (CapabilityRuleException e) {
+            throw new CapabilityDeniedException(e.getMessage());
+        }
+    }
+
+    Capabilities defaults() {
+        ProcessConfig.Defaults d = config.defaultCapabilities();
+        return new Capabilities(set(d.effective()), set(d.permitted()), set(d.inheritableEffective()),
+                set(d.inheritablePermitted()));
+    }
+
+    private static CapabilitySet set(String names) {
+        return CapabilitySet.NONE.apply(CapabilityChange.parse(names));
+    }
+
+    private NodeInfo chooseNode(String requested, ProcessInfo parent) {
+        boolean pinnedToParent = parent != null && !parent.capabilities().effective().contains(Capability.DISTANT_FORK);
+        if (requested != null && !requested.isBlank()) {
+            NodeInfo node = nodes.get(requested);
+            if (pinnedToParent && !node.name().equals(parent.node())) {
+                throw new InvalidStateException("parent " + parent.gpid() + " lacks DISTANT_FORK, so its children must run on its node "
+                        + parent.node() + ", not " + node.name());
+            }
+            return requireReady(node);
+        }
+        if (pinnedToParent) {
+            return requireReady(nodes.get(parent.node()));
+        }
+        List<NodeInfo> ready = nodes.list().stream().filter(n -> n.state() == NodeState.READY).toList();
+        return placement.place(ready).orElseThrow(() -> new NodeUnavailableException(
+                "no node is READY; start a node agent or wait for one to come back"));
+    }
+
+    private static NodeInfo requireReady(NodeInfo node) {
+        if (node.state() != NodeState.READY) {
+            throw new InvalidStateException("node " + node.name() + " is " + node.state() + "; choose a READY node");
+        }
+        return node;
+    }
+
+    private static ProcessInfo renumber(ProcessInfo p, int gpid) {
+        return new ProcessInfo(gpid, p.parentGpid(), p.node(), p.localPid(), p.argv(), p.cwd(), p.user(), p.envNames(),
+                p.state(), p.exitCode(), p.exitSignal(), p.reason(), p.capabilities(), p.createdAt(), p.startedAt(),
+                p.endedAt(), p.cpuPercent(), p.rssBytes());
+    }
+}

@@ -1,0 +1,101 @@
+package io.unum.controlplane.process;
+
+import io.unum.api.grpc.ExitStatus;
+import io.unum.api.grpc.LocalProcess;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/** Moves process records along their states as agents report what happened on their nodes. */
+@ApplicationScoped
+public class ProcessLifecycle {
+    private static final Logger LOG = Logger.getLogger(ProcessLifecycle.class);
+
+    private final ProcessStore processes;
+    private final Clock clock = Clock.systemUTC();
+
+    public ProcessLifecycle(ProcessStore processes) {
+        this.processes = processes;
+    }
+
+    /** An agent reports that a process ended. Idempotent. */
+    public void exited(String node, int gpid, ExitStatus status) {
+        Instant at = clock.instant();
+        processes.update(gpid, p -> {
+            if (!node.equals(p.node()) || p.state().isTerminal()) {
+                return p;
+            }
+            return exitedRecord(p, status, at);
+        });
+    }
+
+    /** The node was declared DOWN: every process it ran is LOST until it comes back. */
+    public void nodeLost(String node) {
+        String reason = "node " + node + " stopped heartbeating";
+        for (ProcessInfo process : processes.list()) {
+            if (node.equals(process.node()) && (process.state() == ProcessState.RUNNING || process.state() == ProcessState.PENDING)) {
+                processes.update(process.gpid(), p -> p.node().equals(node) && !p.state().isTerminal()
+                        && p.state() != ProcessState.LOST ? p.withState(ProcessState.LOST, reason) : p);
+            }
+        }
+    }
+
+    /**
+     * A node (re-)registered with the processes it supervises. Records are brought in line:
+     * still running → RUNNING, ended → EXITED with its status, unknown to the agent → EXITED
+     * with a reason. Returns the gpids the agent has but the table does not (or has as ended),
+     * which the agent must stop and forget.
+     */
+    public List<Integer> reconcile(String node, List<LocalProcess> reported) {
+        Map<Integer, LocalProcess> byGpid = reported.stream()
+                .collect(Collectors.toMap(LocalProcess::getGpid, Function.identity(), (a, b) -> a));
+        Instant at = clock.instant();
+        for (ProcessInfo process : processes.list()) {
+            if (!node.equals(process.node()) || process.state().isTerminal()) {
+                continue;
+            }
+            LocalProcess local = byGpid.get(process.gpid());
+            processes.update(process.gpid(), p -> {
+                if (!node.equals(p.node()) || p.state().isTerminal()) {
+                    return p;
+                }
+                if (local == null) {
+                    // PENDING records the agent never started are left to the launcher that is still waiting.
+                    return p.state() == ProcessState.PENDING ? p
+                            : p.withState(ProcessState.EXITED, "node " + node + " no longer knows this process");
+                }
+                if (local.getRunning()) {
+                    return p.state() == ProcessState.RUNNING ? p : p.running(local.getLocalPid(), at);
+                }
+                return exitedRecord(p, local.getExitStatus(), at);
+            });
+        }
+        List<Integer> unknown = new ArrayList<>();
+        for (LocalProcess local : reported) {
+            ProcessInfo record = processes.find(local.getGpid()).orElse(null);
+            if (record == null || !node.equals(record.node()) || (record.state().isTerminal() && local.getRunning())) {
+                unknown.add(local.getGpid());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            LOG.infof("node %s supervises processes without a live record, to be stopped: %s", node, unknown);
+        }
+        return unknown;
+    }
+
+    private static ProcessInfo exitedRecord(ProcessInfo p, ExitStatus status, Instant at) {
+        return switch (status.getStatusCase()) {
+            case CODE -> p.exited(status.getCode(), null, at);
+            case SIGNAL -> p.exited(null, status.getSignal(), at);
+            case STATUS_NOT_SET -> p.exited(null, null, at);
+        };
+    }
+}

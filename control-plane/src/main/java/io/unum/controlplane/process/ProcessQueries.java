@@ -1,0 +1,41 @@
+package io.unum.controlplane.process;
+
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.node.NodeUsage;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Map;
+
+/** Reads of the process table, joined with the live usage the nodes report. */
+@ApplicationScoped
+public class ProcessQueries {
+    private final ProcessStore processes;
+    private final NodeStore nodes;
+
+    public ProcessQueries(ProcessStore processes, NodeStore nodes) {
+        this.processes = processes;
+        this.nodes = nodes;
+    }
+
+    /** Processes by gpid; null filters match everything. */
+    public List<ProcessInfo> list(String node, ProcessState state, String user) {
+        Map<Integer, NodeUsage.Usage> usage = nodes.processUsage();
+        return processes.list().stream()
+                .filter(p -> node == null || node.equals(p.node()))
+                .filter(p -> state == null || state == p.state())
+                .filter(p -> user == null || user.equals(p.user()))
+                .map(p -> withUsage(p, usage))
+                .toList();
+    }
+
+    public ProcessInfo get(int gpid) {
+        return withUsage(processes.get(gpid), nodes.processUsage());
+    }
+
+    private static ProcessInfo withUsage(ProcessInfo p, Map<Integer, NodeUsage.Usage> usage) {
+        NodeUsage.Usage u = p.state() == ProcessState.RUNNING ? usage.get(p.gpid()) : null;
+        return u == null ? p : p.withUsage(u.cpuPercent(), u.rssBytes());
+    }
+}

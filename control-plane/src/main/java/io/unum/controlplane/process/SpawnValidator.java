@@ -1,0 +1,89 @@
+package io.unum.controlplane.process;
+
+import io.unum.api.model.SpawnRequest;
+import io.unum.controlplane.error.InvalidRequestException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks what can be checked about a spawn request before anything is written: shape and
+ * size of argv and env, absolute cwd, a plausible user name. Whether the binary, cwd and
+ * user exist is for the chosen node's agent to say.
+ */
+@ApplicationScoped
+public class SpawnValidator {
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
+
+    private final ProcessConfig config;
+
+    public SpawnValidator(ProcessConfig config) {
+        this.config = config;
+    }
+
+    public void validate(SpawnRequest request) {
+        if (request == null) {
+            throw new InvalidRequestException("the request body is missing; send {\"argv\": [\"program\", \"arg\", ...]}");
+        }
+        List<String> argv = request.argv();
+        if (argv == null || argv.isEmpty() || argv.get(0) == null || argv.get(0).isBlank()) {
+            throw new InvalidRequestException("argv is empty; give the program and its arguments, e.g. [\"sleep\", \"60\"]");
+        }
+        if (argv.size() > config.maxArgs()) {
+            throw new InvalidRequestException("argv has " + argv.size() + " arguments; at most " + config.maxArgs() + " are allowed");
+        }
+        long argvBytes = 0;
+        for (String arg : argv) {
+            if (arg == null || arg.indexOf('\0') >= 0) {
+                throw new InvalidRequestException("argv holds a null or an argument with a NUL byte");
+            }
+            argvBytes += arg.getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        if (argvBytes > config.maxArgvBytes()) {
+            throw new InvalidRequestException("argv is " + argvBytes + " bytes; at most " + config.maxArgvBytes() + " are allowed");
+        }
+        validateEnv(request.env());
+        if (request.cwd() != null) {
+            validateCwd(request.cwd());
+        }
+        if (request.user() != null && !USER.matcher(request.user()).matches()) {
+            throw new InvalidRequestException("user '" + request.user() + "' is not a valid Unix user name");
+        }
+    }
+
+    private void validateEnv(Map<String, String> env) {
+        if (env == null) {
+            return;
+        }
+        if (env.size() > config.maxEnvVars()) {
+            throw new InvalidRequestException("env has " + env.size() + " variables; at most " + config.maxEnvVars() + " are allowed");
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey() == null || !ENV_NAME.matcher(e.getKey()).matches()) {
+                throw new InvalidRequestException("env name '" + e.getKey() + "' is not valid; use letters, digits and '_'");
+            }
+            if (e.getValue() == null || e.getValue().indexOf('\0') >= 0) {
+                throw new InvalidRequestException("env value of " + e.getKey() + " is null or holds a NUL byte");
+            }
+            bytes += e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length + 2;
+        }
+        if (bytes > config.maxEnvBytes()) {
+            throw new InvalidRequestException("env is " + bytes + " bytes; at most " + config.maxEnvBytes() + " are allowed");
+        }
+    }
+
+    private static void validateCwd(String cwd) {
+        if (cwd.indexOf('\0') >= 0 || !cwd.startsWith("/")) {
+            throw new InvalidRequestException("cwd '" + cwd + "' must be an absolute path");
+        }
+        if (!Path.of(cwd).normalize().toString().equals(cwd.length() > 1 && cwd.endsWith("/")
+                ? cwd.substring(0, cwd.length() - 1) : cwd)) {
+            throw new InvalidRequestException("cwd '" + cwd + "' must be a normalized path (no '.', '..' or '//')");
+        }
+    }
+}
