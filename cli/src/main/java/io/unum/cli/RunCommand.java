@@ -1,0 +1,84 @@
+package io.unum.cli;
+
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.SpawnRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code unum run}: start a process somewhere in the cluster and print its gpid. */
+@Command(name = "run",
+        modelTransformer = ParserSettings.StopAtPositional.class,
+        description = {
+            "Start a process on the cluster and print its gpid alone on stdout.",
+            "ARGV is executed directly (never through a shell); everything from the first",
+            "argument on belongs to it, so '--' is only needed when it starts with '-'."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  gpid=$(unum run -- sleep 600)",
+            "  unum run --node n2 --cap +CAN_MIGRATE -e MODE=fast -- ./worker --threads 4",
+            "  unum run --follow -- sh -c 'echo out; echo err >&2'",
+            "  unum run --parent 42 --cwd /tmp -- make -j8"
+        })
+class RunCommand extends ClientCommand {
+
+    @Option(names = "--node", paramLabel = "NODE", description = "node to run on (default: placement picks)")
+    String node;
+
+    @Option(names = "--cap", paramLabel = "CAPS",
+            description = "krgcapset changes to the effective set, e.g. +CAN_MIGRATE,+CHECKPOINTABLE")
+    String capabilities;
+
+    @Option(names = "--parent", paramLabel = "GPID", description = "parent process, whose capabilities it inherits")
+    Integer parent;
+
+    @Option(names = "--cwd", paramLabel = "DIR", description = "working directory")
+    String cwd;
+
+    @Option(names = "--user", paramLabel = "USER", description = "Unix user to run as (another user needs the admin role)")
+    String user;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "set an environment variable (repeatable)")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = {"-f", "--follow"}, description = "after printing the gpid, print its output until it ends")
+    boolean follow;
+
+    @Parameters(paramLabel = "ARGV", arity = "0..*", description = "program and arguments")
+    List<String> argv = new ArrayList<>();
+
+    @Override
+    protected int run() {
+        if (argv.isEmpty() || argv.get(0).isEmpty()) {
+            throw usage("nothing to run: give the program and its arguments, e.g. unum run -- sleep 10");
+        }
+        Map<String, String> environment = parseEnv(env);
+        ProcessInfo p = client().spawn(new SpawnRequest(List.copyOf(argv), node, parent, cwd, user,
+                environment.isEmpty() ? null : environment, capabilities));
+        out().println(p.gpid());
+        out().flush();
+        if (follow) {
+            LogsCommand.copy(this, client(), p.gpid(), true);
+        }
+        return 0;
+    }
+
+    /** NAME=VALUE pairs in order; a missing '=' or an empty name is a usage error. */
+    Map<String, String> parseEnv(List<String> pairs) {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            if (eq <= 0) {
+                throw usage("invalid -e '" + pair + "': expected NAME=VALUE");
+            }
+            result.put(name, pair.substring(eq + 1));
+        }
+        return result;
+    }
+}
