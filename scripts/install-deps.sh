@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs what building, testing and running Unum locally needs, on Debian/Ubuntu:
+# a JDK 17+, etcd, util-linux (unshare, setsid), a C compiler and curl; then scripts/install-criu.sh
+# if it exists. Idempotent and non-interactive: it installs only what is missing, and runs
+# `apt-get update` only then. Run it as root, or as a user with sudo.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { echo "install-deps: $*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    log "need root (or sudo) to run: $*" >&2
+    exit 1
+  fi
+}
+
+java_major() {
+  # `javac -version` prints e.g. "javac 17.0.15" (or "javac 1.8.0_392" for Java 8); 0 if unknown.
+  local v
+  v="$(javac -version 2>&1 | awk '/^javac/ {print $2; exit}' || true)"
+  v="${v%%[-._+]*}"
+  case "$v" in
+    ''|*[!0-9]*) echo 0 ;;
+    1) echo 8 ;;
+    *) echo "$v" ;;
+  esac
+}
+
+packages=()
+if command -v javac >/dev/null 2>&1 && [ "$(java_major)" -ge 17 ]; then
+  :
+else
+  packages+=(openjdk-17-jdk-headless)
+fi
+if ! command -v etcd >/dev/null 2>&1 && [ ! -x /usr/bin/etcd ]; then
+  packages+=(etcd-server)
+fi
+if ! command -v unshare >/dev/null 2>&1 || ! command -v setsid >/dev/null 2>&1; then
+  packages+=(util-linux)
+fi
+if ! command -v cc >/dev/null 2>&1; then
+  packages+=(build-essential)
+fi
+if ! command -v curl >/dev/null 2>&1; then
+  packages+=(curl ca-certificates)
+fi
+
+if [ "${#packages[@]}" -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "missing: ${packages[*]} (Debian package names); no apt-get here, install them by hand" >&2
+    exit 1
+  fi
+  log "installing: ${packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${packages[@]}"
+else
+  log "JDK $(java_major), etcd, util-linux, cc and curl are present"
+fi
+
+# Debian's etcd-server enables a system-wide etcd on 2379/2380; Unum starts its own.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 \
+    && systemctl list-unit-files etcd.service >/dev/null 2>&1 \
+    && { systemctl is-enabled --quiet etcd.service 2>/dev/null || systemctl is-active --quiet etcd.service 2>/dev/null; }; then
+  log "disabling and stopping the system etcd service (Unum starts its own etcd)"
+  as_root systemctl disable --now etcd.service || log "could not disable etcd.service (ignored)"
+fi
+
+if [ -f "$ROOT/scripts/install-criu.sh" ]; then
+  log "running scripts/install-criu.sh"
+  bash "$ROOT/scripts/install-criu.sh"
+fi

@@ -1,0 +1,354 @@
+package io.unum.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The Quarkus control plane ({@code control-plane/target/quarkus-app/quarkus-run.jar}) as a real
+ * OS process, configured through system properties:
+ *
+ * <pre>{@code
+ * try (ControlPlaneProcess cp = ControlPlaneProcess.builder()
+ *         .etcdEndpoints(etcd.endpoint()).adminTokens("a").viewerTokens("v").joinToken("j")
+ *         .start()) {
+ *     cp.httpUrl(); cp.grpcAddress();
+ * }
+ * }</pre>
+ */
+public final class ControlPlaneProcess implements AutoCloseable {
+    private static final Duration READY_DEADLINE = Duration.ofSeconds(60);
+    private static final int BIND_ATTEMPTS = 3;
+
+    private final Builder config;
+    private final Path logFile;
+    private final boolean tempLog;
+    private final boolean autoPorts;
+    private int httpPort;
+    private int grpcPort;
+    private Process process;
+
+    private ControlPlaneProcess(Builder config, Path logFile, boolean tempLog) {
+        this.config = config;
+        this.logFile = logFile;
+        this.tempLog = tempLog;
+        this.autoPorts = config.httpPort == 0 || config.grpcPort == 0;
+        this.httpPort = config.httpPort != 0 ? config.httpPort : Ports.free();
+        this.grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
+        while (grpcPort == httpPort) {
+            grpcPort = Ports.free();
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code http://127.0.0.1:PORT}: REST under {@code /api/v1}, OpenAPI, Swagger UI, health. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    /** {@code 127.0.0.1:PORT}, the value for an agent's {@code --control-plane}. */
+    public String grpcAddress() {
+        return "127.0.0.1:" + grpcPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    public String name() {
+        return config.name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public ProcessHandle processHandle() {
+        return process.toHandle();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** SIGKILL, as a crash: for failover tests. Waits until the process is gone. */
+    public void kill() {
+        OsProcesses.kill(process.toHandle());
+    }
+
+    /** Starts it again on the same ports (after {@link #kill()} or {@link #close()}) and waits until ready. */
+    public ControlPlaneProcess restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(config.name + " is still running (pid " + process.pid() + ")");
+        }
+        launch();
+        awaitReady();
+        return this;
+    }
+
+    /** SIGTERM, SIGKILL if it is still there after 10 s. */
+    @Override
+    public void close() {
+        if (process != null) {
+            OsProcesses.stop(process.toHandle(), Duration.ofSeconds(10));
+        }
+        if (tempLog) {
+            try {
+                Files.deleteIfExists(logFile);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return config.name + "[" + httpUrl() + ", grpc " + grpcAddress() + ", pid " + (process == null ? "-" : process.pid()) + "]";
+    }
+
+    void launch() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("quarkus.http.port", Integer.toString(httpPort));
+        props.put("quarkus.grpc.server.port", Integer.toString(grpcPort));
+        props.put("unum.etcd.endpoints", config.etcdEndpoints);
+        props.put("unum.auth.admin-tokens", config.adminTokens);
+        props.put("unum.auth.viewer-tokens", config.viewerTokens);
+        props.put("unum.auth.join-token", config.joinToken);
+        props.put("unum.node.down-grace", config.downGrace.toString());
+        props.putAll(config.properties);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(OsProcesses.javaBinary());
+        cmd.add("-Xmx256m");
+        cmd.addAll(config.jvmArgs);
+        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(config.jar.toString());
+        process = OsProcesses.spawn(cmd, logFile, config.detached, env -> { });
+        config.listener.spawned("control-plane", config.name, process.toHandle());
+    }
+
+    /** Waits until {@code /q/health/ready} answers 200; fails early, with the log tail, if the process dies. */
+    void awaitReady() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                pollReady();
+                return;
+            } catch (ProcessDiedException e) {
+                if (autoPorts && attempt < BIND_ATTEMPTS && Ports.isBindFailure(OsProcesses.tail(logFile, 50))) {
+                    httpPort = config.httpPort != 0 ? config.httpPort : Ports.free();
+                    grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
+                    launch();
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void pollReady() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(httpUrl() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new ProcessDiedException(OsProcesses.diedMessage(config.name + " (" + httpUrl() + ")", process, logFile));
+            }
+            try {
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = "HTTP " + r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + config.name, e);
+            }
+            OsProcesses.sleep(Duration.ofMillis(200));
+        }
+        throw new IllegalStateException(config.name + " not ready at " + httpUrl() + "/q/health/ready within "
+                + READY_DEADLINE.toSeconds() + " s (last: " + last + "); last lines of " + logFile + ":"
+                + System.lineSeparator() + OsProcesses.tail(logFile, 50));
+    }
+
+    /** A child died while we waited for it; the message carries its log tail. */
+    static final class ProcessDiedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ProcessDiedException(String message) {
+            super(message);
+        }
+    }
+
+    /** Options of a control plane to start. etcd endpoints and the three tokens are required. */
+    public static final class Builder {
+        private String name = "control-plane";
+        private Path jar;
+        private Path logFile;
+        private String etcdEndpoints;
+        private String adminTokens;
+        private String viewerTokens;
+        private String joinToken;
+        private Duration downGrace = Duration.ofSeconds(10);
+        private int httpPort;
+        private int grpcPort;
+        private boolean detached;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+        private final List<String> jvmArgs = new ArrayList<>();
+        private SpawnListener listener = SpawnListener.NONE;
+
+        private Builder() {
+        }
+
+        /** A name for messages and logs; default {@code control-plane}. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** The runnable jar; default {@code control-plane/target/quarkus-app/quarkus-run.jar} of the repository. */
+        public Builder jar(Path jar) {
+            this.jar = jar;
+            return this;
+        }
+
+        /** Where stdout and stderr go; default a temporary file deleted on close. */
+        public Builder logFile(Path logFile) {
+            this.logFile = logFile;
+            return this;
+        }
+
+        /** {@code unum.etcd.endpoints}: a comma list of etcd client URLs. */
+        public Builder etcdEndpoints(String endpoints) {
+            this.etcdEndpoints = endpoints;
+            return this;
+        }
+
+        /** {@code unum.auth.admin-tokens}: a comma list. */
+        public Builder adminTokens(String tokens) {
+            this.adminTokens = tokens;
+            return this;
+        }
+
+        /** {@code unum.auth.viewer-tokens}: a comma list. */
+        public Builder viewerTokens(String tokens) {
+            this.viewerTokens = tokens;
+            return this;
+        }
+
+        /** {@code unum.auth.join-token}. */
+        public Builder joinToken(String token) {
+            this.joinToken = token;
+            return this;
+        }
+
+        /** {@code unum.node.down-grace}; default 10 s. */
+        public Builder downGrace(Duration grace) {
+            this.downGrace = grace;
+            return this;
+        }
+
+        /** A fixed HTTP port; default 0 = a free one. */
+        public Builder httpPort(int port) {
+            this.httpPort = port;
+            return this;
+        }
+
+        /** A fixed gRPC port; default 0 = a free one. */
+        public Builder grpcPort(int port) {
+            this.grpcPort = port;
+            return this;
+        }
+
+        /** One more system property for the control plane (overrides the ones above). */
+        public Builder property(String key, String value) {
+            properties.put(key, value);
+            return this;
+        }
+
+        /** More system properties for the control plane (override the ones above). */
+        public Builder properties(Map<String, String> more) {
+            properties.putAll(more);
+            return this;
+        }
+
+        /** Extra JVM options, e.g. a debug agent. */
+        public Builder jvmArgs(List<String> args) {
+            jvmArgs.addAll(args);
+            return this;
+        }
+
+        /** Start it in its own session so it outlives the launching JVM. */
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
+        }
+
+        /** Told about every OS process started (also on restart). */
+        public Builder listener(SpawnListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /** Starts the process without waiting; call {@link #start()} to also wait until it is ready. */
+        ControlPlaneProcess launch() {
+            Objects.requireNonNull(etcdEndpoints, "etcdEndpoints");
+            Objects.requireNonNull(adminTokens, "adminTokens");
+            Objects.requireNonNull(viewerTokens, "viewerTokens");
+            Objects.requireNonNull(joinToken, "joinToken");
+            if (jar == null) {
+                jar = RepoLayout.locate().controlPlaneJar();
+            }
+            Path log = logFile;
+            boolean temp = false;
+            if (log == null) {
+                try {
+                    log = Files.createTempFile("unum-" + name + "-", ".log");
+                    temp = true;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            ControlPlaneProcess cp = new ControlPlaneProcess(this, log, temp);
+            cp.launch();
+            return cp;
+        }
+
+        /** Starts the control plane and waits (60 s at most) until it reports ready. */
+        public ControlPlaneProcess start() {
+            ControlPlaneProcess cp = launch();
+            try {
+                cp.awaitReady();
+                return cp;
+            } catch (RuntimeException e) {
+                cp.close();
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.unum.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real {@code etcd} process on loopback ports, for tests and for the local cluster.
+ *
+ * <pre>{@code
+ * try (EtcdServer etcd = EtcdServer.start()) {
+ *     String endpoint = etcd.endpoint(); // http://127.0.0.1:PORT
+ * }
+ * }</pre>
+ *
+ * The binary is the system property {@value #BINARY_PROPERTY}, else {@code etcd} on the PATH,
+ * else {@code /usr/bin/etcd}. Without a given data dir it uses a temporary one (with its log)
+ * that {@link #close()} deletes.
+ */
+public final class EtcdServer implements AutoCloseable {
+    public static final String BINARY_PROPERTY = "unum.etcd.binary";
+    private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(15);
+    private static final int BIND_ATTEMPTS = 5;
+
+    private final Process process;
+    private final int clientPort;
+    private final int peerPort;
+    private final Path dataDir;
+    private final Path logFile;
+    private final Path tempRoot;
+
+    private EtcdServer(Process process, int clientPort, int peerPort, Path dataDir, Path logFile, Path tempRoot) {
+        this.process = process;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+        this.dataDir = dataDir;
+        this.logFile = logFile;
+        this.tempRoot = tempRoot;
+    }
+
+    /** Starts etcd on free ports with a temporary data dir and waits until it is healthy. */
+    public static EtcdServer start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code http://127.0.0.1:PORT}, the value for {@code unum.etcd.endpoints}. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public int peerPort() {
+        return peerPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public ProcessHandle processHandle() {
+        return process.toHandle();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Stops etcd (SIGTERM, SIGKILL after 5 s) and deletes a temporary data dir. */
+    @Override
+    public void close() {
+        OsProcesses.stop(process.toHandle(), Duration.ofSeconds(5));
+        if (tempRoot != null) {
+            OsProcesses.deleteRecursively(tempRoot);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "etcd[" + endpoint() + ", pid " + pid() + "]";
+    }
+
+    /** The etcd binary to run, or a failure that says how to install it. */
+    static String binary() {
+        String configured = System.getProperty(BINARY_PROPERTY);
+        if (configured != null && !configured.isBlank()) {
+            if (!Files.isExecutable(Path.of(configured))) {
+                throw new IllegalStateException("-D" + BINARY_PROPERTY + "=" + configured + " is not an executable file");
+            }
+            return configured;
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "etcd"))) {
+                    return Path.of(dir, "etcd").toString();
+                }
+            }
+        }
+        if (Files.isExecutable(Path.of("/usr/bin/etcd"))) {
+            return "/usr/bin/etcd";
+        }
+        throw new IllegalStateException("etcd is not installed (not on PATH, not /usr/bin/etcd): run scripts/install-deps.sh"
+                + " (Debian package etcd-server) or set -D" + BINARY_PROPERTY + "=<path>");
+    }
+
+    /** Options of an etcd to start; every one has a default. */
+    public static final class Builder {
+        private String name = "unum-etcd";
+        private Path dataDir;
+        private Path logFile;
+        private int clientPort;
+        private int peerPort;
+        private boolean detached;
+        private SpawnListener listener = SpawnListener.NONE;
+
+        private Builder() {
+        }
+
+        /** The member name ({@code --name}); default {@code unum-etcd}. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** The data dir, kept on close; default a temporary one deleted on close. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /** Where etcd's output goes; default {@code etcd.log} beside the data dir. */
+        public Builder logFile(Path logFile) {
+            this.logFile = logFile;
+            return this;
+        }
+
+        /** A fixed client port; default 0 = a free one (retried on a bind collision). */
+        public Builder clientPort(int port) {
+            this.clientPort = port;
+            return this;
+        }
+
+        /** A fixed peer port; default 0 = a free one (retried on a bind collision). */
+        public Builder peerPort(int port) {
+            this.peerPort = port;
+            return this;
+        }
+
+        /** Start it in its own session so it outlives the launching JVM (see {@link LocalCluster.Builder#detached}). */
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
+        }
+
+        /** Told about the etcd process as soon as it is started (on every attempt). */
+        public Builder listener(SpawnListener listener) {
+            this.listener = java.util.Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /** Starts etcd and waits (15 s at most) until {@code /health} answers {@code "health":"true"}. */
+        public EtcdServer start() {
+            String binary = binary();
+            Path tempRoot = null;
+            Path data = dataDir;
+            Path log = logFile;
+            try {
+                if (data == null) {
+                    tempRoot = Files.createTempDirectory("unum-etcd-");
+                    data = tempRoot.resolve("data");
+                }
+                data = data.toAbsolutePath();
+                Files.createDirectories(data.getParent());
+                if (log == null) {
+                    log = data.resolveSibling("etcd.log");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot prepare the etcd data dir", e);
+            }
+            boolean autoPorts = clientPort == 0 || peerPort == 0;
+            for (int attempt = 1; ; attempt++) {
+                int client = clientPort != 0 ? clientPort : Ports.free();
+                int peer = peerPort != 0 ? peerPort : Ports.free();
+                while (peer == client) {
+                    peer = Ports.free();
+                }
+                Process p = launch(binary, client, peer, data, log);
+                EtcdServer server = new EtcdServer(p, client, peer, data, log, tempRoot);
+                try {
+                    server.awaitHealthy();
+                    return server;
+                } catch (RuntimeException e) {
+                    OsProcesses.stop(p.toHandle(), Duration.ofSeconds(5));
+                    boolean collision = !p.isAlive() && Ports.isBindFailure(OsProcesses.tail(log, 30));
+                    if (collision && autoPorts && attempt < BIND_ATTEMPTS) {
+                        if (tempRoot != null) {
+                            OsProcesses.deleteRecursively(data);
+                        }
+                        continue;
+                    }
+                    if (tempRoot != null) {
+                        OsProcesses.deleteRecursively(tempRoot); // the message already carries the log tail
+                    }
+                    throw e;
+                }
+            }
+        }
+
+        private Process launch(String binary, int client, int peer, Path data, Path log) {
+            String clientUrl = "http://127.0.0.1:" + client;
+            String peerUrl = "http://127.0.0.1:" + peer;
+            List<String> cmd = List.of(binary,
+                    "--name", name,
+                    "--data-dir", data.toString(),
+                    "--listen-client-urls", clientUrl,
+                    "--advertise-client-urls", clientUrl,
+                    "--listen-peer-urls", peerUrl,
+                    "--initial-advertise-peer-urls", peerUrl,
+                    "--initial-cluster", name + "=" + peerUrl,
+                    "--initial-cluster-state", "new",
+                    "--logger", "zap");
+            // ETCD_* variables (e.g. from /etc/default/etcd) would clash with the flags.
+            Process p = OsProcesses.spawn(cmd, log, detached, env -> env.keySet().removeIf(k -> k.startsWith("ETCD_")));
+            listener.spawned("etcd", name, p.toHandle());
+            return p;
+        }
+    }
+
+    /** Whether the etcd answering on our client port is ours (not one that held the port before us). */
+    private boolean isOurs(HttpClient http) throws IOException, InterruptedException {
+        HttpRequest list = HttpRequest.newBuilder(URI.create(endpoint() + "/v3/cluster/member/list"))
+                .timeout(Duration.ofSeconds(2)).POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        HttpResponse<String> r = http.send(list, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            return false;
+        }
+        for (var member : ClusterApi.parse(r.body()).path("members")) {
+            for (var url : member.path("peerURLs")) {
+                if (url.asText().equals("http://127.0.0.1:" + peerPort)) {
+                    return process.isAlive();
+                }
+            }
+        }
+        return false;
+    }
+
+    private void awaitHealthy() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = System.nanoTime() + HEALTH_DEADLINE.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(OsProcesses.diedMessage("etcd", process, logFile));
+            }
+            try {
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().replace(" ", "").contains("\"health\":\"true\"")) {
+                    if (isOurs(http)) {
+                        return;
+                    }
+                    last = "a different etcd answers on " + endpoint();
+                } else {
+                    last = "HTTP " + r.statusCode() + " " + r.body();
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for etcd", e);
+            }
+            OsProcesses.sleep(Duration.ofMillis(100));
+        }
+        throw new IllegalStateException("etcd at " + endpoint() + " not healthy within " + HEALTH_DEADLINE.toSeconds()
+                + " s (last: " + last + "); last lines of " + logFile + ":" + System.lineSeparator()
+                + OsProcesses.tail(logFile, 50));
+    }
+}

@@ -1,0 +1,511 @@
+package io.unum.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A real Unum cluster on this machine: one etcd, N control planes on it and M node agents
+ * ({@code node-1..node-M}) connected to all of them, every one an OS process.
+ *
+ * <pre>{@code
+ * try (LocalCluster cluster = LocalCluster.builder().controlPlanes(2).agents(3)
+ *         .downGrace(Duration.ofSeconds(3)).build().start()) {
+ *     JsonNode nodes = cluster.api().getJson("/api/v1/nodes");
+ *     cluster.controlPlane(0).kill();      // fail over
+ *     cluster.agent("node-2").kill();
+ *     cluster.awaitNodeState("node-2", "DOWN", Duration.ofSeconds(20));
+ * }
+ * }</pre>
+ *
+ * Indexes are 0-based ({@code agent(0)} is {@code node-1}). {@link #start()} returns once every
+ * agent is listed READY by {@code GET /api/v1/nodes}. {@link #close()} stops everything that was
+ * started, also after a failed start, and a JVM shutdown hook does the same if a test forgets to
+ * (except for a {@linkplain Builder#detached(boolean) detached} cluster, which is meant to outlive
+ * its launcher).
+ *
+ * <p>Layout of the directory: {@code etcd/} (data), {@code agents/<node>/} (state dirs),
+ * {@code logs/} ({@code etcd.log}, {@code control-plane-<i>.log}, {@code <node>.log}). Without
+ * {@link Builder#dir(Path)}, the directory is {@code target/unum-clusters/<id>} when the current
+ * directory has a {@code target/} (close() then keeps only the logs), else a temporary one that
+ * close() deletes.
+ */
+public final class LocalCluster implements AutoCloseable {
+    private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
+    /** Ports {@code up} prefers: etcd client and peer, control-plane HTTP and gRPC (+i), agents (+i). */
+    public static final int ETCD_CLIENT_PORT = 2379;
+    public static final int ETCD_PEER_PORT = 2380;
+    public static final int HTTP_PORT = 8080;
+    public static final int GRPC_PORT = 9090;
+    public static final int AGENT_PORT = 7001;
+
+    private final Builder config;
+    private final String adminToken;
+    private final String viewerToken;
+    private final String joinToken;
+    private final Path dir;
+    private final Cleanup cleanup;
+    private volatile EtcdServer etcd;
+    private final List<ControlPlaneProcess> controlPlanes = new CopyOnWriteArrayList<>();
+    private final List<AgentProcess> agents = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final Object closeLock = new Object();
+    private volatile Thread shutdownHook;
+    private volatile boolean closed;
+
+    private enum Cleanup { KEEP, KEEP_LOGS, DELETE }
+
+    private LocalCluster(Builder config) {
+        this.config = config;
+        this.adminToken = config.adminToken != null ? config.adminToken : Tokens.random();
+        this.viewerToken = config.viewerToken != null ? config.viewerToken : Tokens.random();
+        this.joinToken = config.joinToken != null ? config.joinToken : Tokens.random();
+        try {
+            if (config.dir != null) {
+                dir = config.dir.toAbsolutePath().normalize();
+                cleanup = Cleanup.KEEP;
+            } else if (Files.isDirectory(Path.of("target"))) {
+                String id = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Tokens.random().substring(0, 6);
+                dir = Path.of("target", "unum-clusters", id).toAbsolutePath();
+                cleanup = Cleanup.KEEP_LOGS;
+            } else {
+                dir = Files.createTempDirectory("unum-cluster-");
+                cleanup = Cleanup.DELETE;
+            }
+            Files.createDirectories(logDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the cluster directory", e);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts etcd, the control planes and the agents, and waits until every agent is READY.
+     * On failure everything already started is stopped and the exception names the log to read.
+     */
+    public LocalCluster start() {
+        if (closed || !started.compareAndSet(false, true)) {
+            throw new IllegalStateException("a LocalCluster starts once");
+        }
+        // Also for a detached cluster while it starts: Ctrl-C during start-up leaves nothing behind.
+        shutdownHook = new Thread(this::close, "unum-local-cluster-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        try {
+            RepoLayout repo = RepoLayout.locate();
+            Path cpJar = repo.controlPlaneJar();
+            Path agentJar = repo.agentJar();
+            etcd = EtcdServer.builder()
+                    .dataDir(dir.resolve("etcd"))
+                    .logFile(logDir().resolve("etcd.log"))
+                    .clientPort(config.preferredPorts ? Ports.preferredOrFree(ETCD_CLIENT_PORT) : 0)
+                    .peerPort(config.preferredPorts ? Ports.preferredOrFree(ETCD_PEER_PORT) : 0)
+                    .detached(config.detached)
+                    .listener(config.listener)
+                    .start();
+            checkOpen();
+            for (int i = 0; i < config.controlPlanes; i++) {
+                String name = "control-plane-" + (i + 1);
+                controlPlanes.add(ControlPlaneProcess.builder()
+                        .name(name)
+                        .jar(cpJar)
+                        .logFile(logDir().resolve(name + ".log"))
+                        .etcdEndpoints(etcd.endpoint())
+                        .adminTokens(adminToken)
+                        .viewerTokens(viewerToken)
+                        .joinToken(joinToken)
+                        .downGrace(config.downGrace)
+                        .httpPort(config.preferredPorts ? Ports.preferredOrFree(HTTP_PORT + i) : 0)
+                        .grpcPort(config.preferredPorts ? Ports.preferredOrFree(GRPC_PORT + i) : 0)
+                        .properties(config.controlPlaneProperties)
+                        .jvmArgs(config.controlPlaneJvmArgs)
+                        .detached(config.detached)
+                        .listener(config.listener)
+                        .launch());
+            }
+            for (ControlPlaneProcess cp : controlPlanes) {
+                checkOpen();
+                cp.awaitReady();
+            }
+            for (int i = 0; i < config.agents; i++) {
+                checkOpen();
+                agents.add(agentBuilder("node-" + (i + 1), agentJar,
+                        config.preferredPorts ? Ports.preferredOrFree(AGENT_PORT + i) : 0).launch());
+            }
+            awaitReadyNodes(agentNames(), config.readyTimeout);
+            if (config.detached) {
+                removeShutdownHook();
+            }
+            return this;
+        } catch (RuntimeException | Error e) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private AgentProcess.Builder agentBuilder(String name, Path jar, int port) {
+        return AgentProcess.builder()
+                .name(name)
+                .jar(jar)
+                .port(port)
+                .stateDir(dir.resolve("agents").resolve(name))
+                .logFile(logDir().resolve(name + ".log"))
+                .controlPlanes(grpcAddresses())
+                .joinToken(joinToken)
+                .extraArgs(config.agentArgs)
+                .jvmArgs(config.agentJvmArgs)
+                .detached(config.detached)
+                .listener(config.listener);
+    }
+
+    /** Starts one more agent, {@code node-<count+1>}, and waits until it is READY. */
+    public synchronized AgentProcess addAgent() {
+        checkOpen();
+        String name = "node-" + (agents.size() + 1);
+        AgentProcess agent = agentBuilder(name, RepoLayout.locate().agentJar(), 0).launch();
+        agents.add(agent);
+        awaitReadyNodes(Set.of(name), config.readyTimeout);
+        return agent;
+    }
+
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public String viewerToken() {
+        return viewerToken;
+    }
+
+    public String joinToken() {
+        return joinToken;
+    }
+
+    public EtcdServer etcd() {
+        return etcd;
+    }
+
+    /** The i-th control plane, 0-based. */
+    public ControlPlaneProcess controlPlane(int index) {
+        return controlPlanes.get(index);
+    }
+
+    public List<ControlPlaneProcess> controlPlanes() {
+        return List.copyOf(controlPlanes);
+    }
+
+    /** The i-th agent, 0-based: {@code agent(0)} is {@code node-1}. */
+    public AgentProcess agent(int index) {
+        return agents.get(index);
+    }
+
+    /** The agent named {@code name} ({@code node-1}, ...). */
+    public AgentProcess agent(String name) {
+        return agents.stream().filter(a -> a.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no agent " + name + " in " + agentNames()));
+    }
+
+    public List<AgentProcess> agents() {
+        return List.copyOf(agents);
+    }
+
+    /** The HTTP URL of the first control plane, e.g. {@code http://127.0.0.1:8080}. */
+    public String apiUrl() {
+        return controlPlanes.get(0).httpUrl();
+    }
+
+    /** A REST client for the first control plane with the admin token. */
+    public ClusterApi api() {
+        return new ClusterApi(apiUrl(), adminToken);
+    }
+
+    /** A REST client for the first control plane that is alive, with the admin token (for failover tests). */
+    public ClusterApi liveApi() {
+        return controlPlanes.stream().filter(ControlPlaneProcess::isAlive).findFirst()
+                .map(cp -> new ClusterApi(cp.httpUrl(), adminToken))
+                .orElseThrow(() -> new IllegalStateException("no control plane is running"));
+    }
+
+    /** The control planes' gRPC addresses, the agents' {@code --control-plane}. */
+    public List<String> grpcAddresses() {
+        return controlPlanes.stream().map(ControlPlaneProcess::grpcAddress).toList();
+    }
+
+    /** The cluster directory (etcd data, agent state dirs, logs). */
+    public Path dir() {
+        return dir;
+    }
+
+    public Path logDir() {
+        return dir.resolve("logs");
+    }
+
+    /** {@code GET /api/v1/nodes}: node name to state ({@code READY}, {@code DOWN}), from a live control plane. */
+    public Map<String, String> nodeStates() {
+        JsonNode nodes = liveApi().getJson("/api/v1/nodes");
+        Map<String, String> states = new TreeMap<>();
+        for (JsonNode n : nodes) {
+            states.put(n.path("name").asText(), n.path("state").asText());
+        }
+        return states;
+    }
+
+    /** Waits until the named node has {@code state} (e.g. {@code DOWN} after {@link AgentProcess#kill()}). */
+    public void awaitNodeState(String name, String state, Duration timeout) {
+        awaitNodes(Set.of(name), state, timeout);
+    }
+
+    /** Waits until every named node is listed READY; fails early if a control plane or agent process died. */
+    public void awaitReadyNodes(Collection<String> names, Duration timeout) {
+        awaitNodes(names, "READY", timeout);
+    }
+
+    private void awaitNodes(Collection<String> names, String state, Duration timeout) {
+        Set<String> wanted = new LinkedHashSet<>(names);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (true) {
+            checkOpen();
+            if (controlPlanes.stream().noneMatch(ControlPlaneProcess::isAlive)) {
+                ControlPlaneProcess cp = controlPlanes.get(0);
+                throw new IllegalStateException("every control plane died; last lines of " + cp.logFile() + ":"
+                        + System.lineSeparator() + OsProcesses.tail(cp.logFile(), 50));
+            }
+            if ("READY".equals(state)) {
+                agents.stream().filter(a -> wanted.contains(a.name())).forEach(AgentProcess::checkAlive);
+            }
+            try {
+                Map<String, String> states = nodeStates();
+                if (wanted.stream().allMatch(n -> state.equals(states.get(n)))) {
+                    return;
+                }
+                last = states.toString();
+            } catch (RuntimeException e) {
+                last = e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("nodes " + wanted + " not all " + state + " within " + timeout.toSeconds()
+                        + " s; last GET /api/v1/nodes: " + last + "; logs in " + logDir());
+            }
+            OsProcesses.sleep(Duration.ofMillis(250));
+        }
+    }
+
+    /**
+     * Stops the agents, kills every process they supervised (their state dirs list them), then the
+     * control planes, then etcd. Safe to call more than once, from another thread while
+     * {@link #start()} runs (start then fails), and after a failed start.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (closeLock) {
+            removeShutdownHook();
+            stopEverything();
+        }
+    }
+
+    private void stopEverything() {
+        stopAll(agents.stream().map(a -> a.isAlive() ? a.processHandle() : null).toList(), Duration.ofSeconds(10));
+        for (AgentProcess a : agents) {
+            SupervisedProcesses.killAll(a.stateDir());
+        }
+        stopAll(controlPlanes.stream().map(cp -> cp.isAlive() ? cp.processHandle() : null).toList(), Duration.ofSeconds(10));
+        EtcdServer e = etcd;
+        if (e != null) {
+            e.close();
+        }
+        switch (cleanup) {
+            case KEEP -> { }
+            case KEEP_LOGS -> {
+                OsProcesses.deleteRecursively(dir.resolve("etcd"));
+                OsProcesses.deleteRecursively(dir.resolve("agents"));
+            }
+            case DELETE -> OsProcesses.deleteRecursively(dir);
+        }
+    }
+
+    private void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        if (hook != null && Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook runs or ran
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the local cluster was closed");
+        }
+    }
+
+    /** SIGTERM to all at once, then waits, then SIGKILL to whoever is left. */
+    static void stopAll(List<ProcessHandle> processes, Duration grace) {
+        List<ProcessHandle> live = processes.stream().filter(p -> p != null && p.isAlive()).toList();
+        live.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ProcessHandle p : live) {
+            OsProcesses.awaitExit(p, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        live.stream().filter(ProcessHandle::isAlive).forEach(OsProcesses::kill);
+    }
+
+    private Set<String> agentNames() {
+        Set<String> names = new LinkedHashSet<>();
+        agents.forEach(a -> names.add(a.name()));
+        return names;
+    }
+
+    @Override
+    public String toString() {
+        return "LocalCluster[" + etcd + ", " + controlPlanes + ", " + agents + ", dir " + dir + "]";
+    }
+
+    /** Options of a local cluster; every one has a default. */
+    public static final class Builder {
+        private int controlPlanes = 1;
+        private int agents = 3;
+        private Duration downGrace = Duration.ofSeconds(10);
+        private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
+        private Path dir;
+        private boolean detached;
+        private boolean preferredPorts;
+        private String adminToken;
+        private String viewerToken;
+        private String joinToken;
+        private final Map<String, String> controlPlaneProperties = new LinkedHashMap<>();
+        private final List<String> controlPlaneJvmArgs = new ArrayList<>();
+        private final List<String> agentArgs = new ArrayList<>();
+        private final List<String> agentJvmArgs = new ArrayList<>();
+        private SpawnListener listener = SpawnListener.NONE;
+
+        private Builder() {
+        }
+
+        /** How many control planes share the etcd; default 1. */
+        public Builder controlPlanes(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("at least one control plane");
+            }
+            this.controlPlanes = count;
+            return this;
+        }
+
+        /** How many agents, {@code node-1..node-N}; default 3 (0 is allowed). */
+        public Builder agents(int count) {
+            if (count < 0) {
+                throw new IllegalArgumentException("agents must be >= 0");
+            }
+            this.agents = count;
+            return this;
+        }
+
+        /** {@code unum.node.down-grace} of the control planes; default 10 s. */
+        public Builder downGrace(Duration grace) {
+            this.downGrace = grace;
+            return this;
+        }
+
+        /** How long {@link LocalCluster#start()} waits for the nodes to be READY; default 60 s. */
+        public Builder readyTimeout(Duration timeout) {
+            this.readyTimeout = timeout;
+            return this;
+        }
+
+        /** The cluster directory, kept on close; see {@link LocalCluster} for the default. */
+        public Builder dir(Path dir) {
+            this.dir = dir;
+            return this;
+        }
+
+        /** One more system property for every control plane. */
+        public Builder controlPlaneProperty(String key, String value) {
+            controlPlaneProperties.put(key, value);
+            return this;
+        }
+
+        /** More system properties for every control plane. */
+        public Builder controlPlaneProperties(Map<String, String> properties) {
+            controlPlaneProperties.putAll(properties);
+            return this;
+        }
+
+        /** Extra JVM options for every control plane. */
+        public Builder controlPlaneJvmArgs(List<String> args) {
+            controlPlaneJvmArgs.addAll(args);
+            return this;
+        }
+
+        /** Extra options for every agent, e.g. {@code List.of("--cores", "2")}. */
+        public Builder agentArgs(List<String> args) {
+            agentArgs.addAll(args);
+            return this;
+        }
+
+        /** Extra JVM options for every agent. */
+        public Builder agentJvmArgs(List<String> args) {
+            agentJvmArgs.addAll(args);
+            return this;
+        }
+
+        /** Fixed tokens instead of random ones (null = random). */
+        public Builder tokens(String admin, String viewer, String join) {
+            this.adminToken = admin;
+            this.viewerToken = viewer;
+            this.joinToken = join;
+            return this;
+        }
+
+        /**
+         * Start every process in its own session ({@code setsid}) and register no shutdown hook,
+         * so the cluster outlives this JVM; {@code bin/unum-dev up} uses it. Default false.
+         */
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
+        }
+
+        /**
+         * Use the well-known ports where they are free (etcd 2379/2380, HTTP 8080+i, gRPC 9090+i,
+         * agents 7001+i), else free ones; default false = free ports only.
+         */
+        public Builder preferredPorts(boolean preferred) {
+            this.preferredPorts = preferred;
+            return this;
+        }
+
+        /** Told about every OS process the cluster starts, as soon as it is started. */
+        public Builder listener(SpawnListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** The cluster, not started yet: call {@link LocalCluster#start()}. */
+        public LocalCluster build() {
+            return new LocalCluster(this);
+        }
+    }
+}

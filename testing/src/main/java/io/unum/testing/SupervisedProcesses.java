@@ -1,0 +1,90 @@
+package io.unum.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The user processes an agent supervises, found through its state dir: every
+ * {@code processes/<gpid>/} holds {@code shim.pid} (the shim, leader of its own session and
+ * process group) and, once the program runs, {@code pid} (its host pid). They outlive the agent
+ * by design, so whoever tears a cluster down has to kill them explicitly.
+ */
+public final class SupervisedProcesses {
+    /** A pid file is trusted only for a process that started before the file was written (plus clock slack). */
+    private static final Duration START_SLACK = Duration.ofSeconds(2);
+
+    private SupervisedProcesses() {
+    }
+
+    /** The live processes listed under {@code stateDir/processes}; a pid reused by an unrelated later process is left out. */
+    public static List<ProcessHandle> live(Path stateDir) {
+        Path processes = stateDir.resolve("processes");
+        List<ProcessHandle> found = new ArrayList<>();
+        if (!Files.isDirectory(processes)) {
+            return found;
+        }
+        try (Stream<Path> dirs = Files.list(processes)) {
+            for (Path dir : (Iterable<Path>) dirs::iterator) {
+                for (String file : List.of("shim.pid", "pid")) {
+                    readLive(dir.resolve(file)).ifPresent(found::add);
+                }
+            }
+        } catch (IOException e) {
+            // the agent may be deleting a directory right now; what we found is what there is
+        }
+        return found;
+    }
+
+    /**
+     * SIGKILLs every live supervised process under {@code stateDir}: the process group of each shim,
+     * each listed pid and all their descendants. Waits up to 5 s for them to be gone.
+     *
+     * @return how many listed processes were alive
+     */
+    public static int killAll(Path stateDir) {
+        List<ProcessHandle> listed = live(stateDir);
+        List<ProcessHandle> all = new ArrayList<>();
+        for (ProcessHandle h : listed) {
+            OsProcesses.processGroup(h.pid()).ifPresent(pgid -> {
+                if (pgid == h.pid()) { // the shim leads its own group; never touch a group it merely belongs to
+                    OsProcesses.killGroup(pgid);
+                }
+            });
+            all.add(h);
+            h.descendants().forEach(all::add);
+        }
+        all.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        for (ProcessHandle h : all) {
+            OsProcesses.awaitExit(h, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        return listed.size();
+    }
+
+    private static Optional<ProcessHandle> readLive(Path pidFile) {
+        try {
+            if (!Files.isRegularFile(pidFile)) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            FileTime written = Files.getLastModifiedTime(pidFile);
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(h -> startedBefore(h, written.toInstant().plus(START_SLACK)));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean startedBefore(ProcessHandle h, Instant limit) {
+        return h.info().startInstant().map(start -> !start.isAfter(limit)).orElse(true);
+    }
+}
