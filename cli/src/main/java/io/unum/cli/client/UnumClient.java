@@ -110,7 +110,7 @@ public final class UnumClient {
      * and returns when the server ends the stream (the process ended and all output was sent).
      */
     public void followOutput(int gpid, long stdoutOffset, long stderrOffset, Consumer<OutputChunk> sink) {
-        HttpRequest request = request("/api/v1/processes/" + gpid + "/output?follow=true&"
+        HttpRequest request = request("/api/v1/processes/" + gpid + "/output/stream?"
                 + offsets(stdoutOffset, stderrOffset).substring(1))
                 .setHeader("Accept", "text/event-stream")
                 .timeout(Duration.ofDays(365))

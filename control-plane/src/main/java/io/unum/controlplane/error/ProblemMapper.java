@@ -1,6 +1,8 @@
 package io.unum.controlplane.error;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -27,7 +29,8 @@ public class ProblemMapper {
         return problem(503, "Store Unavailable", "the cluster store (etcd) is unavailable; retry shortly", uri);
     }
 
-    @ServerExceptionMapper
+    // Listed one by one because Quarkus ships its own (body-less) mapper for MismatchedInputException.
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class, JsonParseException.class})
     public Response malformedJson(JsonProcessingException e, UriInfo uri) {
         return problem(400, "Malformed JSON", "the request body is not valid JSON for this endpoint: "
                 + e.getOriginalMessage(), uri);

@@ -103,16 +103,15 @@ public class ProcessResource {
     }
 
     @GET
-    @Path("{gpid}/output")
+    @Path("{gpid}/output/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.VIEWER_NAME)
     @Operation(summary = "Follow stdout and stderr as server-sent events until the process ends")
     public Multi<OutputChunk> follow(@PathParam("gpid") String gpid,
             @QueryParam("stdoutOffset") @DefaultValue("0") long stdoutOffset,
-            @QueryParam("stderrOffset") @DefaultValue("0") long stderrOffset,
-            @QueryParam("follow") @DefaultValue("true") boolean follow) {
-        return output.read(parseGpid(gpid), stdoutOffset, stderrOffset, follow).map(ProcessResource::toModel);
+            @QueryParam("stderrOffset") @DefaultValue("0") long stderrOffset) {
+        return output.read(parseGpid(gpid), stdoutOffset, stderrOffset, true).map(ProcessResource::toModel);
     }
 
     @GET

@@ -1,0 +1,99 @@
+package io.unum.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.unum.api.grpc.ListProcessesRequest;
+import io.unum.api.grpc.ProcessServiceGrpc;
+import io.unum.api.grpc.SignalProcessRequest;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.testing.LocalCluster;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Every REST and gRPC call needs a token; viewers read, admins change. */
+@Timeout(120)
+class AuthTest {
+    private static LocalCluster cluster;
+    private static Api admin;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = LocalCluster.builder().controlPlanes(1).agents(1).build().start();
+        admin = new Api(cluster.apiUrl(), cluster.adminToken());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void restRefusesMissingAndWrongTokens() {
+        for (Api api : List.of(admin.as(null), admin.as("wrong-token"), admin.as(cluster.joinToken()))) {
+            Api.Reply reply = api.get("/api/v1/processes");
+            assertEquals(401, reply.status(), reply.body());
+            assertTrue(reply.contentType().startsWith("application/problem+json"));
+            assertEquals(401, api.post("/api/v1/processes", Map.of("argv", List.of("true"))).status());
+        }
+    }
+
+    @Test
+    void viewerReadsButCannotKillSpawnOrChangeCapabilities() {
+        ProcessInfo p = admin.spawn(List.of("sleep", "300"));
+        try {
+            Api viewer = admin.as(cluster.viewerToken());
+            assertEquals(200, viewer.get("/api/v1/processes").status());
+            assertEquals(200, viewer.get("/api/v1/nodes").status());
+            Api.Reply kill = viewer.signal(p.gpid(), "KILL");
+            assertEquals(403, kill.status(), kill.body());
+            assertTrue(kill.json().path("detail").asText().contains("admin"));
+            assertEquals(403, viewer.post("/api/v1/processes", Map.of("argv", List.of("true"))).status());
+            assertEquals(403, viewer.patch("/api/v1/processes/" + p.gpid() + "/capabilities",
+                    Map.of("effective", "-DISTANT_FORK")).status());
+            assertEquals(ProcessState.RUNNING, admin.process(p.gpid()).state(), "the viewer's kill did nothing");
+        } finally {
+            admin.signal(p.gpid(), "KILL");
+        }
+    }
+
+    @Test
+    void grpcRefusesMissingWrongAndViewerTokensForChanges() {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.controlPlane(0).grpcAddress()).usePlaintext().build();
+        try {
+            ProcessServiceGrpc.ProcessServiceBlockingStub anonymous = ProcessServiceGrpc.newBlockingStub(channel);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> anonymous.listProcesses(ListProcessesRequest.getDefaultInstance()));
+            assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            e = assertThrows(StatusRuntimeException.class,
+                    () -> withToken(anonymous, "wrong").listProcesses(ListProcessesRequest.getDefaultInstance()));
+            assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            ProcessServiceGrpc.ProcessServiceBlockingStub viewer = withToken(anonymous, cluster.viewerToken());
+            viewer.listProcesses(ListProcessesRequest.getDefaultInstance());
+            e = assertThrows(StatusRuntimeException.class,
+                    () -> viewer.signalProcess(SignalProcessRequest.newBuilder().setGpid(1).setSignal("KILL").build()));
+            assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    static ProcessServiceGrpc.ProcessServiceBlockingStub withToken(ProcessServiceGrpc.ProcessServiceBlockingStub stub, String token) {
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata));
+    }
+}

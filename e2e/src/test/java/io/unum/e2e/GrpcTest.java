@@ -1,0 +1,138 @@
+package io.unum.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1alpha.ServerReflectionGrpc;
+import io.grpc.reflection.v1alpha.ServerReflectionRequest;
+import io.grpc.reflection.v1alpha.ServerReflectionResponse;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.unum.api.grpc.GetProcessRequest;
+import io.unum.api.grpc.ListNodesRequest;
+import io.unum.api.grpc.NodeServiceGrpc;
+import io.unum.api.grpc.Process;
+import io.unum.api.grpc.ProcessServiceGrpc;
+import io.unum.api.grpc.ProcessState;
+import io.unum.api.grpc.SpawnProcessRequest;
+import io.unum.api.grpc.StreamProcessOutputRequest;
+import io.unum.api.grpc.StreamProcessOutputResponse;
+import io.unum.testing.LocalCluster;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The unum.v1 gRPC services, discoverable by reflection. */
+@Timeout(120)
+class GrpcTest {
+    private static LocalCluster cluster;
+    private static ManagedChannel channel;
+    private static Metadata adminHeaders;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = LocalCluster.builder().controlPlanes(1).agents(1).build().start();
+        channel = NettyChannelBuilder.forTarget(cluster.controlPlane(0).grpcAddress()).usePlaintext().build();
+        adminHeaders = new Metadata();
+        adminHeaders.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + cluster.adminToken());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static ProcessServiceGrpc.ProcessServiceBlockingStub processes() {
+        return ProcessServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void spawnGetAndStreamOutput() {
+        Process p = processes().spawnProcess(SpawnProcessRequest.newBuilder()
+                .addArgv("sh").addArgv("-c").addArgv("for i in 1 2 3; do echo line$i; sleep 0.2; done")
+                .setCapabilities("+CAN_MIGRATE").build()).getProcess();
+        assertTrue(p.getGpid() > 0);
+        assertEquals(ProcessState.PROCESS_STATE_RUNNING, p.getState());
+        assertTrue(p.getCapabilities().getEffectiveList().contains(io.unum.api.grpc.Capability.CAPABILITY_CAN_MIGRATE));
+
+        StringBuilder out = new StringBuilder();
+        Iterator<StreamProcessOutputResponse> stream = processes().streamProcessOutput(
+                StreamProcessOutputRequest.newBuilder().setGpid(p.getGpid()).setFollow(true).build());
+        stream.forEachRemaining(r -> out.append(r.getChunk().getData().toString(StandardCharsets.UTF_8)));
+        assertEquals("line1\nline2\nline3\n", out.toString(), "follow ends when the process ends, with every line once");
+
+        Process ended = Api.await(() -> processes().getProcess(GetProcessRequest.newBuilder().setGpid(p.getGpid()).build())
+                .getProcess(), x -> x.getState() == ProcessState.PROCESS_STATE_EXITED, java.time.Duration.ofSeconds(20), "exit");
+        assertEquals(0, ended.getExitCode());
+    }
+
+    @Test
+    void errorsMapToGrpcStatuses() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> processes().getProcess(GetProcessRequest.newBuilder().setGpid(1999999999).build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> processes().spawnProcess(SpawnProcessRequest.getDefaultInstance()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("argv"));
+        e = assertThrows(StatusRuntimeException.class, () -> processes().spawnProcess(
+                SpawnProcessRequest.newBuilder().addArgv("true").setNode("nowhere").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+    }
+
+    @Test
+    void nodesAreListed() {
+        var nodes = NodeServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
+                .listNodes(ListNodesRequest.getDefaultInstance()).getNodesList();
+        assertEquals(1, nodes.size());
+        assertEquals("node-1", nodes.get(0).getName());
+    }
+
+    @Test
+    void reflectionListsTheUnumServices() throws Exception {
+        CompletableFuture<List<String>> services = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse value) {
+                        List<String> names = new ArrayList<>();
+                        value.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName()));
+                        services.complete(names);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        services.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        List<String> names = services.get(20, TimeUnit.SECONDS);
+        requests.onCompleted();
+        assertTrue(names.containsAll(List.of("unum.v1.ProcessService", "unum.v1.NodeService")), names.toString());
+    }
+}
