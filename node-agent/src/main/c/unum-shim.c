@@ -1,0 +1,608 @@
+/*
+ * unum-shim: supervises exactly one user program for the Unum node agent.
+ *
+ * Usage:
+ *   unum-shim <proc-dir>         supervise the program described by <proc-dir>/spec
+ *   unum-shim -k <signal> <pid>  send a signal (the agent's way to call kill(2): Java cannot
+ *                                send arbitrary signals, and shipping this mode in the shim means
+ *                                the agent does not depend on procps' /bin/kill being installed)
+ *
+ * The shim outlives the agent: it calls setsid() first so it has its own session and process
+ * group, and everything it needs to tell the agent is written to files in <proc-dir>:
+ *
+ *   spec        (input, written by the agent) NUL-terminated fields:
+ *                 "unum-spec-1", output limit, cwd, user ("" = do not switch),
+ *                 argc, argv[0..argc-1], envc, env[0..envc-1] ("KEY=VALUE")
+ *   shim.pid    the shim's own pid
+ *   pid         the program's pid as the HOST sees it (written once exec succeeded)
+ *   exec-error  why the program could not be started (instead of pid)
+ *   stdout.<N>, stderr.<N>
+ *               captured output in segments; N is the absolute offset of the segment's first
+ *               byte in its stream. A segment holds at most max(limit/2, 1) bytes; when it is
+ *               full a new one starts and the oldest segments are unlinked so at most `limit`
+ *               bytes are kept. Naming segments by offset keeps readers race-free: they list
+ *               the directory, and a segment they opened stays readable even if unlinked.
+ *   exit        "code N" or "signal N" once the program ended and its output was copied
+ *
+ * Every file except the output segments is written atomically (tmp + rename).
+ *
+ * Process tree when running as root (pid + mount namespaces):
+ *   shim ─► init (pid 1 in a new pid namespace; private mounts, fresh /proc) ─► program
+ * The init forwards signals to the program, reaps everything and sends the program's wait
+ * status to the shim over a pipe (pid 1 cannot re-raise a fatal signal on itself inside its
+ * namespace, so an exit status alone could not say "killed by signal N").
+ * Without root: shim ─► program, no namespaces, no user switching.
+ *
+ * The program reports its pid to the shim with SCM_CREDENTIALS before exec: the kernel
+ * translates the pid into the receiver's namespace, so the shim learns the host pid without
+ * parsing /proc. Exec (and setup) failures come back through a CLOEXEC pipe: EOF means exec
+ * succeeded, data is the error message.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MAX_SEGMENTS_SCAN 64
+
+static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT,
+                                SIGCONT, SIGWINCH, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
+#define NFORWARDED (sizeof(FORWARDED) / sizeof(FORWARDED[0]))
+
+static const char *proc_dir;
+
+/* ---------- spec ---------- */
+
+struct spec {
+    long long limit;
+    char *cwd;
+    char *user;
+    char **argv;
+    char **envp;
+};
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "unum-shim: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(111);
+}
+
+static char *read_file(const char *path, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die("open %s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (n == cap) buf = realloc(buf, (cap *= 2) + 1);
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) die("read %s: %s", path, strerror(errno));
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Returns the next NUL-terminated field, or dies on a truncated spec. */
+static char *next_field(char **p, char *end) {
+    char *s = *p;
+    char *z = memchr(s, 0, (size_t)(end - s));
+    if (!z) die("truncated spec");
+    *p = z + 1;
+    return s;
+}
+
+static void read_spec(struct spec *sp) {
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/spec", proc_dir);
+    char *buf = read_file(path, &len);
+    char *p = buf, *end = buf + len;
+    if (strcmp(next_field(&p, end), "unum-spec-1") != 0) die("unknown spec version");
+    sp->limit = atoll(next_field(&p, end));
+    if (sp->limit < 2) sp->limit = 2;
+    sp->cwd = next_field(&p, end);
+    sp->user = next_field(&p, end);
+    int argc = atoi(next_field(&p, end));
+    if (argc < 1) die("empty argv");
+    sp->argv = calloc((size_t)argc + 1, sizeof(char *));
+    for (int i = 0; i < argc; i++) sp->argv[i] = next_field(&p, end);
+    int envc = atoi(next_field(&p, end));
+    sp->envp = calloc((size_t)envc + 1, sizeof(char *));
+    for (int i = 0; i < envc; i++) sp->envp[i] = next_field(&p, end);
+}
+
+/* ---------- small file helpers ---------- */
+
+static void write_atomic(const char *name, const char *content) {
+    char tmp[4096], dst[4096];
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", proc_dir, name);
+    snprintf(dst, sizeof dst, "%s/%s", proc_dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "unum-shim: open %s: %s\n", tmp, strerror(errno));
+        return;
+    }
+    size_t n = strlen(content), off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, content + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+    close(fd);
+    if (rename(tmp, dst) != 0) fprintf(stderr, "unum-shim: rename %s: %s\n", dst, strerror(errno));
+}
+
+static void write_all(int fd, const char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+/* ---------- the program (runs in the forked child, before exec) ---------- */
+
+/* Reports a setup/exec failure to the shim and exits; the message becomes <proc-dir>/exec-error. */
+static void child_fail(int errfd, const char *what, const char *arg, int err) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s %s: %s", what, arg, strerror(err));
+    write_all(errfd, msg, strlen(msg));
+    _exit(127);
+}
+
+static void send_credentials(int sock) {
+    /* The kernel checks these against the sender and translates pid into the receiver's
+       pid namespace: that is how the shim learns the host pid. */
+    struct ucred cred = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
+    char data = 'p';
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    memcpy(CMSG_DATA(c), &cred, sizeof cred);
+    while (sendmsg(sock, &msg, 0) < 0 && errno == EINTR) {
+    }
+}
+
+/* execvp with the PATH of the program's environment (not the shim's). */
+static void exec_with_path(struct spec *sp, int errfd) {
+    const char *file = sp->argv[0];
+    if (strchr(file, '/')) {
+        execve(file, sp->argv, sp->envp);
+        child_fail(errfd, "exec", file, errno);
+    }
+    const char *path = DEFAULT_PATH;
+    for (char **e = sp->envp; *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+    int saved = ENOENT;
+    char candidate[4096];
+    const char *p = path;
+    for (;;) {
+        const char *colon = strchr(p, ':');
+        size_t dl = colon ? (size_t)(colon - p) : strlen(p);
+        if (dl == 0)
+            snprintf(candidate, sizeof candidate, "%s", file);
+        else
+            snprintf(candidate, sizeof candidate, "%.*s/%s", (int)dl, p, file);
+        execve(candidate, sp->argv, sp->envp);
+        if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+        if (!colon) break;
+        p = colon + 1;
+    }
+    child_fail(errfd, "exec", file, saved);
+}
+
+static void run_program(struct spec *sp, int outw, int errw, int errfd, int credsock, int is_root) {
+    sigset_t none;
+    sigemptyset(&none);
+    for (size_t i = 0; i < NFORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    send_credentials(credsock);
+    close(credsock);
+
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0) child_fail(errfd, "open", "/dev/null", errno);
+    if (dup2(devnull, 0) < 0 || dup2(outw, 1) < 0 || dup2(errw, 2) < 0)
+        child_fail(errfd, "dup2", "stdio", errno);
+    if (devnull > 2) close(devnull);
+    if (outw > 2) close(outw);
+    if (errw > 2) close(errw);
+
+    if (is_root && sp->user[0]) {
+        struct passwd *pw = getpwnam(sp->user);
+        if (!pw) child_fail(errfd, "user", sp->user, ENOENT);
+        if (initgroups(pw->pw_name, pw->pw_gid) != 0) child_fail(errfd, "initgroups", sp->user, errno);
+        if (setgid(pw->pw_gid) != 0) child_fail(errfd, "setgid", sp->user, errno);
+        if (setuid(pw->pw_uid) != 0) child_fail(errfd, "setuid", sp->user, errno);
+    }
+    if (sp->cwd[0] && chdir(sp->cwd) != 0) child_fail(errfd, "chdir", sp->cwd, errno);
+    exec_with_path(sp, errfd);
+}
+
+/* ---------- init: pid 1 of the program's pid namespace ---------- */
+
+static volatile pid_t init_program_pid = 0;
+
+static void init_forward(int sig) {
+    /* The guard matters: kill(0, sig) would signal our whole process group. */
+    if (init_program_pid > 0) kill(init_program_pid, sig);
+}
+
+static void run_init(struct spec *sp, int outw, int errw, int errfd, int credsock, int statusw) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        child_fail(errfd, "mount", "/ private", errno);
+    /* A fresh proc (over the host's, in our private mount namespace) so tools inside see
+       the namespace's pids. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        child_fail(errfd, "mount", "/proc", errno);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t pid = fork();
+    if (pid < 0) child_fail(errfd, "fork", "program", errno);
+    if (pid == 0) {
+        close(statusw);
+        run_program(sp, outw, errw, errfd, credsock, 1);
+    }
+    init_program_pid = pid;
+    /* The shim must see EOF on these once the program (and its children) close them. */
+    close(outw);
+    close(errw);
+    close(errfd);
+    close(credsock);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = init_forward;
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < NFORWARDED; i++) sigaction(FORWARDED[i], &sa, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    int status = 0;
+    for (;;) {
+        int st;
+        pid_t r = waitpid(-1, &st, 0);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            break; /* ECHILD: nothing left */
+        }
+        if (r == pid) {
+            status = st;
+            break;
+        }
+    }
+    /* Reap whatever already ended; exiting pid 1 makes the kernel kill the rest. */
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    write_all(statusw, (const char *)&status, sizeof status);
+    _exit(0);
+}
+
+/* ---------- output capture ---------- */
+
+struct capture {
+    const char *name;   /* "stdout" / "stderr" */
+    int pipe_fd;        /* -1 at EOF */
+    int file_fd;        /* current segment */
+    long long seg_start;
+    long long seg_len;
+    long long seg_cap;
+};
+
+static void open_segment(struct capture *c) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%lld", proc_dir, c->name, c->seg_start);
+    c->file_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (c->file_fd < 0) fprintf(stderr, "unum-shim: open %s: %s\n", path, strerror(errno));
+    c->seg_len = 0;
+}
+
+/* Deletes segments older than the previous one: at most two segments (<= limit bytes) stay. */
+static void drop_old_segments(struct capture *c) {
+    DIR *d = opendir(proc_dir);
+    if (!d) return;
+    size_t nl = strlen(c->name);
+    long long keep_from = c->seg_start - c->seg_cap;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, c->name, nl) != 0 || e->d_name[nl] != '.') continue;
+        char *endp;
+        long long start = strtoll(e->d_name + nl + 1, &endp, 10);
+        if (*endp || endp == e->d_name + nl + 1) continue;
+        if (start < keep_from) unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static void capture_write(struct capture *c, const char *buf, size_t n) {
+    while (n > 0) {
+        if (c->seg_len >= c->seg_cap) {
+            if (c->file_fd >= 0) close(c->file_fd);
+            c->seg_start += c->seg_len;
+            open_segment(c);
+            drop_old_segments(c);
+        }
+        size_t room = (size_t)(c->seg_cap - c->seg_len);
+        size_t k = n < room ? n : room;
+        if (c->file_fd >= 0) write_all(c->file_fd, buf, k);
+        c->seg_len += (long long)k;
+        buf += k;
+        n -= k;
+    }
+}
+
+/* Reads once from the pipe; returns 0 at EOF. */
+static int capture_pump(struct capture *c) {
+    char buf[65536];
+    ssize_t r = read(c->pipe_fd, buf, sizeof buf);
+    if (r < 0) return errno == EINTR || errno == EAGAIN;
+    if (r == 0) {
+        close(c->pipe_fd);
+        c->pipe_fd = -1;
+        return 0;
+    }
+    capture_write(c, buf, (size_t)r);
+    return 1;
+}
+
+/* ---------- the shim ---------- */
+
+static int self_pipe[2];
+static volatile pid_t shim_program_hostpid = 0;
+
+static void shim_on_signal(int sig) {
+    int saved = errno;
+    if (sig == SIGCHLD) {
+        char b = 'c';
+        (void)!write(self_pipe[1], &b, 1);
+    } else if (shim_program_hostpid > 0) {
+        kill(shim_program_hostpid, sig);
+    }
+    errno = saved;
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int kill_mode(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: unum-shim -k SIGNAL PID\n");
+        return 2;
+    }
+    int sig = atoi(argv[2]);
+    pid_t pid = (pid_t)atoi(argv[3]);
+    if (pid <= 0 || sig < 0) {
+        fprintf(stderr, "unum-shim: bad signal or pid\n");
+        return 2;
+    }
+    if (kill(pid, sig) != 0) {
+        fprintf(stderr, "unum-shim: kill %d %d: %s\n", sig, (int)pid, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* Receives the program's credentials; returns its pid in our namespace or 0. */
+static pid_t receive_pid(int sock) {
+    char data;
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    for (;;) {
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof u.buf};
+        ssize_t r = recvmsg(sock, &msg, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+                struct ucred cred;
+                memcpy(&cred, CMSG_DATA(c), sizeof cred);
+                return cred.pid;
+            }
+        }
+        return 0;
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "-k") == 0) return kill_mode(argc, argv);
+    if (argc != 2) {
+        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -k SIGNAL PID\n");
+        return 2;
+    }
+    proc_dir = argv[1];
+    setsid(); /* own session and process group: the agent's terminal or group signals miss us */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct spec sp;
+    read_spec(&sp);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+    write_atomic("shim.pid", buf);
+
+    int outp[2], errp[2], execp[2], statusp[2], cred[2];
+    if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(execp, O_CLOEXEC) ||
+        pipe2(statusp, O_CLOEXEC) || pipe2(self_pipe, O_CLOEXEC | O_NONBLOCK))
+        die("pipe: %s", strerror(errno));
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cred)) die("socketpair: %s", strerror(errno));
+    int on = 1;
+    setsockopt(cred[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+    /* The program's ends of the output pipes must survive exec. */
+    fcntl(outp[1], F_SETFD, 0);
+    fcntl(errp[1], F_SETFD, 0);
+
+    int is_root = geteuid() == 0;
+    int use_ns = 0;
+    if (is_root) {
+        if (unshare(CLONE_NEWPID | CLONE_NEWNS) == 0)
+            use_ns = 1;
+        else
+            fprintf(stderr, "unum-shim: unshare: %s; running without namespaces\n", strerror(errno));
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = shim_on_signal;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child < 0) die("fork: %s", strerror(errno));
+    if (child == 0) {
+        close(outp[0]);
+        close(errp[0]);
+        close(execp[0]);
+        close(statusp[0]);
+        close(cred[0]);
+        close(self_pipe[0]);
+        close(self_pipe[1]);
+        if (use_ns) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            run_init(&sp, outp[1], errp[1], execp[1], cred[1], statusp[1]);
+        }
+        close(statusp[1]);
+        run_program(&sp, outp[1], errp[1], execp[1], cred[1], is_root);
+    }
+    sigaction(SIGCHLD, &sa, NULL);
+    for (size_t i = 0; i < NFORWARDED; i++) sigaction(FORWARDED[i], &sa, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(outp[1]);
+    close(errp[1]);
+    close(execp[1]);
+    close(statusp[1]);
+    close(cred[1]);
+
+    pid_t hostpid = receive_pid(cred[0]);
+    close(cred[0]);
+    /* EOF on the exec pipe = exec succeeded (CLOEXEC closed it); data = the failure. */
+    char emsg[1024];
+    size_t elen = 0;
+    for (;;) {
+        ssize_t r = read(execp[0], emsg + elen, sizeof emsg - 1 - elen);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        elen += (size_t)r;
+        if (elen == sizeof emsg - 1) break;
+    }
+    close(execp[0]);
+    emsg[elen] = 0;
+    if (elen > 0 || hostpid <= 0) {
+        if (elen == 0) snprintf(emsg, sizeof emsg, "the program did not start");
+        strcat(emsg, "\n");
+        write_atomic("exec-error", emsg);
+    } else {
+        shim_program_hostpid = hostpid;
+        snprintf(buf, sizeof buf, "%d\n", (int)hostpid);
+        write_atomic("pid", buf);
+    }
+
+    long long seg_cap = sp.limit / 2 > 0 ? sp.limit / 2 : 1;
+    struct capture caps[2] = {
+        {.name = "stdout", .pipe_fd = outp[0], .seg_cap = seg_cap},
+        {.name = "stderr", .pipe_fd = errp[0], .seg_cap = seg_cap},
+    };
+    for (int i = 0; i < 2; i++) open_segment(&caps[i]);
+
+    int child_status = 0, child_done = 0;
+    long long done_at = 0;
+    for (;;) {
+        if (!child_done) {
+            int st;
+            pid_t r = waitpid(child, &st, WNOHANG);
+            if (r == child) {
+                child_done = 1;
+                child_status = st;
+                done_at = now_ms();
+            }
+        }
+        if (child_done && caps[0].pipe_fd < 0 && caps[1].pipe_fd < 0) break;
+        /* Without a namespace, a daemonized grandchild may hold the pipes forever: after the
+           program ended, keep copying for at most 2 s. */
+        if (child_done && !use_ns && now_ms() - done_at > 2000) break;
+        struct pollfd fds[3];
+        int nf = 0, idx[2] = {-1, -1};
+        for (int i = 0; i < 2; i++) {
+            if (caps[i].pipe_fd >= 0) {
+                idx[i] = nf;
+                fds[nf].fd = caps[i].pipe_fd;
+                fds[nf++].events = POLLIN;
+            }
+        }
+        fds[nf].fd = self_pipe[0];
+        fds[nf++].events = POLLIN;
+        int pr = poll(fds, (nfds_t)nf, child_done ? 100 : 1000);
+        if (pr < 0) continue;
+        for (int i = 0; i < 2; i++)
+            if (idx[i] >= 0 && (fds[idx[i]].revents & (POLLIN | POLLHUP | POLLERR))) capture_pump(&caps[i]);
+        if (fds[nf - 1].revents & POLLIN) {
+            char drain[64];
+            while (read(self_pipe[0], drain, sizeof drain) > 0) {
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (caps[i].file_fd >= 0) close(caps[i].file_fd);
+
+    int status = child_status;
+    if (use_ns) {
+        /* The init sends the program's wait status; if it died without doing so (killed),
+           fall back to the init's own status. */
+        int st;
+        ssize_t r;
+        do r = read(statusp[0], &st, sizeof st);
+        while (r < 0 && errno == EINTR);
+        if (r == (ssize_t)sizeof st) status = st;
+    }
+    if (WIFSIGNALED(status))
+        snprintf(buf, sizeof buf, "signal %d\n", WTERMSIG(status));
+    else
+        snprintf(buf, sizeof buf, "code %d\n", WEXITSTATUS(status));
+    write_atomic("exit", buf);
+    return 0;
+}

@@ -1,0 +1,139 @@
+package io.unum.agent;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.unum.agent.grpc.BearerAuthInterceptor;
+import io.unum.agent.grpc.NodeAgentGrpcService;
+import io.unum.agent.process.ProcessSupervisor;
+import io.unum.agent.registration.ControlPlaneClient;
+import io.unum.agent.registration.ExitReporter;
+import io.unum.agent.registration.NodeIdentity;
+import io.unum.agent.registration.RegistrationLoop;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A running agent: supervisor, gRPC server, registration and exit reporting. Closing it stops
+ * the agent only; the supervised programs keep running under their shims.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+    private final ProcessSupervisor supervisor;
+    private final ExecutorService streamers;
+    private final Server server;
+    private final ControlPlaneClient client;
+    private final RegistrationLoop registration;
+    private final ExitReporter exitReporter;
+    private final HostPort advertised;
+
+    private Agent(ProcessSupervisor supervisor, ExecutorService streamers, Server server, ControlPlaneClient client,
+            RegistrationLoop registration, ExitReporter exitReporter, HostPort advertised) {
+        this.supervisor = supervisor;
+        this.streamers = streamers;
+        this.server = server;
+        this.client = client;
+        this.registration = registration;
+        this.exitReporter = exitReporter;
+        this.advertised = advertised;
+    }
+
+    public static Agent start(AgentConfig cfg) throws IOException {
+        Files.createDirectories(cfg.stateDir());
+        ProcessSupervisor supervisor = ProcessSupervisor.open(cfg.stateDir(), cfg.outputLimit());
+        if (!supervisor.runsAsRoot()) {
+            LOG.warning("not running as root: no pid namespaces, programs run as the agent's user");
+        }
+        ExecutorService streamers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "unum-read-output");
+            t.setDaemon(true);
+            return t;
+        });
+        Server server = NettyServerBuilder
+                .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()))
+                .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers),
+                        new BearerAuthInterceptor(cfg.joinToken())))
+                .build()
+                .start();
+        HostPort listening = cfg.listen().withPort(server.getPort());
+        LOG.info("listening on " + listening);
+        HostPort advertised = advertisedAddress(cfg, listening);
+
+        ControlPlaneClient client = new ControlPlaneClient(
+                cfg.controlPlanes().stream().map(HostPort::toString).toList(), cfg.joinToken());
+        NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
+        RegistrationLoop registration = new RegistrationLoop(client, supervisor, identity);
+        ExitReporter exitReporter = new ExitReporter(client, supervisor, cfg.name());
+        exitReporter.start();
+        registration.start();
+        LOG.info("agent " + cfg.name() + " started: advertising " + advertised + ", control plane "
+                + cfg.controlPlanes() + ", state dir " + cfg.stateDir() + ", " + cfg.cores() + " cores, "
+                + cfg.memoryBytes() + " bytes memory");
+        return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised);
+    }
+
+    /** --advertise wins; a wildcard listen address advertises this host's address instead. */
+    private static HostPort advertisedAddress(AgentConfig cfg, HostPort listening) {
+        HostPort a = cfg.advertise() != null ? cfg.advertise() : listening;
+        if (a.port() == 0) {
+            a = a.withPort(listening.port());
+        }
+        if (a.isWildcard()) {
+            try {
+                a = new HostPort(InetAddress.getLocalHost().getHostAddress(), a.port());
+            } catch (UnknownHostException e) {
+                a = new HostPort("127.0.0.1", a.port());
+            }
+        }
+        return a;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public HostPort advertised() {
+        return advertised;
+    }
+
+    public ProcessSupervisor supervisor() {
+        return supervisor;
+    }
+
+    public boolean isRegistered() {
+        return registration.isRegistered();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        LOG.info("agent stopping; supervised processes keep running");
+        registration.close();
+        exitReporter.close();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        streamers.shutdownNow();
+        client.close();
+        supervisor.close();
+    }
+}

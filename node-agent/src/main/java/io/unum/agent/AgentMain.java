@@ -1,0 +1,104 @@
+package io.unum.agent;
+
+import io.unum.agent.load.MachineInfo;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar unum-agent.jar --name N --state-dir D --control-plane H:P ...} */
+@Command(name = "unum-agent", mixinStandardHelpOptions = true,
+        description = "Unum node agent: starts and supervises processes on this machine.")
+public final class AgentMain implements Callable<Integer> {
+
+    @Option(names = "--name", required = true, description = "Node name.")
+    String name;
+
+    @Option(names = "--listen", defaultValue = "0.0.0.0:0",
+            description = "HOST:PORT of the agent's gRPC server; port 0 picks a free one (default ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--advertise", description = "HOST:PORT the control plane should call (default: the listen address).")
+    String advertise;
+
+    @Option(names = "--control-plane", required = true, split = ",",
+            description = "Control-plane gRPC endpoints HOST:PORT[,HOST:PORT...]; fails over between them.")
+    List<String> controlPlanes;
+
+    @Option(names = "--state-dir", required = true, description = "Directory for the shim, process state and output.")
+    Path stateDir;
+
+    @Option(names = "--join-token", description = "Shared secret with the control plane (default: env UNUM_JOIN_TOKEN).")
+    String joinToken;
+
+    @Option(names = "--cores", description = "Cores to report (default: available processors).")
+    Integer cores;
+
+    @Option(names = "--memory", description = "Memory bytes to report (default: MemTotal).")
+    Long memory;
+
+    @Option(names = "--output-limit", defaultValue = "1048576",
+            description = "Captured output kept per stream per process, in bytes (default ${DEFAULT-VALUE}).")
+    long outputLimit;
+
+    public static void main(String[] args) {
+        // The default launch mechanism runs the JDK's jspawnhelper from disk on every spawn;
+        // after an in-place JDK package upgrade a long-running agent would then fail every
+        // StartProcess ("Failed to exec spawn helper"). FORK needs no helper and costs the same
+        // for a JVM this small.
+        if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+            System.setProperty("jdk.lang.Process.launchMechanism", "FORK");
+        }
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", AgentLogManager.class.getName());
+        }
+        LogSetup.configure();
+        System.exit(new CommandLine(new AgentMain()).execute(args));
+    }
+
+    /** Parses options into a config (used by main and by tests that start an agent in-process). */
+    public static AgentConfig parse(String... args) {
+        AgentMain m = new AgentMain();
+        new CommandLine(m).parseArgs(args);
+        return m.config();
+    }
+
+    AgentConfig config() {
+        String token = joinToken != null ? joinToken : System.getenv("UNUM_JOIN_TOKEN");
+        if (token == null || token.isBlank()) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "a join token is required: --join-token or env UNUM_JOIN_TOKEN");
+        }
+        if (outputLimit < 2) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--output-limit must be at least 2");
+        }
+        return new AgentConfig(name, HostPort.parse(listen), advertise == null ? null : HostPort.parse(advertise),
+                controlPlanes.stream().map(HostPort::parse).toList(), stateDir.toAbsolutePath(), token,
+                cores != null ? cores : MachineInfo.cores(), memory != null ? memory : MachineInfo.memoryBytes(),
+                outputLimit);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig cfg;
+        try {
+            cfg = config();
+        } catch (IllegalArgumentException | CommandLine.ParameterException e) {
+            System.err.println("unum-agent: " + e.getMessage());
+            return 2;
+        }
+        Agent agent = Agent.start(cfg);
+        AtomicBoolean closed = new AtomicBoolean();
+        // SIGTERM/SIGINT stop the agent, never its processes.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (closed.compareAndSet(false, true)) {
+                agent.close();
+            }
+        }, "unum-shutdown"));
+        agent.awaitTermination();
+        return 0;
+    }
+}

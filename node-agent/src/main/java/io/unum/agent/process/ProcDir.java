@@ -1,0 +1,158 @@
+package io.unum.agent.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The files of one supervised process, {@code <state-dir>/processes/<gpid>/}. The layout is
+ * shared with unum-shim (see the comment at the top of unum-shim.c); the agent adds
+ * {@code shim.log}, {@code pid-start}, {@code exit-reported} and {@code forget}.
+ */
+public record ProcDir(int gpid, Path dir) {
+
+    public Path spec() {
+        return dir.resolve("spec");
+    }
+
+    public Path shimLog() {
+        return dir.resolve("shim.log");
+    }
+
+    Path pidFile() {
+        return dir.resolve("pid");
+    }
+
+    Path execErrorFile() {
+        return dir.resolve("exec-error");
+    }
+
+    Path exitFile() {
+        return dir.resolve("exit");
+    }
+
+    Path shimPidFile() {
+        return dir.resolve("shim.pid");
+    }
+
+    /** Start time (in clock ticks since boot) of the program: tells our pid from a reused one. */
+    Path pidStartFile() {
+        return dir.resolve("pid-start");
+    }
+
+    /** Present once the control plane acknowledged the exit: a restarted agent does not resend. */
+    Path exitReportedFile() {
+        return dir.resolve("exit-reported");
+    }
+
+    /** The control plane no longer knows this process: delete the directory once it ended. */
+    Path forgetFile() {
+        return dir.resolve("forget");
+    }
+
+    OptionalInt readPid() {
+        return readInt(pidFile());
+    }
+
+    OptionalInt readShimPid() {
+        return readInt(shimPidFile());
+    }
+
+    Optional<String> readExecError() {
+        return readString(execErrorFile()).map(String::trim);
+    }
+
+    Optional<ProcessExit> readExit() {
+        return readString(exitFile()).flatMap(ProcessExit::parse);
+    }
+
+    Optional<Long> readPidStart() {
+        return readString(pidStartFile()).flatMap(s -> {
+            try {
+                return Optional.of(Long.parseLong(s.trim()));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    boolean has(Path file) {
+        return Files.exists(file);
+    }
+
+    private static OptionalInt readInt(Path file) {
+        Optional<String> s = readString(file);
+        if (s.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(s.get().trim()));
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    private static Optional<String> readString(Path file) {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes tmp + rename so readers (and the shim) never see half a file. */
+    void writeAtomically(Path file, String content) {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".agent.tmp");
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void touch(Path file) {
+        writeAtomically(file, "");
+    }
+
+    void deleteRecursively() {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            // already gone: removal is idempotent
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.unum.agent.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The few facts about live processes the supervisor reads from /proc. */
+public final class ProcFs {
+
+    private ProcFs() {
+    }
+
+    /** Field 22 of /proc/PID/stat: with the pid, identifies one process across pid reuse. */
+    public static Optional<Long> startTime(int pid) {
+        return statFields(pid).map(f -> Long.parseLong(f[19]));
+    }
+
+    /**
+     * The fields of /proc/PID/stat after "pid (comm)": index 0 is field 3 (state). comm may
+     * contain spaces and parentheses, hence the split at the last ')'.
+     */
+    public static Optional<String[]> statFields(int pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.UTF_8);
+            int close = s.lastIndexOf(')');
+            if (close < 0) {
+                return Optional.empty();
+            }
+            String[] f = s.substring(close + 2).trim().split(" ");
+            // A zombie has ended already, even if its parent did not reap it yet.
+            return f.length > 20 && !"Z".equals(f[0]) ? Optional.of(f) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Is PID alive and the process that started at startTime? */
+    static boolean isSameProcess(int pid, long startTime) {
+        return startTime(pid).map(t -> t == startTime).orElse(false);
+    }
+
+    /** Is PID alive and running unum-shim (its argv[0] ends with "unum-shim")? */
+    static boolean isShim(int pid) {
+        try {
+            byte[] cmd = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
+            int end = 0;
+            while (end < cmd.length && cmd[end] != 0) {
+                end++;
+            }
+            return new String(cmd, 0, end, StandardCharsets.UTF_8).endsWith("unum-shim")
+                    && statFields(pid).isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.unum.agent.process;
+
+/**
+ * The supervisor's memory of one process. Everything here can be rebuilt from the proc-dir,
+ * which is what lets a restarted agent re-adopt its processes. Guarded by its own monitor.
+ */
+final class Tracked {
+    final ProcDir dir;
+    /** The program's host pid; 0 until known (or forever, when exec failed). */
+    int pid;
+    /** /proc start time of pid; -1 when unknown. */
+    long pidStart = -1;
+    /** The shim supervising the program; null when it is not (or no longer) running. */
+    ProcessHandle shim;
+    /** Null while the program runs. */
+    ProcessExit exit;
+
+    Tracked(ProcDir dir) {
+        this.dir = dir;
+    }
+
+    synchronized ProcessView view() {
+        return new ProcessView(dir.gpid(), pid, exit == null, java.util.Optional.ofNullable(exit));
+    }
+}

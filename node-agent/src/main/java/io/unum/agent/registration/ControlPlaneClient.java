@@ -1,0 +1,81 @@
+package io.unum.agent.registration;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.unum.agent.grpc.BearerCredentials;
+import io.unum.api.grpc.AgentRegistryServiceGrpc;
+import io.unum.api.grpc.AgentRegistryServiceGrpc.AgentRegistryServiceBlockingStub;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * Calls AgentRegistryService on one of several control-plane endpoints. Any replica serves
+ * these calls, so when one is unreachable the call moves on to the next, and sticks to the
+ * endpoint that last worked.
+ */
+public final class ControlPlaneClient implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
+    private static final long CALL_TIMEOUT_SECONDS = 5;
+
+    private final List<String> endpoints;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final BearerCredentials credentials;
+    private int current;
+
+    /** endpoints are "host:port". */
+    public ControlPlaneClient(List<String> endpoints, String joinToken) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("at least one control-plane endpoint is required");
+        }
+        this.endpoints = List.copyOf(endpoints);
+        this.credentials = new BearerCredentials(joinToken);
+        for (String e : endpoints) {
+            channels.add(ManagedChannelBuilder.forTarget(e).usePlaintext().build());
+        }
+    }
+
+    /** Runs call on the current endpoint, failing over on UNAVAILABLE / DEADLINE_EXCEEDED. */
+    public <T> T call(Function<AgentRegistryServiceBlockingStub, T> call) {
+        StatusRuntimeException last = null;
+        int start;
+        synchronized (this) {
+            start = current;
+        }
+        for (int i = 0; i < channels.size(); i++) {
+            int idx = (start + i) % channels.size();
+            AgentRegistryServiceBlockingStub stub = AgentRegistryServiceGrpc.newBlockingStub(channels.get(idx))
+                    .withCallCredentials(credentials)
+                    .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            try {
+                T result = call.apply(stub);
+                synchronized (this) {
+                    if (current != idx) {
+                        LOG.info("control plane: now using " + endpoints.get(idx));
+                    }
+                    current = idx;
+                }
+                return result;
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel c : channels) {
+            c.shutdownNow();
+        }
+    }
+}

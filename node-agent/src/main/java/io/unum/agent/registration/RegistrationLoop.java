@@ -1,0 +1,163 @@
+package io.unum.agent.registration;
+
+import io.unum.agent.load.NodeLoadProbe;
+import io.unum.agent.load.ProcessUsageProbe;
+import io.unum.agent.process.ProcessExit;
+import io.unum.agent.process.ProcessSupervisor;
+import io.unum.agent.process.ProcessView;
+import io.unum.api.grpc.ExitStatus;
+import io.unum.api.grpc.HeartbeatRequest;
+import io.unum.api.grpc.HeartbeatResponse;
+import io.unum.api.grpc.LocalProcess;
+import io.unum.api.grpc.NodeLoad;
+import io.unum.api.grpc.ProcessUsage;
+import io.unum.api.grpc.RegisterAgentRequest;
+import io.unum.api.grpc.RegisterAgentResponse;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Registers with the control plane, then heartbeats. Registers again whenever a heartbeat
+ * answers known=false. Errors back off and retry on the next endpoint; the loop only ends when
+ * the agent stops.
+ */
+public final class RegistrationLoop implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RegistrationLoop.class.getName());
+    static final long DEFAULT_INTERVAL_MILLIS = 2000;
+
+    private final ControlPlaneClient client;
+    private final ProcessSupervisor supervisor;
+    private final NodeIdentity identity;
+    private final NodeLoadProbe loadProbe = new NodeLoadProbe();
+    private final ProcessUsageProbe usageProbe = new ProcessUsageProbe();
+    private final Backoff backoff = new Backoff();
+    private final Thread thread;
+    private final Object wakeup = new Object();
+    private volatile boolean stopped;
+    private volatile boolean registered;
+    private volatile long intervalMillis = DEFAULT_INTERVAL_MILLIS;
+
+    public RegistrationLoop(ControlPlaneClient client, ProcessSupervisor supervisor, NodeIdentity identity) {
+        this.client = client;
+        this.supervisor = supervisor;
+        this.identity = identity;
+        this.thread = new Thread(this::run, "unum-registration");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public boolean isRegistered() {
+        return registered;
+    }
+
+    private void run() {
+        while (!stopped) {
+            try {
+                if (!registered) {
+                    register();
+                    registered = true;
+                    backoff.reset();
+                }
+                sleep(intervalMillis);
+                if (stopped) {
+                    return;
+                }
+                heartbeat();
+                backoff.reset();
+            } catch (Throwable e) {
+                if (stopped) {
+                    return;
+                }
+                long delay = backoff.nextMillis();
+                LOG.log(Level.WARNING, (registered ? "heartbeat" : "registration") + " failed, retrying in "
+                        + delay + " ms: " + e);
+                sleep(delay);
+            }
+        }
+    }
+
+    private void register() {
+        RegisterAgentRequest.Builder req = RegisterAgentRequest.newBuilder()
+                .setNode(identity.name())
+                .setAddress(identity.address())
+                .setCores(identity.cores())
+                .setMemoryBytes(identity.memoryBytes());
+        for (ProcessView v : supervisor.list()) {
+            LocalProcess.Builder p = LocalProcess.newBuilder()
+                    .setGpid(v.gpid())
+                    .setLocalPid(v.localPid())
+                    .setRunning(v.running());
+            v.exit().ifPresent(e -> p.setExitStatus(toProto(e)));
+            req.addProcesses(p);
+        }
+        RegisterAgentResponse resp = client.call(stub -> stub.registerAgent(req.build()));
+        if (resp.getHeartbeatIntervalMillis() > 0) {
+            intervalMillis = resp.getHeartbeatIntervalMillis();
+        }
+        LOG.info("registered as " + identity.name() + " at " + identity.address() + " with "
+                + req.getProcessesCount() + " processes; heartbeat every " + intervalMillis + " ms");
+        for (int gpid : resp.getUnknownGpidsList()) {
+            LOG.info("control plane does not know gpid " + gpid + ": forgetting it");
+            supervisor.forget(gpid);
+        }
+    }
+
+    private void heartbeat() {
+        Map<Integer, Integer> pids = supervisor.runningPids();
+        NodeLoadProbe.Sample load = loadProbe.sample();
+        HeartbeatRequest.Builder req = HeartbeatRequest.newBuilder()
+                .setNode(identity.name())
+                .setLoad(NodeLoad.newBuilder()
+                        .setLoad1(load.load1())
+                        .setCpuPercent(load.cpuPercent())
+                        .setMemoryFreeBytes(load.memoryFreeBytes())
+                        .setProcessCount(pids.size()));
+        usageProbe.sample(pids).forEach((gpid, u) -> req.addProcesses(ProcessUsage.newBuilder()
+                .setGpid(gpid).setCpuPercent(u.cpuPercent()).setRssBytes(u.rssBytes())));
+        HeartbeatResponse resp = client.call(stub -> stub.heartbeat(req.build()));
+        if (resp.getHeartbeatIntervalMillis() > 0) {
+            intervalMillis = resp.getHeartbeatIntervalMillis();
+        }
+        if (!resp.getKnown()) {
+            LOG.info("control plane does not know this node: registering again");
+            registered = false;
+        }
+    }
+
+    static ExitStatus toProto(ProcessExit e) {
+        return e.signaled() ? ExitStatus.newBuilder().setSignal(e.value()).build()
+                : ExitStatus.newBuilder().setCode(e.value()).build();
+    }
+
+    private void sleep(long millis) {
+        synchronized (wakeup) {
+            if (stopped) {
+                return;
+            }
+            try {
+                wakeup.wait(Math.max(1, millis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopped = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

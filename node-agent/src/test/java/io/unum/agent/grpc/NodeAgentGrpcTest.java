@@ -1,0 +1,189 @@
+package io.unum.agent.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.unum.agent.Agent;
+import io.unum.agent.AgentMain;
+import io.unum.agent.support.Await;
+import io.unum.agent.support.FakeRegistry;
+import io.unum.agent.support.Supervised;
+import io.unum.api.grpc.NodeAgentServiceGrpc;
+import io.unum.api.grpc.NodeAgentServiceGrpc.NodeAgentServiceBlockingStub;
+import io.unum.api.grpc.OutputChunk;
+import io.unum.api.grpc.OutputStream;
+import io.unum.api.grpc.ReadOutputRequest;
+import io.unum.api.grpc.ReadOutputResponse;
+import io.unum.api.grpc.RemoveProcessRequest;
+import io.unum.api.grpc.SignalLocalProcessRequest;
+import io.unum.api.grpc.StartProcessRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real agent (gRPC server, supervisor, registration) in-process, on free ports. */
+class NodeAgentGrpcTest {
+
+    static final String TOKEN = "s3cret-join-token";
+
+    @TempDir
+    Path stateDir;
+
+    FakeRegistry registry;
+    Agent agent;
+    ManagedChannel channel;
+
+    @BeforeEach
+    void startAgent() throws Exception {
+        registry = new FakeRegistry();
+        agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
+                "--control-plane", registry.endpoint(), "--state-dir", stateDir.toString(),
+                "--join-token", TOKEN, "--cores", "3", "--memory", "123456789"));
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", agent.port()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        Supervised.killAll(agent.supervisor());
+        channel.shutdownNow();
+        agent.close();
+        registry.close();
+    }
+
+    private NodeAgentServiceBlockingStub authorized() {
+        return NodeAgentServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerCredentials(TOKEN));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void refusesCallsWithoutTheJoinToken() {
+        StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> NodeAgentServiceGrpc
+                .newBlockingStub(channel).removeProcess(RemoveProcessRequest.newBuilder().setGpid(1).build()));
+        assertEquals(Status.Code.UNAUTHENTICATED, none.getStatus().getCode());
+        StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class, () -> NodeAgentServiceGrpc
+                .newBlockingStub(channel).withCallCredentials(new BearerCredentials("wrong"))
+                .startProcess(StartProcessRequest.newBuilder().setGpid(1).addArgv("true").build()));
+        assertEquals(Status.Code.UNAUTHENTICATED, wrong.getStatus().getCode());
+        assertTrue(agent.supervisor().list().isEmpty(), "nothing was started");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void registersWithTheControlPlaneCarryingTheToken() {
+        Await.until("registration and a heartbeat", () -> !registry.registrations.isEmpty()
+                && !registry.heartbeats.isEmpty());
+        var reg = registry.registrations.get(0);
+        assertEquals("node-a", reg.getNode());
+        assertEquals("127.0.0.1:" + agent.port(), reg.getAddress());
+        assertEquals(3, reg.getCores());
+        assertEquals(123456789L, reg.getMemoryBytes());
+        assertTrue(registry.authorizations.stream().allMatch(("Bearer " + TOKEN)::equals), registry.authorizations.toString());
+        assertTrue(registry.heartbeats.get(0).getLoad().getMemoryFreeBytes() > 0);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void startFollowOutputSignalRoundTrip() throws Exception {
+        int pid = authorized().startProcess(StartProcessRequest.newBuilder().setGpid(42)
+                .addAllArgv(List.of("/bin/sh", "-c", "echo started; echo warn >&2; exec sleep 60"))
+                .setCwd("/").build()).getLocalPid();
+        assertTrue(pid > 0);
+
+        List<OutputChunk> chunks = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        NodeAgentServiceGrpc.newStub(channel).withCallCredentials(new BearerCredentials(TOKEN))
+                .readOutput(ReadOutputRequest.newBuilder().setGpid(42).setFollow(true).build(),
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(ReadOutputResponse r) {
+                                chunks.add(r.getChunk());
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                error.set(t);
+                                done.countDown();
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                done.countDown();
+                            }
+                        });
+        Await.until("both streams", () -> text(chunks, OutputStream.OUTPUT_STREAM_STDOUT).equals("started\n")
+                && text(chunks, OutputStream.OUTPUT_STREAM_STDERR).equals("warn\n"));
+        assertEquals(1, done.getCount(), "a follow stream stays open while the process runs");
+
+        authorized().signalProcess(SignalLocalProcessRequest.newBuilder().setGpid(42).setSignal(15).build());
+        assertTrue(done.await(10, TimeUnit.SECONDS), "the follow stream ends once the process ended");
+        assertEquals(null, error.get());
+        assertEquals(0, chunks.get(0).getOffset());
+
+        Await.until("the exit report", () -> !registry.exits.isEmpty());
+        assertEquals(42, registry.exits.get(0).getGpid());
+        assertEquals(15, registry.exits.get(0).getExitStatus().getSignal());
+        Await.until("the exit-reported marker", () -> Files.exists(stateDir.resolve("processes/42/exit-reported")));
+
+        StatusRuntimeException ended = assertThrows(StatusRuntimeException.class, () -> authorized()
+                .signalProcess(SignalLocalProcessRequest.newBuilder().setGpid(42).setSignal(15).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, ended.getStatus().getCode());
+
+        // Non-follow read from an offset, then remove.
+        Iterator<ReadOutputResponse> it = authorized().readOutput(ReadOutputRequest.newBuilder().setGpid(42)
+                .setStdoutOffset(4).setStderrOffset(100).build());
+        OutputChunk c = it.next().getChunk();
+        assertEquals(4, c.getOffset());
+        assertEquals("ted\n", c.getData().toString(StandardCharsets.UTF_8));
+        assertTrue(!it.hasNext());
+        authorized().removeProcess(RemoveProcessRequest.newBuilder().setGpid(42).build());
+        StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> authorized()
+                .readOutput(ReadOutputRequest.newBuilder().setGpid(42).build()).hasNext());
+        assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void mapsSupervisionErrorsToStatusCodes() {
+        StatusRuntimeException invalid = assertThrows(StatusRuntimeException.class, () -> authorized()
+                .startProcess(StartProcessRequest.newBuilder().setGpid(7).addArgv("nosuch-xyz").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
+        assertTrue(invalid.getStatus().getDescription().contains("not found on PATH"));
+
+        authorized().startProcess(StartProcessRequest.newBuilder().setGpid(8).addArgv("true").build());
+        StatusRuntimeException dup = assertThrows(StatusRuntimeException.class, () -> authorized()
+                .startProcess(StartProcessRequest.newBuilder().setGpid(8).addArgv("true").build()));
+        assertEquals(Status.Code.ALREADY_EXISTS, dup.getStatus().getCode());
+
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> authorized()
+                .signalProcess(SignalLocalProcessRequest.newBuilder().setGpid(9).setSignal(15).build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+    }
+
+    private static String text(List<OutputChunk> chunks, OutputStream stream) {
+        StringBuilder sb = new StringBuilder();
+        for (OutputChunk c : chunks) {
+            if (c.getStream() == stream) {
+                sb.append(c.getData().toString(StandardCharsets.UTF_8));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,105 @@
+package io.unum.agent.support;
+
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.unum.api.grpc.AgentRegistryServiceGrpc;
+import io.unum.api.grpc.HeartbeatRequest;
+import io.unum.api.grpc.HeartbeatResponse;
+import io.unum.api.grpc.RegisterAgentRequest;
+import io.unum.api.grpc.RegisterAgentResponse;
+import io.unum.api.grpc.ReportProcessExitRequest;
+import io.unum.api.grpc.ReportProcessExitResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A hand-written stand-in for the control plane's AgentRegistryService, on a real port: it
+ * records what agents send and answers as configured.
+ */
+public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistryServiceImplBase implements AutoCloseable {
+
+    public final List<RegisterAgentRequest> registrations = new CopyOnWriteArrayList<>();
+    public final List<HeartbeatRequest> heartbeats = new CopyOnWriteArrayList<>();
+    public final List<ReportProcessExitRequest> exits = new CopyOnWriteArrayList<>();
+    public final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** Answered once to the next registration. */
+    public volatile List<Integer> unknownGpids = List.of();
+    /** Answer known=false to the next heartbeat. */
+    public final AtomicBoolean forgetNode = new AtomicBoolean();
+    /** Fail this many ReportProcessExit calls with UNAVAILABLE first. */
+    public final AtomicInteger failExits = new AtomicInteger();
+    public volatile long intervalMillis = 100;
+
+    private final Server server;
+
+    public FakeRegistry() throws IOException {
+        ServerInterceptor recordAuth = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                    ServerCallHandler<Q, R> next) {
+                String auth = headers.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER));
+                authorizations.add(String.valueOf(auth));
+                return next.startCall(call, headers);
+            }
+        };
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ServerInterceptors.intercept(this, recordAuth))
+                .build()
+                .start();
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public String endpoint() {
+        return "127.0.0.1:" + port();
+    }
+
+    @Override
+    public void registerAgent(RegisterAgentRequest req, StreamObserver<RegisterAgentResponse> out) {
+        registrations.add(req);
+        List<Integer> unknown = unknownGpids;
+        unknownGpids = List.of();
+        out.onNext(RegisterAgentResponse.newBuilder().setHeartbeatIntervalMillis(intervalMillis)
+                .addAllUnknownGpids(unknown).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
+        heartbeats.add(req);
+        out.onNext(HeartbeatResponse.newBuilder().setKnown(!forgetNode.getAndSet(false))
+                .setHeartbeatIntervalMillis(intervalMillis).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void reportProcessExit(ReportProcessExitRequest req, StreamObserver<ReportProcessExitResponse> out) {
+        if (failExits.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            out.onError(Status.UNAVAILABLE.withDescription("not now").asRuntimeException());
+            return;
+        }
+        exits.add(req);
+        out.onNext(ReportProcessExitResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
