@@ -52,6 +52,7 @@ public final class ProcessTableBenchmark {
             bench.spawnLatency(50, 1, false);
             System.out.println("-- spawn: API call -> RUNNING record (the call returns once the agent started it)");
             bench.spawnLatency(200, 1, true);
+            bench.spawnPhases();
             List<Integer> gpids = bench.spawnLatency(spawns, concurrency, true);
             bench.awaitAllEnded(gpids);
             bench.writesPerLifecycle(gpids.subList(0, Math.min(200, gpids.size())));
@@ -90,6 +91,24 @@ public final class ProcessTableBenchmark {
                     ms(latencies.get(latencies.size() - 1)), count / seconds);
         }
         return gpids;
+    }
+
+    /** Where a spawn's time goes, from the control plane's own timers (mean since start). */
+    private void spawnPhases() throws Exception {
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/q/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        StringBuilder line = new StringBuilder("spawn phases (mean):");
+        for (String step : List.of("record", "agent", "running")) {
+            double sum = metric(metrics, "unum_spawn_phase_seconds_sum{step=\"" + step + "\"}");
+            double count = metric(metrics, "unum_spawn_phase_seconds_count{step=\"" + step + "\"}");
+            line.append(String.format(" %s %.1f ms", step, count == 0 ? 0 : sum / count * 1000));
+        }
+        System.out.println(line + "  (record = PENDING write, agent = StartProcess, running = RUNNING write)");
+    }
+
+    private static double metric(String exposition, String name) {
+        return exposition.lines().filter(l -> l.startsWith(name)).findFirst()
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(0.0);
     }
 
     private void awaitAllEnded(List<Integer> gpids) throws Exception {

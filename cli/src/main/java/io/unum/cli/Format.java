@@ -74,7 +74,10 @@ final class Format {
         return "SIG" + Signals.name(number);
     }
 
-    /** argv joined with spaces (arguments with spaces or nothing in them quoted). */
+    /**
+     * argv joined with spaces (arguments with spaces or nothing in them quoted); control characters
+     * such as newlines are shown escaped so one process stays one table row.
+     */
     static String command(List<String> argv) {
         if (argv == null || argv.isEmpty()) {
             return "-";
@@ -84,7 +87,8 @@ final class Format {
             if (!sb.isEmpty()) {
                 sb.append(' ');
             }
-            sb.append(a.isEmpty() || a.chars().anyMatch(Character::isWhitespace) ? "'" + a + "'" : a);
+            String shown = a.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r");
+            sb.append(a.isEmpty() || a.chars().anyMatch(Character::isWhitespace) ? "'" + shown + "'" : shown);
         }
         return sb.toString();
     }

@@ -45,6 +45,7 @@ class FormatTest {
     void commandQuotesArgumentsWithBlanks() {
         assertEquals("sh -c 'echo hi'", Format.command(List.of("sh", "-c", "echo hi")));
         assertEquals("-", Format.command(List.of()));
+        assertEquals("python3 -c 'a\\nb'", Format.command(List.of("python3", "-c", "a\nb")));
     }
 
     static ProcessInfo process(ProcessState state, Integer code, Integer signal) {

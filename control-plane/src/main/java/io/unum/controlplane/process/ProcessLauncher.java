@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -87,15 +88,18 @@ public class ProcessLauncher {
                 request.user() == null ? config.defaultUser() : request.user(),
                 env.keySet().stream().sorted().toList(), ProcessState.PENDING, null, null, null, caps,
                 now, null, null, null, null);
+        long t0 = System.nanoTime();
         while (!processes.create(pending)) {
             // The gpid space wrapped onto a record that still exists; take the next one.
             pending = renumber(pending, gpids.next());
         }
+        phase("record", t0);
         return start(pending, node, env);
     }
 
     private ProcessInfo start(ProcessInfo pending, NodeInfo node, Map<String, String> env) {
         StartProcessResponse started;
+        long t0 = System.nanoTime();
         try {
             started = agents.blocking(node.address()).startProcess(StartProcessRequest.newBuilder()
                     .setGpid(pending.gpid())
@@ -107,12 +111,21 @@ public class ProcessLauncher {
         } catch (StatusRuntimeException e) {
             return refused(pending, node, e);
         }
+        phase("agent", t0);
         metrics.counter("unum.processes.spawned").increment();
         int pid = started.getLocalPid();
         Instant at = clock.instant();
+        long t1 = System.nanoTime();
         // The exit report may already have won the race; never move an ended record back.
-        return processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.running(pid, at) : p)
+        ProcessInfo running = processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.running(pid, at) : p)
                 .orElseThrow(() -> new IllegalStateException("record of " + pending.gpid() + " vanished"));
+        phase("running", t1);
+        return running;
+    }
+
+    /** Time spent in one step of a spawn, so that benchmarks can say where the latency goes. */
+    private void phase(String step, long startNanos) {
+        metrics.timer("unum.spawn.phase", "step", step).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
     private ProcessInfo refused(ProcessInfo pending, NodeInfo node, StatusRuntimeException e) {
