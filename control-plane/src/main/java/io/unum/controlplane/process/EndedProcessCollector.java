@@ -3,11 +3,13 @@ package io.unum.controlplane.process;
 import io.quarkus.scheduler.Scheduled;
 import io.unum.api.grpc.RemoveProcessRequest;
 import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -15,7 +17,9 @@ import org.jboss.logging.Logger;
 
 /**
  * On the leader: removes ended records older than the retention, and the oldest ones beyond
- * the configured count, then tells their agents to drop the captured output.
+ * the configured count, then tells their agents to drop the captured output. Also fails
+ * records stuck in PENDING, which only happens when the replica that wrote one died before
+ * the agent answered.
  */
 @ApplicationScoped
 public class EndedProcessCollector {
@@ -26,6 +30,9 @@ public class EndedProcessCollector {
     private final AgentClients agents;
     private final Leadership leadership;
     private final ProcessConfig config;
+    /** Far longer than any agent call may take (unum.node.agent-call-timeout). */
+    private static final Duration ABANDONED_AFTER = Duration.ofMinutes(2);
+
     private final Clock clock = Clock.systemUTC();
 
     public EndedProcessCollector(ProcessStore processes, NodeStore nodes, AgentClients agents, Leadership leadership,
@@ -43,6 +50,7 @@ public class EndedProcessCollector {
             if (!leadership.isLeader()) {
                 return;
             }
+            failAbandonedStarts();
             Instant cutoff = clock.instant().minus(config.retention());
             List<ProcessInfo> ended = processes.list().stream().filter(p -> p.state().isTerminal())
                     .sorted(Comparator.comparing(p -> p.endedAt() == null ? Instant.EPOCH : p.endedAt()))
@@ -57,6 +65,17 @@ public class EndedProcessCollector {
             }
         } catch (Throwable t) {
             LOG.warnf("collecting ended processes failed: %s", t.getMessage());
+        }
+    }
+
+    private void failAbandonedStarts() {
+        Instant now = clock.instant();
+        Instant cutoff = now.minus(ABANDONED_AFTER);
+        for (ProcessInfo p : processes.list()) {
+            if (p.state() == ProcessState.PENDING && p.createdAt() != null && p.createdAt().isBefore(cutoff)) {
+                processes.update(p.gpid(), q -> q.state() == ProcessState.PENDING
+                        ? q.failed("the start was interrupted: no node confirmed it within " + ABANDONED_AFTER, now) : q);
+            }
         }
     }
 
