@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, testing and running Unum locally needs, on Debian/Ubuntu:
-# a JDK 17+, etcd, util-linux (unshare, setsid), a C compiler and curl; then scripts/install-criu.sh
-# if it exists. Idempotent and non-interactive: it installs only what is missing, and runs
-# `apt-get update` only then. Run it as root, or as a user with sudo.
+# a JDK 17+, etcd, util-linux (unshare, setsid), a C compiler, curl, Node.js 18+ with npm (the web
+# UI's build) and Chromium (the web UI's browser tests); then scripts/install-criu.sh if it exists.
+# Idempotent and non-interactive: it installs only what is missing, and runs `apt-get update` only
+# then. Run it as root, or as a user with sudo.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +33,18 @@ java_major() {
   esac
 }
 
+node_major() {
+  # `node --version` prints e.g. "v18.19.0"; 0 if unknown.
+  local v
+  v="$(node --version 2>/dev/null || true)"
+  v="${v#v}"
+  v="${v%%.*}"
+  case "$v" in
+    ''|*[!0-9]*) echo 0 ;;
+    *) echo "$v" ;;
+  esac
+}
+
 packages=()
 if command -v javac >/dev/null 2>&1 && [ "$(java_major)" -ge 17 ]; then
   :
@@ -50,6 +63,12 @@ fi
 if ! command -v curl >/dev/null 2>&1; then
   packages+=(curl ca-certificates)
 fi
+if ! command -v node >/dev/null 2>&1 || [ "$(node_major)" -lt 18 ] || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  packages+=(chromium)
+fi
 
 if [ "${#packages[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -60,8 +79,12 @@ if [ "${#packages[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${packages[@]}"
+  if [ "$(node_major)" -lt 18 ]; then
+    log "node $(node --version 2>/dev/null || echo missing) is older than 18 even after installing nodejs; the web UI's build (Vite 6) needs 18 or newer" >&2
+    exit 1
+  fi
 else
-  log "JDK $(java_major), etcd, util-linux, cc and curl are present"
+  log "JDK $(java_major), etcd, util-linux, cc, curl, Node.js $(node_major) with npm and chromium are present"
 fi
 
 # Debian's etcd-server enables a system-wide etcd on 2379/2380; Unum starts its own.

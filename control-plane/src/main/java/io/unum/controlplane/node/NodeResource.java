@@ -1,5 +1,7 @@
 package io.unum.controlplane.node;
 
+import io.smallrye.mutiny.Multi;
+import io.unum.api.model.NodeEvent;
 import io.unum.api.model.NodeInfo;
 import io.unum.controlplane.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -11,15 +13,18 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Path("/api/v1/nodes")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "nodes", description = "The machines of the cluster")
 public class NodeResource {
     private final NodeStore nodes;
+    private final NodeEvents events;
 
-    public NodeResource(NodeStore nodes) {
+    public NodeResource(NodeStore nodes, NodeEvents events) {
         this.nodes = nodes;
+        this.events = events;
     }
 
     @GET
@@ -27,6 +32,16 @@ public class NodeResource {
     @Operation(summary = "List the nodes with their state and live load")
     public List<NodeInfo> list() {
         return nodes.list();
+    }
+
+    @GET
+    @Path("events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.VIEWER_NAME)
+    @Operation(summary = "Follow the nodes as server-sent events: a snapshot, then every changed node (each heartbeat)")
+    public Multi<NodeEvent> events() {
+        return events.stream();
     }
 
     @GET

@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.CapabilitiesUpdate;
 import io.unum.api.model.OutputChunk;
+import io.unum.api.model.ProcessEvent;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SignalRequest;
@@ -44,14 +45,16 @@ public class ProcessResource {
     private final ProcessLauncher launcher;
     private final ProcessControl control;
     private final ProcessOutput output;
+    private final ProcessEvents events;
 
     public ProcessResource(ProcessStore processes, ProcessQueries queries, ProcessLauncher launcher, ProcessControl control,
-            ProcessOutput output) {
+            ProcessOutput output, ProcessEvents events) {
         this.processes = processes;
         this.queries = queries;
         this.launcher = launcher;
         this.control = control;
         this.output = output;
+        this.events = events;
     }
 
     @GET
@@ -61,6 +64,16 @@ public class ProcessResource {
             @QueryParam("user") String user) {
         return queries.list(blankToNull(node), state == null || state.isBlank() ? null : parseState(state),
                 blankToNull(user));
+    }
+
+    @GET
+    @Path("events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.VIEWER_NAME)
+    @Operation(summary = "Follow the process table as server-sent events: a snapshot, then changed records and a usage tick every second")
+    public Multi<ProcessEvent> events() {
+        return events.stream();
     }
 
     @GET

@@ -1,0 +1,207 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, call, type Role } from './api';
+import { bytes, command, duration, percent, time } from './format';
+import { CAPABILITIES, type Capabilities, type Capability, type CapabilitySetName, type ProcessInfo } from './model';
+import { OutputTail } from './OutputTail';
+import { uptime } from './ProcessesView';
+import { processes, useStore } from './store';
+
+const SETS: { key: CapabilitySetName; label: string }[] = [
+  { key: 'effective', label: 'Effective' },
+  { key: 'permitted', label: 'Permitted' },
+  { key: 'inheritableEffective', label: 'Inheritable effective' },
+  { key: 'inheritablePermitted', label: 'Inheritable permitted' },
+];
+
+const SIGNALS = ['TERM', 'KILL', 'INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'STOP', 'CONT', 'WINCH'];
+
+type Message = { kind: 'ok' | 'error'; text: string } | null;
+
+function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.detail : String(e);
+}
+
+export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) {
+  useStore(processes);
+  const p = processes.get(gpid);
+  const [missing, setMissing] = useState('');
+
+  // The stream's snapshot lists every process; if this one is not there, let the API say why.
+  useEffect(() => {
+    setMissing('');
+    if (processes.loaded && !p) {
+      call<ProcessInfo>('GET', `api/v1/processes/${gpid}`)
+        .then((found) => processes.put(found))
+        .catch((e) => setMissing(errorText(e)));
+    }
+  }, [gpid, processes.loaded, p == null]);
+
+  if (!p) {
+    return (
+      <section aria-labelledby="detail-title">
+        <h1 id="detail-title" tabIndex={-1}>Process {gpid}</h1>
+        {missing ? <p class="error" role="alert">{missing}</p> : <p role="status">Loading…</p>}
+        <p><a href="#/processes">Back to the processes</a></p>
+      </section>
+    );
+  }
+
+  const now = processes.now();
+  const parent = p.parentGpid != null ? processes.get(p.parentGpid) : undefined;
+  const children = processes.children(gpid);
+  const admin = role === 'admin';
+  const live = !(p.state === 'EXITED' || p.state === 'FAILED');
+
+  return (
+    <section aria-labelledby="detail-title" class="detail">
+      <p class="crumbs"><a href="#/processes">Processes</a> / {gpid}</p>
+      <div class="title-row">
+        <h1 id="detail-title" tabIndex={-1}>Process {gpid}</h1>
+        <span class={`badge state-${p.state.toLowerCase()}`} data-testid="detail-state">{p.state}</span>
+      </div>
+      <p class="argv"><code>{command(p.argv)}</code></p>
+
+      <div class="detail-grid">
+        <div class="card">
+          <h2>Overview</h2>
+          <dl class="facts">
+            <dt>Node</dt><dd>{p.node ?? '–'}{p.localPid ? ` (pid ${p.localPid})` : ''}</dd>
+            <dt>User</dt><dd>{p.user ?? '–'}</dd>
+            <dt>Working directory</dt><dd><code>{p.cwd ?? '–'}</code></dd>
+            <dt>Arguments</dt>
+            <dd><ol class="args">{p.argv.map((a, i) => <li key={i}><code>{a}</code></li>)}</ol></dd>
+            {p.envNames && p.envNames.length > 0 && (<><dt>Environment</dt><dd>{p.envNames.join(', ')}</dd></>)}
+            <dt>Started</dt><dd>{time(p.startedAt ?? p.createdAt)}</dd>
+            <dt>Uptime</dt><dd>{duration(uptime(p, now))}</dd>
+            {p.state === 'RUNNING' && (<><dt>CPU</dt><dd>{p.cpuPercent == null ? 'not reported yet' : `${percent(p.cpuPercent)}% · RSS ${bytes(p.rssBytes)}`}</dd></>)}
+            {p.endedAt && (<><dt>Ended</dt><dd>{time(p.endedAt)}</dd></>)}
+            {p.exitCode != null && (<><dt>Exit code</dt><dd>{p.exitCode}</dd></>)}
+            {p.exitSignal != null && (<><dt>Killed by signal</dt><dd>{p.exitSignal}</dd></>)}
+            {p.reason && (<><dt>Reason</dt><dd>{p.reason}</dd></>)}
+            <dt>Parent</dt>
+            <dd>{p.parentGpid == null ? 'none' : (
+              <a href={`#/processes/${p.parentGpid}`}>{p.parentGpid}{parent ? ` ${command(parent.argv)}` : ''}</a>)}</dd>
+            <dt>Children</dt>
+            <dd>{children.length === 0 ? 'none' : (
+              <ul class="children">{children.map((c) => (
+                <li key={c.gpid}><a href={`#/processes/${c.gpid}`}>{c.gpid}</a> {command(c.argv)} <span class="muted">{c.state}</span></li>
+              ))}</ul>)}</dd>
+          </dl>
+        </div>
+        <div class="side">
+          {admin && <Actions p={p} />}
+          <CapabilitiesCard p={p} admin={admin} live={live} />
+        </div>
+      </div>
+      <OutputTail key={gpid} p={p} />
+    </section>
+  );
+}
+
+function Actions({ p }: { p: ProcessInfo }) {
+  const [signal, setSignal] = useState('TERM');
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<Message>(null);
+  const running = p.state === 'RUNNING';
+
+  const send = async (name: string) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await call('POST', `api/v1/processes/${p.gpid}/signal`, { signal: name });
+      setMessage({ kind: 'ok', text: `Sent ${name} to process ${p.gpid}.` });
+    } catch (e) {
+      setMessage({ kind: 'error', text: errorText(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="card actions" aria-labelledby="actions-title">
+      <h2 id="actions-title">Actions</h2>
+      <form class="inline" onSubmit={(e) => { e.preventDefault(); send(signal.trim()); }}>
+        <label for="signal">Signal</label>
+        <input id="signal" list="signals" value={signal} onInput={(e) => setSignal(e.currentTarget.value)}
+          autocomplete="off" size={8} required />
+        <datalist id="signals">{SIGNALS.map((s) => <option key={s} value={s} />)}</datalist>
+        <button type="submit" disabled={busy || !running}>Send signal</button>
+        <button type="button" class="danger" disabled={busy || !running} onClick={() => send('KILL')}>Kill</button>
+      </form>
+      {!running && <p class="muted small">Only RUNNING processes take signals.</p>}
+      {message && <p class={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'}
+        data-testid="action-message">{message.text}</p>}
+    </div>
+  );
+}
+
+function CapabilitiesCard({ p, admin, live }: { p: ProcessInfo; admin: boolean; live: boolean }) {
+  const [force, setForce] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<Message>(null);
+  const editable = admin && live;
+
+  const toggle = async (set: CapabilitySetName, cap: Capability, on: boolean) => {
+    setBusy(true);
+    setMessage(null);
+    const change = `${on ? '+' : '-'}${cap}`;
+    try {
+      const caps = await call<Capabilities>('PATCH', `api/v1/processes/${p.gpid}/capabilities`,
+        force ? { [set]: change, force: true } : { [set]: change });
+      const current = processes.get(p.gpid);
+      if (current) {
+        processes.put({ ...current, capabilities: caps });
+      }
+      setMessage({ kind: 'ok', text: `${change} applied to the ${SETS.find((s) => s.key === set)!.label.toLowerCase()} set.` });
+    } catch (e) {
+      setMessage({ kind: 'error', text: errorText(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="card caps" aria-labelledby="caps-title">
+      <h2 id="caps-title">Capabilities</h2>
+      <div class="caps-scroll">
+        <table class="caps-table">
+          <thead>
+            <tr><th scope="col">Capability</th>{SETS.map((s) => <th key={s.key} scope="col">{s.label}</th>)}</tr>
+          </thead>
+          <tbody>
+            {CAPABILITIES.map((cap) => (
+              <tr key={cap}>
+                <th scope="row"><code>{cap}</code></th>
+                {SETS.map((s) => {
+                  const on = p.capabilities[s.key].includes(cap);
+                  return (
+                    <td key={s.key}>
+                      <input type="checkbox" checked={on} disabled={!editable || busy}
+                        aria-label={`${cap} in the ${s.label.toLowerCase()} set`}
+                        data-cap={`${s.key}:${cap}`}
+                        onChange={(e) => {
+                          const want = e.currentTarget.checked;
+                          e.currentTarget.checked = on; // the record decides; it changes when the API agrees
+                          toggle(s.key, cap, want);
+                        }} />
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {editable && (
+        <label class="small check">
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} />
+          Force (admin override: may raise permitted bits and skip the CHANGE_CAPS rule)
+        </label>
+      )}
+      {!admin && <p class="muted small">Read only: your token has the viewer role.</p>}
+      {admin && !live && <p class="muted small">The process has ended; its capabilities are final.</p>}
+      {message && <p class={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'}
+        data-testid="caps-message">{message.text}</p>}
+    </div>
+  );
+}

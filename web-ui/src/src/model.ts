@@ -1,0 +1,75 @@
+// The REST representations the UI reads (io.unum.api.model on the server).
+
+export type ProcessState = 'PENDING' | 'RUNNING' | 'EXITED' | 'FAILED' | 'LOST';
+export const PROCESS_STATES: ProcessState[] = ['PENDING', 'RUNNING', 'EXITED', 'FAILED', 'LOST'];
+
+export type Capability = 'CAN_MIGRATE' | 'DISTANT_FORK' | 'CHECKPOINTABLE' | 'USE_REMOTE_MEMORY' | 'CHANGE_CAPS';
+export const CAPABILITIES: Capability[] = ['CAN_MIGRATE', 'DISTANT_FORK', 'CHECKPOINTABLE', 'USE_REMOTE_MEMORY', 'CHANGE_CAPS'];
+
+export interface Capabilities {
+  effective: Capability[];
+  permitted: Capability[];
+  inheritableEffective: Capability[];
+  inheritablePermitted: Capability[];
+}
+export type CapabilitySetName = keyof Capabilities;
+
+export interface ProcessInfo {
+  gpid: number;
+  parentGpid?: number;
+  node?: string;
+  localPid: number;
+  argv: string[];
+  cwd?: string;
+  user?: string;
+  envNames?: string[];
+  state: ProcessState;
+  exitCode?: number;
+  exitSignal?: number;
+  reason?: string;
+  capabilities: Capabilities;
+  createdAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  cpuPercent?: number;
+  rssBytes?: number;
+}
+
+export interface NodeLoad {
+  load1: number;
+  cpuPercent: number;
+  memoryFreeBytes: number;
+  processCount: number;
+}
+
+export interface NodeInfo {
+  name: string;
+  address: string;
+  state: 'READY' | 'DOWN';
+  cores: number;
+  memoryBytes: number;
+  load?: NodeLoad;
+  registeredAt?: string;
+  lastHeartbeatAt?: string;
+}
+
+export interface ProcessEvent {
+  type: 'SNAPSHOT' | 'UPSERT' | 'REMOVE' | 'TICK';
+  at: string;
+  processes?: ProcessInfo[];
+  gpids?: number[];
+  usage?: Record<string, { cpuPercent: number; rssBytes: number }>;
+}
+
+export interface NodeEvent {
+  type: 'SNAPSHOT' | 'UPSERT' | 'REMOVE';
+  at: string;
+  nodes?: NodeInfo[];
+  names?: string[];
+}
+
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  offset: number;
+  data: string;
+}
