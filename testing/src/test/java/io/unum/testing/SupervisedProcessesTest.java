@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SupervisedProcessesTest {
     /** Like a shim: its own session and process group, with a child (the "program"). */
     private static Process fakeShim(Path log) {
-        return OsProcesses.spawn(List.of("sh", "-c", "sleep 600 & echo $! > child.pid; wait"), log, true, env -> { });
+        return OsProcesses.spawn(List.of("sh", "-c", "sleep 600 & echo $! > " + log.resolveSibling("child.pid") + "; wait"),
+                log, true, env -> { });
     }
 
     @Test
