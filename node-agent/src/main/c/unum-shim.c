@@ -3,6 +3,8 @@
  *
  * Usage:
  *   unum-shim <proc-dir>         supervise the program described by <proc-dir>/spec
+ *   unum-shim -r <proc-dir>      supervise a program CRIU restores: run the criu command line in
+ *                                <proc-dir>/restore, then supervise the restored tree like a new one
  *   unum-shim -k <signal> <pid>  send a signal (the agent's way to call kill(2): Java cannot
  *                                send arbitrary signals, and shipping this mode in the shim means
  *                                the agent does not depend on procps' /bin/kill being installed)
@@ -13,7 +15,15 @@
  *   spec        (input, written by the agent) NUL-terminated fields:
  *                 "unum-spec-1", output limit, cwd, user ("" = do not switch),
  *                 argc, argv[0..argc-1], envc, env[0..envc-1] ("KEY=VALUE")
+ *   restore     (input of -r, written by the agent) NUL-terminated fields: "unum-restore-1",
+ *               stdout offset, stderr offset, argc, the criu command line. criu gets the new output
+ *               and status pipes as fds 3, 4 and 5 (for its --inherit-fd options) and must be told
+ *               --restore-sibling --restore-detached --pidfile <proc-dir>/init.pid, so that the
+ *               restored init becomes this shim's child.
  *   shim.pid    the shim's own pid
+ *   init.pid    the host pid of the namespace's init (the root of the tree CRIU dumps)
+ *   pipes       inode numbers of the stdout, stderr and status pipes, which a restore must
+ *               map onto new pipes ("--inherit-fd fd[3]:pipe:[<inode>]")
  *   pid         the program's pid as the HOST sees it (written once exec succeeded)
  *   exec-error  why the program could not be started (instead of pid)
  *   stdout.<N>, stderr.<N>
@@ -26,11 +36,22 @@
  *
  * Every file except the output segments is written atomically (tmp + rename).
  *
- * Process tree when running as root (pid + mount namespaces):
- *   shim ─► init (pid 1 in a new pid namespace; private mounts, fresh /proc) ─► program
+ * Process tree when running as root (a pid namespace per program):
+ *   shim ─► init (pid 1 in a new pid namespace, its own session) ─► program
  * The init forwards signals to the program, reaps everything and sends the program's wait
  * status to the shim over a pipe (pid 1 cannot re-raise a fatal signal on itself inside its
  * namespace, so an exit status alone could not say "killed by signal N").
+ *
+ * The init and everything under it are what CRIU dumps, so the tree is shaped for it: the init
+ * leads its own session (CRIU refuses a session leader outside the dumped namespace), its cwd is
+ * "/" and its stdio /dev/null (which exist on every node), and it runs as the program's user, not
+ * root. That last point
+ * is forced by kernels where root lacks CAP_SYS_RESOURCE (containers): CRIU reads every task's
+ * rlimits with prlimit(2), which then needs the dumper's real uid to match the task's, so one
+ * dumper can only handle a tree of one user. The init keeps CAP_SYS_ADMIN and CAP_DAC_OVERRIDE
+ * because CRIU's parasite, running inside the init, mounts a proc for the namespace; the program
+ * gets no capabilities (they are cleared before exec). There is no mount namespace: CRIU cannot
+ * dump one that copies the host's mounts, so /proc inside shows host pids.
  * Without root: shim ─► program, no namespaces, no user switching.
  *
  * The program reports its pid to the shim with SCM_CREDENTIALS before exec: the kernel
@@ -51,13 +72,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_SEGMENTS_SCAN 64
@@ -178,6 +201,27 @@ static void child_fail(int errfd, const char *what, const char *arg, int err) {
     _exit(127);
 }
 
+/* Sets the effective and permitted capabilities to exactly `mask` (bits of the first 32). */
+static void set_caps(int errfd, unsigned mask) {
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    memset(d, 0, sizeof d);
+    d[0].effective = d[0].permitted = mask;
+    if (syscall(SYS_capset, &h, d) != 0) child_fail(errfd, "capset", "", errno);
+}
+
+/* Becomes sp->user; with keep_caps, keeps CAP_SYS_ADMIN and CAP_DAC_OVERRIDE (see the top). */
+static void switch_user(struct spec *sp, int errfd, int keep_caps) {
+    struct passwd *pw = getpwnam(sp->user);
+    if (!pw) child_fail(errfd, "user", sp->user, ENOENT);
+    if (pw->pw_uid == 0) return;
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0) child_fail(errfd, "initgroups", sp->user, errno);
+    if (setgid(pw->pw_gid) != 0) child_fail(errfd, "setgid", sp->user, errno);
+    if (keep_caps && prctl(PR_SET_KEEPCAPS, 1) != 0) child_fail(errfd, "prctl", "keepcaps", errno);
+    if (setuid(pw->pw_uid) != 0) child_fail(errfd, "setuid", sp->user, errno);
+    if (keep_caps) set_caps(errfd, (1u << CAP_SYS_ADMIN) | (1u << CAP_DAC_OVERRIDE));
+}
+
 static void send_credentials(int sock) {
     /* The kernel checks these against the sender and translates pid into the receiver's
        pid namespace: that is how the shim learns the host pid. */
@@ -247,13 +291,8 @@ static void run_program(struct spec *sp, int outw, int errw, int errfd, int cred
     if (outw > 2) close(outw);
     if (errw > 2) close(errw);
 
-    if (is_root && sp->user[0]) {
-        struct passwd *pw = getpwnam(sp->user);
-        if (!pw) child_fail(errfd, "user", sp->user, ENOENT);
-        if (initgroups(pw->pw_name, pw->pw_gid) != 0) child_fail(errfd, "initgroups", sp->user, errno);
-        if (setgid(pw->pw_gid) != 0) child_fail(errfd, "setgid", sp->user, errno);
-        if (setuid(pw->pw_uid) != 0) child_fail(errfd, "setuid", sp->user, errno);
-    }
+    if (is_root && sp->user[0]) switch_user(sp, errfd, 0);
+    if (getuid() != 0) set_caps(errfd, 0);
     if (sp->cwd[0] && chdir(sp->cwd) != 0) child_fail(errfd, "chdir", sp->cwd, errno);
     exec_with_path(sp, errfd);
 }
@@ -268,12 +307,14 @@ static void init_forward(int sig) {
 }
 
 static void run_init(struct spec *sp, int outw, int errw, int errfd, int credsock, int statusw) {
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        child_fail(errfd, "mount", "/ private", errno);
-    /* A fresh proc (over the host's, in our private mount namespace) so tools inside see
-       the namespace's pids. */
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-        child_fail(errfd, "mount", "/proc", errno);
+    if (setsid() < 0) child_fail(errfd, "setsid", "init", errno);
+    if (chdir("/") != 0) child_fail(errfd, "chdir", "/", errno);
+    /* Not the shim's log: a restore on another node could not reopen that file. */
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull < 0) child_fail(errfd, "open", "/dev/null", errno);
+    for (int fd = 0; fd <= 2; fd++) dup2(devnull, fd);
+    if (devnull > 2) close(devnull);
+    if (sp->user[0]) switch_user(sp, errfd, 1);
 
     sigset_t all, old;
     sigfillset(&all);
@@ -282,7 +323,7 @@ static void run_init(struct spec *sp, int outw, int errw, int errfd, int credsoc
     if (pid < 0) child_fail(errfd, "fork", "program", errno);
     if (pid == 0) {
         close(statusw);
-        run_program(sp, outw, errw, errfd, credsock, 1);
+        run_program(sp, outw, errw, errfd, credsock, 0);
     }
     init_program_pid = pid;
     /* The shim must see EOF on these once the program (and its children) close them. */
@@ -449,25 +490,83 @@ static pid_t receive_pid(int sock) {
     }
 }
 
-int main(int argc, char **argv) {
-    if (argc >= 2 && strcmp(argv[1], "-k") == 0) return kill_mode(argc, argv);
-    if (argc != 2) {
-        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -k SIGNAL PID\n");
-        return 2;
-    }
-    proc_dir = argv[1];
-    setsid(); /* own session and process group: the agent's terminal or group signals miss us */
-    signal(SIGPIPE, SIG_IGN);
+/* Reads the restore file: offsets and the criu command line (NULL-terminated). */
+static char **read_restore(long long *out_off, long long *err_off) {
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/restore", proc_dir);
+    char *buf = read_file(path, &len);
+    char *p = buf, *end = buf + len;
+    if (strcmp(next_field(&p, end), "unum-restore-1") != 0) die("unknown restore version");
+    *out_off = atoll(next_field(&p, end));
+    *err_off = atoll(next_field(&p, end));
+    int argc = atoi(next_field(&p, end));
+    if (argc < 1) die("empty criu command line");
+    char **av = calloc((size_t)argc + 1, sizeof(char *));
+    for (int i = 0; i < argc; i++) av[i] = next_field(&p, end);
+    return av;
+}
 
-    struct spec sp;
-    read_spec(&sp);
-    char buf[64];
-    snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-    write_atomic("shim.pid", buf);
+static void write_pipes(int outr, int errr, int statusr) {
+    struct stat a, b, c;
+    char buf[128];
+    if (fstat(outr, &a) || fstat(errr, &b) || fstat(statusr, &c)) die("fstat pipes: %s", strerror(errno));
+    snprintf(buf, sizeof buf, "%llu %llu %llu\n", (unsigned long long)a.st_ino, (unsigned long long)b.st_ino,
+             (unsigned long long)c.st_ino);
+    write_atomic("pipes", buf);
+}
 
+static void write_pid_file(const char *name, pid_t pid) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d\n", (int)pid);
+    write_atomic(name, buf);
+}
+
+static pid_t read_pid_file(const char *name) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", proc_dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int v = 0;
+    if (fscanf(f, "%d", &v) != 1) v = 0;
+    fclose(f);
+    return (pid_t)v;
+}
+
+/* The first child of pid (the restored init's program), via /proc/<pid>/task/<pid>/children. */
+static pid_t first_child(pid_t pid) {
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int c = 0;
+    if (fscanf(f, "%d", &c) != 1) c = 0;
+    fclose(f);
+    return (pid_t)c;
+}
+
+struct tree {
+    pid_t child;     /* our child: the init (or the program itself, without namespaces) */
+    int use_ns;
+    int outr, errr;  /* read ends of the output pipes */
+    int statusr;     /* read end of the init's status pipe, -1 without namespaces */
+};
+
+static void install_handlers(sigset_t *old) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = shim_on_signal;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    for (size_t i = 0; i < NFORWARDED; i++) sigaction(FORWARDED[i], &sa, NULL);
+    sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* Starts the program of the spec; returns 0 and fills t, or 1 after writing exec-error. */
+static int launch(struct spec *sp, struct tree *t) {
     int outp[2], errp[2], execp[2], statusp[2], cred[2];
     if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(execp, O_CLOEXEC) ||
-        pipe2(statusp, O_CLOEXEC) || pipe2(self_pipe, O_CLOEXEC | O_NONBLOCK))
+        pipe2(statusp, O_CLOEXEC))
         die("pipe: %s", strerror(errno));
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cred)) die("socketpair: %s", strerror(errno));
     int on = 1;
@@ -477,18 +576,14 @@ int main(int argc, char **argv) {
     fcntl(errp[1], F_SETFD, 0);
 
     int is_root = geteuid() == 0;
-    int use_ns = 0;
+    t->use_ns = 0;
     if (is_root) {
-        if (unshare(CLONE_NEWPID | CLONE_NEWNS) == 0)
-            use_ns = 1;
+        if (unshare(CLONE_NEWPID) == 0)
+            t->use_ns = 1;
         else
-            fprintf(stderr, "unum-shim: unshare: %s; running without namespaces\n", strerror(errno));
+            fprintf(stderr, "unum-shim: unshare: %s; running without a pid namespace\n", strerror(errno));
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = shim_on_signal;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
@@ -502,21 +597,24 @@ int main(int argc, char **argv) {
         close(cred[0]);
         close(self_pipe[0]);
         close(self_pipe[1]);
-        if (use_ns) {
+        if (t->use_ns) {
             sigprocmask(SIG_SETMASK, &old, NULL);
-            run_init(&sp, outp[1], errp[1], execp[1], cred[1], statusp[1]);
+            run_init(sp, outp[1], errp[1], execp[1], cred[1], statusp[1]);
         }
         close(statusp[1]);
-        run_program(&sp, outp[1], errp[1], execp[1], cred[1], is_root);
+        run_program(sp, outp[1], errp[1], execp[1], cred[1], is_root);
     }
-    sigaction(SIGCHLD, &sa, NULL);
-    for (size_t i = 0; i < NFORWARDED; i++) sigaction(FORWARDED[i], &sa, NULL);
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    install_handlers(&old);
     close(outp[1]);
     close(errp[1]);
     close(execp[1]);
     close(statusp[1]);
     close(cred[1]);
+    t->child = child;
+    t->outr = outp[0];
+    t->errr = errp[0];
+    t->statusr = t->use_ns ? statusp[0] : -1;
+    if (!t->use_ns) close(statusp[0]);
 
     pid_t hostpid = receive_pid(cred[0]);
     close(cred[0]);
@@ -536,16 +634,87 @@ int main(int argc, char **argv) {
         if (elen == 0) snprintf(emsg, sizeof emsg, "the program did not start");
         strcat(emsg, "\n");
         write_atomic("exec-error", emsg);
-    } else {
-        shim_program_hostpid = hostpid;
-        snprintf(buf, sizeof buf, "%d\n", (int)hostpid);
-        write_atomic("pid", buf);
+        return 1;
     }
+    if (t->use_ns) {
+        write_pid_file("init.pid", child);
+        write_pipes(t->outr, t->errr, t->statusr);
+    }
+    shim_program_hostpid = hostpid;
+    write_pid_file("pid", hostpid);
+    return 0;
+}
 
-    long long seg_cap = sp.limit / 2 > 0 ? sp.limit / 2 : 1;
+/* Runs criu restore with new pipes as fds 3-5; returns 0 and fills t, or 1 after writing exec-error. */
+static int restore(char **criu_argv, struct tree *t) {
+    int outp[2], errp[2], statusp[2];
+    if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(statusp, O_CLOEXEC))
+        die("pipe: %s", strerror(errno));
+    char stale[4096];
+    snprintf(stale, sizeof stale, "%s/init.pid", proc_dir);
+    unlink(stale); /* criu writes it; a stale one must not be mistaken for the new init */
+
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t criu = fork();
+    if (criu < 0) die("fork: %s", strerror(errno));
+    if (criu == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        /* dup2 clears CLOEXEC on the copies; the originals close at exec. */
+        if (dup2(outp[1], 3) < 0 || dup2(errp[1], 4) < 0 || dup2(statusp[1], 5) < 0) _exit(126);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, 0);
+        execv(criu_argv[0], criu_argv);
+        fprintf(stderr, "unum-shim: exec %s: %s\n", criu_argv[0], strerror(errno));
+        _exit(127);
+    }
+    install_handlers(&old);
+    close(outp[1]);
+    close(errp[1]);
+    close(statusp[1]);
+    t->use_ns = 1;
+    t->outr = outp[0];
+    t->errr = errp[0];
+    t->statusr = statusp[0];
+
+    int st;
+    while (waitpid(criu, &st, 0) < 0 && errno == EINTR) {
+    }
+    pid_t init = read_pid_file("init.pid");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || init <= 0) {
+        char emsg[256];
+        if (WIFEXITED(st))
+            snprintf(emsg, sizeof emsg, "criu restore failed with exit code %d\n", WEXITSTATUS(st));
+        else
+            snprintf(emsg, sizeof emsg, "criu restore was killed by signal %d\n", WTERMSIG(st));
+        write_atomic("exec-error", emsg);
+        return 1;
+    }
+    t->child = init;
+    /* The restored init's program; it may take an instant to show in the children list. */
+    pid_t program = 0;
+    for (int i = 0; i < 200 && program <= 0; i++) {
+        program = first_child(init);
+        if (program <= 0) usleep(5000);
+    }
+    if (program <= 0) {
+        write_atomic("exec-error", "the restored init has no program\n");
+        kill(init, SIGKILL);
+        return 1;
+    }
+    write_pipes(t->outr, t->errr, t->statusr);
+    shim_program_hostpid = program;
+    write_pid_file("pid", program);
+    return 0;
+}
+
+/* Copies output until the tree ended and the pipes hit EOF, then writes exit. */
+static int supervise(struct spec *sp, struct tree *t, long long out_off, long long err_off) {
+    long long seg_cap = sp->limit / 2 > 0 ? sp->limit / 2 : 1;
     struct capture caps[2] = {
-        {.name = "stdout", .pipe_fd = outp[0], .seg_cap = seg_cap},
-        {.name = "stderr", .pipe_fd = errp[0], .seg_cap = seg_cap},
+        {.name = "stdout", .pipe_fd = t->outr, .seg_cap = seg_cap, .seg_start = out_off},
+        {.name = "stderr", .pipe_fd = t->errr, .seg_cap = seg_cap, .seg_start = err_off},
     };
     for (int i = 0; i < 2; i++) open_segment(&caps[i]);
 
@@ -554,8 +723,8 @@ int main(int argc, char **argv) {
     for (;;) {
         if (!child_done) {
             int st;
-            pid_t r = waitpid(child, &st, WNOHANG);
-            if (r == child) {
+            pid_t r = waitpid(t->child, &st, WNOHANG);
+            if (r == t->child) {
                 child_done = 1;
                 child_status = st;
                 done_at = now_ms();
@@ -564,7 +733,7 @@ int main(int argc, char **argv) {
         if (child_done && caps[0].pipe_fd < 0 && caps[1].pipe_fd < 0) break;
         /* Without a namespace, a daemonized grandchild may hold the pipes forever: after the
            program ended, keep copying for at most 2 s. */
-        if (child_done && !use_ns && now_ms() - done_at > 2000) break;
+        if (child_done && !t->use_ns && now_ms() - done_at > 2000) break;
         struct pollfd fds[3];
         int nf = 0, idx[2] = {-1, -1};
         for (int i = 0; i < 2; i++) {
@@ -590,19 +759,47 @@ int main(int argc, char **argv) {
         if (caps[i].file_fd >= 0) close(caps[i].file_fd);
 
     int status = child_status;
-    if (use_ns) {
-        /* The init sends the program's wait status; if it died without doing so (killed),
-           fall back to the init's own status. */
+    if (t->statusr >= 0) {
+        /* The init sends the program's wait status; if it died without doing so (killed, or
+           dumped by CRIU), fall back to the init's own status. */
         int st;
         ssize_t r;
-        do r = read(statusp[0], &st, sizeof st);
+        do r = read(t->statusr, &st, sizeof st);
         while (r < 0 && errno == EINTR);
         if (r == (ssize_t)sizeof st) status = st;
     }
+    char buf[64];
     if (WIFSIGNALED(status))
         snprintf(buf, sizeof buf, "signal %d\n", WTERMSIG(status));
     else
         snprintf(buf, sizeof buf, "code %d\n", WEXITSTATUS(status));
     write_atomic("exit", buf);
     return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "-k") == 0) return kill_mode(argc, argv);
+    int restoring = argc == 3 && strcmp(argv[1], "-r") == 0;
+    if (argc != 2 && !restoring) {
+        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -r PROC_DIR | unum-shim -k SIGNAL PID\n");
+        return 2;
+    }
+    proc_dir = argv[restoring ? 2 : 1];
+    setsid(); /* own session and process group: the agent's terminal or group signals miss us */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct spec sp;
+    read_spec(&sp);
+    long long out_off = 0, err_off = 0;
+    char **criu_argv = restoring ? read_restore(&out_off, &err_off) : NULL;
+    write_pid_file("shim.pid", getpid());
+    if (pipe2(self_pipe, O_CLOEXEC | O_NONBLOCK)) die("pipe: %s", strerror(errno));
+
+    struct tree t;
+    int failed = restoring ? restore(criu_argv, &t) : launch(&sp, &t);
+    if (failed && restoring) {
+        write_atomic("exit", "signal 9\n");
+        return 0;
+    }
+    return supervise(&sp, &t, out_off, err_off);
 }

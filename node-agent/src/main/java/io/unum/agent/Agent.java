@@ -4,6 +4,12 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.unum.agent.grpc.BearerAuthInterceptor;
+import io.unum.agent.grpc.BearerCredentials;
+import io.unum.agent.image.Criu;
+import io.unum.agent.image.ImageAgentGrpcService;
+import io.unum.agent.image.ImageStore;
+import io.unum.agent.image.ImageTransfer;
+import io.unum.agent.image.ProcessImages;
 import io.unum.agent.grpc.NodeAgentGrpcService;
 import io.unum.agent.process.ProcessSupervisor;
 import io.unum.agent.registration.ControlPlaneClient;
@@ -16,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -59,10 +66,19 @@ public final class Agent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        Optional<Criu> criu = Criu.locate(cfg.criu());
+        if (criu.isEmpty()) {
+            LOG.warning("no CRIU (" + (cfg.criu() != null ? cfg.criu() + " is not executable" : "none on PATH")
+                    + "): processes on this node cannot be migrated or checkpointed");
+        }
+        ProcessImages images = new ProcessImages(supervisor, new ImageStore(cfg.stateDir()), criu, cfg.name());
+        images.recoverInterruptedDumps();
+        BearerAuthInterceptor auth = new BearerAuthInterceptor(cfg.joinToken());
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()))
-                .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers),
-                        new BearerAuthInterceptor(cfg.joinToken())))
+                .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers), auth))
+                .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
+                        new ImageTransfer(new BearerCredentials(cfg.joinToken()))), auth))
                 .build()
                 .start();
         HostPort listening = cfg.listen().withPort(server.getPort());

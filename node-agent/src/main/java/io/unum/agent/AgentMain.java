@@ -44,6 +44,9 @@ public final class AgentMain implements Callable<Integer> {
             description = "Captured output kept per stream per process, in bytes (default ${DEFAULT-VALUE}).")
     long outputLimit;
 
+    @Option(names = "--criu", description = "CRIU binary for migration and checkpoints (default: criu on PATH).")
+    Path criu;
+
     public static void main(String[] args) {
         // The default launch mechanism runs the JDK's jspawnhelper from disk on every spawn;
         // after an in-place JDK package upgrade a long-running agent would then fail every
@@ -78,7 +81,7 @@ public final class AgentMain implements Callable<Integer> {
         return new AgentConfig(name, HostPort.parse(listen), advertise == null ? null : HostPort.parse(advertise),
                 controlPlanes.stream().map(HostPort::parse).toList(), stateDir.toAbsolutePath(), token,
                 cores != null ? cores : MachineInfo.cores(), memory != null ? memory : MachineInfo.memoryBytes(),
-                outputLimit);
+                outputLimit, criu);
     }
 
     @Override

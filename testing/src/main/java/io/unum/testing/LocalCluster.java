@@ -173,10 +173,18 @@ public final class LocalCluster implements AutoCloseable {
                 .logFile(logDir().resolve(name + ".log"))
                 .controlPlanes(grpcAddresses())
                 .joinToken(joinToken)
-                .extraArgs(config.agentArgs)
+                .extraArgs(agentArgs())
                 .jvmArgs(config.agentJvmArgs)
                 .detached(config.detached)
                 .listener(config.listener);
+    }
+
+    private List<String> agentArgs() {
+        List<String> args = new ArrayList<>(config.agentArgs);
+        if (!args.contains("--criu")) {
+            RepoLayout.locate().criu().ifPresent(criu -> args.addAll(List.of("--criu", criu.toString())));
+        }
+        return args;
     }
 
     /** Starts one more agent, {@code node-<count+1>}, and waits until it is READY. */

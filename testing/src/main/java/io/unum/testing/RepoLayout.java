@@ -70,6 +70,15 @@ public final class RepoLayout {
         return requireJar(AGENT_JAR_PROPERTY, root.resolve("node-agent/target/unum-agent.jar"));
     }
 
+    /**
+     * The CRIU that scripts/install-criu.sh built into {@code .tools/criu/bin/criu}, if it did;
+     * otherwise agents look for criu on their PATH.
+     */
+    public java.util.Optional<Path> criu() {
+        Path built = root.resolve(".tools/criu/bin/criu");
+        return Files.isExecutable(built) ? java.util.Optional.of(built) : java.util.Optional.empty();
+    }
+
     private Path requireJar(String property, Path defaultPath) {
         String override = System.getProperty(property);
         Path jar = override == null || override.isBlank() ? defaultPath : Path.of(override);

@@ -1,7 +1,6 @@
 package io.unum.agent.grpc;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.unum.agent.process.ProcessSupervisor;
@@ -17,13 +16,9 @@ import io.unum.api.grpc.SignalLocalProcessResponse;
 import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
 import java.util.concurrent.ExecutorService;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** The agent's gRPC face: a thin translation onto {@link ProcessSupervisor}. */
 public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentServiceImplBase {
-
-    private static final Logger LOG = Logger.getLogger(NodeAgentGrpcService.class.getName());
 
     private final ProcessSupervisor supervisor;
     private final ExecutorService streamers;
@@ -42,9 +37,9 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
             out.onNext(StartProcessResponse.newBuilder().setLocalPid(pid).build());
             out.onCompleted();
         } catch (SupervisionException e) {
-            out.onError(toStatus(e));
+            out.onError(GrpcStatuses.of(e));
         } catch (RuntimeException e) {
-            out.onError(internal("StartProcess", e));
+            out.onError(GrpcStatuses.internal("StartProcess", e));
         }
     }
 
@@ -55,9 +50,9 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
             out.onNext(SignalLocalProcessResponse.getDefaultInstance());
             out.onCompleted();
         } catch (SupervisionException e) {
-            out.onError(toStatus(e));
+            out.onError(GrpcStatuses.of(e));
         } catch (RuntimeException e) {
-            out.onError(internal("SignalProcess", e));
+            out.onError(GrpcStatuses.internal("SignalProcess", e));
         }
     }
 
@@ -82,24 +77,9 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
             out.onNext(RemoveProcessResponse.getDefaultInstance());
             out.onCompleted();
         } catch (SupervisionException e) {
-            out.onError(toStatus(e));
+            out.onError(GrpcStatuses.of(e));
         } catch (RuntimeException e) {
-            out.onError(internal("RemoveProcess", e));
+            out.onError(GrpcStatuses.internal("RemoveProcess", e));
         }
-    }
-
-    static StatusRuntimeException toStatus(SupervisionException e) {
-        Status s = switch (e.reason()) {
-            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
-            case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
-            case NOT_FOUND -> Status.NOT_FOUND;
-            case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
-        };
-        return s.withDescription(e.getMessage()).asRuntimeException();
-    }
-
-    private static StatusRuntimeException internal(String call, RuntimeException e) {
-        LOG.log(Level.WARNING, call + " failed: " + e, e);
-        return Status.INTERNAL.withDescription(call + " failed: " + e.getMessage()).withCause(e).asRuntimeException();
     }
 }

@@ -17,7 +17,8 @@ import java.util.OptionalInt;
 /**
  * The files of one supervised process, {@code <state-dir>/processes/<gpid>/}. The layout is
  * shared with unum-shim (see the comment at the top of unum-shim.c); the agent adds
- * {@code shim.log}, {@code pid-start}, {@code exit-reported} and {@code forget}.
+ * {@code shim.log}, {@code pid-start}, {@code exit-reported}, {@code forget}, {@code dumping} and
+ * {@code restored-from}.
  */
 public record ProcDir(int gpid, Path dir) {
 
@@ -58,6 +59,43 @@ public record ProcDir(int gpid, Path dir) {
     /** The control plane no longer knows this process: delete the directory once it ended. */
     Path forgetFile() {
         return dir.resolve("forget");
+    }
+
+    /** The namespace init: the root of the tree CRIU dumps. Absent without a pid namespace. */
+    public Path initPidFile() {
+        return dir.resolve("init.pid");
+    }
+
+    /** Inode numbers of the stdout, stderr and status pipes, for CRIU's --inherit-fd on restore. */
+    public Path pipesFile() {
+        return dir.resolve("pipes");
+    }
+
+    /** The criu restore command line for {@code unum-shim -r}. */
+    public Path restoreFile() {
+        return dir.resolve("restore");
+    }
+
+    /** Present (holding the image id) while CRIU dumps the process: its end is not an exit. */
+    Path dumpingFile() {
+        return dir.resolve("dumping");
+    }
+
+    /** The image the process was restored from, so that a repeated restore is recognised. */
+    Path restoredFromFile() {
+        return dir.resolve("restored-from");
+    }
+
+    OptionalInt readInitPid() {
+        return readInt(initPidFile());
+    }
+
+    Optional<String> readDumping() {
+        return readString(dumpingFile()).map(String::trim);
+    }
+
+    Optional<String> readRestoredFrom() {
+        return readString(restoredFromFile()).map(String::trim);
     }
 
     OptionalInt readPid() {
@@ -113,7 +151,7 @@ public record ProcDir(int gpid, Path dir) {
     }
 
     /** Writes tmp + rename so readers (and the shim) never see half a file. */
-    void writeAtomically(Path file, String content) {
+    public void writeAtomically(Path file, String content) {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".agent.tmp");
         try {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);

@@ -36,12 +36,38 @@ public final class ProcFs {
         }
     }
 
+    /** Is PID alive (and not a zombie)? */
+    static boolean exists(int pid) {
+        return statFields(pid).isPresent();
+    }
+
+    /** Real uid and gid of a live process. */
+    public record Owner(int uid, int gid) {
+    }
+
+    public static Optional<Owner> owner(int pid) {
+        try {
+            int uid = -1;
+            int gid = -1;
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("Uid:")) {
+                    uid = Integer.parseInt(line.split("\\s+")[1]);
+                } else if (line.startsWith("Gid:")) {
+                    gid = Integer.parseInt(line.split("\\s+")[1]);
+                }
+            }
+            return uid >= 0 && gid >= 0 ? Optional.of(new Owner(uid, gid)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Is PID alive and the process that started at startTime? */
     static boolean isSameProcess(int pid, long startTime) {
         return startTime(pid).map(t -> t == startTime).orElse(false);
     }
 
-    /** Is PID alive and running unum-shim (its argv[0] ends with "unum-shim")? */
+    /** Is PID alive and running unum-shim (its argv[0] names unum-shim)? */
     static boolean isShim(int pid) {
         try {
             byte[] cmd = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
@@ -49,7 +75,7 @@ public final class ProcFs {
             while (end < cmd.length && cmd[end] != 0) {
                 end++;
             }
-            return new String(cmd, 0, end, StandardCharsets.UTF_8).endsWith("unum-shim")
+            return new String(cmd, 0, end, StandardCharsets.UTF_8).contains("unum-shim")
                     && statFields(pid).isPresent();
         } catch (IOException e) {
             return false;

@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -48,7 +49,7 @@ public final class ProcessSupervisor implements AutoCloseable {
 
     /** Installs the shim into the state dir and adopts what the state dir holds. */
     public static ProcessSupervisor open(Path stateDir, long outputLimit) {
-        return new ProcessSupervisor(stateDir, outputLimit, ShimInstaller.install(stateDir));
+        return new ProcessSupervisor(stateDir, outputLimit, ShimInstaller.install(stateDir, effectiveUid() == 0));
     }
 
     public ProcessSupervisor(Path stateDir, long outputLimit, Path shim) {
@@ -109,21 +110,14 @@ public final class ProcessSupervisor implements AutoCloseable {
         Process process;
         try {
             Files.write(dir.spec(), SpecFile.encode(plan, outputLimit));
-            ProcessBuilder pb = new ProcessBuilder(shim.toString(), dir.dir().toString())
-                    .redirectInput(new File("/dev/null"))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.shimLog().toFile()))
-                    .redirectErrorStream(true);
-            // The program's environment comes from the spec; the shim needs nothing of ours.
-            pb.environment().clear();
-            pb.environment().put("PATH", StartValidator.DEFAULT_PATH);
-            process = pb.start();
+            process = startShim(dir, false);
         } catch (IOException e) {
             dir.deleteRecursively();
             throw SupervisionException.precondition("cannot start unum-shim: " + e.getMessage());
         }
         Tracked t = new Tracked(dir);
         t.shim = process.toHandle();
-        OptionalInt pid = awaitPidOrError(dir, process);
+        OptionalInt pid = awaitPidOrError(dir, process, START_TIMEOUT_NANOS);
         tracked.put(spec.gpid(), t);
         watchShim(t);
         if (pid.isPresent()) {
@@ -160,9 +154,22 @@ public final class ProcessSupervisor implements AutoCloseable {
         throw SupervisionException.precondition("exec failed: " + message);
     }
 
+    private Process startShim(ProcDir dir, boolean restore) throws IOException {
+        List<String> command = restore ? List.of(shim.toString(), "-r", dir.dir().toString())
+                : List.of(shim.toString(), dir.dir().toString());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.shimLog().toFile()))
+                .redirectErrorStream(true);
+        // The program's environment comes from the spec; the shim needs nothing of ours.
+        pb.environment().clear();
+        pb.environment().put("PATH", StartValidator.DEFAULT_PATH);
+        return pb.start();
+    }
+
     /** Polls for the shim's answer with a short backoff: a spawn usually takes a few ms. */
-    private static OptionalInt awaitPidOrError(ProcDir dir, Process process) {
-        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+    private static OptionalInt awaitPidOrError(ProcDir dir, Process process, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
         long pause = 500_000; // 0.5 ms
         while (System.nanoTime() < deadline) {
             OptionalInt pid = dir.readPid();
@@ -306,6 +313,182 @@ public final class ProcessSupervisor implements AutoCloseable {
         return list().stream().filter(v -> !v.running() && !isExitReported(v.gpid())).toList();
     }
 
+    // ---- dump and restore (CRIU runs elsewhere; the supervisor keeps its books straight) ----
+
+    /** What a dumper needs to know about a process it is about to dump. */
+    public record DumpTarget(ProcDir dir, int initPid) {
+    }
+
+    /**
+     * Marks a running process as being dumped into imageId, so that the end CRIU causes is not
+     * reported as an exit. Every beginDump is followed by {@link #endDump} or {@link #detach}.
+     */
+    public DumpTarget beginDump(int gpid, String imageId) throws SupervisionException {
+        Tracked t = require(gpid);
+        check(t);
+        synchronized (t) {
+            if (t.exit != null) {
+                throw SupervisionException.precondition("process " + gpid + " has ended (" + t.exit + ")");
+            }
+            if (t.dumping != null) {
+                throw SupervisionException.precondition("process " + gpid + " is already being dumped (image " + t.dumping + ")");
+            }
+            OptionalInt init = t.dir.readInitPid();
+            if (init.isEmpty() || !ProcFs.exists(init.getAsInt())) {
+                throw SupervisionException.precondition("process " + gpid + " runs without its own pid namespace "
+                        + "(its agent does not run as root), so CRIU cannot dump it");
+            }
+            t.dir.writeAtomically(t.dir.dumpingFile(), imageId + "\n");
+            t.dumping = imageId;
+            return new DumpTarget(t.dir, init.getAsInt());
+        }
+    }
+
+    /** The dump failed or left the process running: its end is an ordinary exit again. */
+    public void endDump(int gpid) {
+        Tracked t = tracked.get(gpid);
+        if (t == null) {
+            return;
+        }
+        synchronized (t) {
+            t.dumping = null;
+            try {
+                Files.deleteIfExists(t.dir.dumpingFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        check(t);
+    }
+
+    /**
+     * Waits until the shim of a process that a dump stopped has copied the last output and
+     * ended; after that the output segments in its directory are complete.
+     */
+    public void awaitShimEnd(int gpid, Duration timeout) throws SupervisionException {
+        Tracked t = require(gpid);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!t.dir.has(t.dir.exitFile())) {
+            ProcessHandle h;
+            synchronized (t) {
+                h = t.shim;
+            }
+            if (h == null || !h.isAlive()) {
+                if (t.dir.has(t.dir.exitFile())) {
+                    break;
+                }
+                if (h == null) {
+                    return; // adopted without a live shim: nothing more will be written
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw SupervisionException.precondition("unum-shim of process " + gpid + " did not finish within " + timeout);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /** Forgets a process that now lives in an image (or on another node), without an exit report. */
+    public void detach(int gpid) {
+        Tracked t = tracked.remove(gpid);
+        if (t != null) {
+            t.dir.deleteRecursively();
+            LOG.info(() -> "gpid " + gpid + " left this node");
+        }
+    }
+
+    /** Processes whose dump an earlier agent began and did not finish, by gpid, with their image ids. */
+    public Map<Integer, String> interruptedDumps() {
+        Map<Integer, String> dumps = new LinkedHashMap<>();
+        for (Tracked t : tracked.values()) {
+            synchronized (t) {
+                if (t.dumping != null) {
+                    dumps.put(t.dir.gpid(), t.dumping);
+                }
+            }
+        }
+        return dumps;
+    }
+
+    /**
+     * Creates the directory of a process that is about to be restored. The caller fills in spec,
+     * restore and the output segments, then calls {@link #startRestored}.
+     */
+    public ProcDir prepareRestore(int gpid) throws SupervisionException {
+        if (gpid <= 0) {
+            throw SupervisionException.invalid("gpid must be positive");
+        }
+        Tracked existing = tracked.get(gpid);
+        if (existing != null) {
+            check(existing);
+            if (existing.view().running()) {
+                throw alreadyExists(gpid);
+            }
+            // An ended earlier life of the same gpid (e.g. stopped by checkpoint --kill) makes way.
+            tracked.remove(gpid, existing);
+            existing.dir.deleteRecursively();
+        }
+        ProcDir dir = procDirOf(gpid);
+        dir.deleteRecursively(); // leftovers of a restore an earlier agent did not finish
+        try {
+            Files.createDirectory(dir.dir());
+        } catch (FileAlreadyExistsException e) {
+            throw alreadyExists(gpid);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    /** Runs {@code unum-shim -r} on a prepared directory and waits until the restored program runs. */
+    public int startRestored(ProcDir dir, String imageId, Duration timeout) throws SupervisionException {
+        Process process;
+        try {
+            dir.writeAtomically(dir.restoredFromFile(), imageId + "\n");
+            process = startShim(dir, true);
+        } catch (IOException e) {
+            dir.deleteRecursively();
+            throw SupervisionException.precondition("cannot start unum-shim: " + e.getMessage());
+        }
+        OptionalInt pid = awaitPidOrError(dir, process, timeout.toNanos());
+        if (pid.isEmpty()) {
+            String why = dir.readExecError().orElse(process.isAlive() ? "no answer within " + timeout : shimLog(dir));
+            process.destroyForcibly();
+            try {
+                process.waitFor(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw SupervisionException.precondition(why);
+        }
+        Tracked t = new Tracked(dir);
+        t.shim = process.toHandle();
+        synchronized (t) {
+            t.pid = pid.getAsInt();
+            t.pidStart = ProcFs.startTime(t.pid).orElse(-1L);
+            if (t.pidStart >= 0) {
+                dir.writeAtomically(dir.pidStartFile(), t.pidStart + "\n");
+            }
+        }
+        tracked.put(dir.gpid(), t);
+        watchShim(t);
+        LOG.info(() -> "restored gpid " + dir.gpid() + " from image " + imageId + " as pid " + pid.getAsInt());
+        return pid.getAsInt();
+    }
+
+    /** Removes the directory of a restore that did not happen. */
+    public void abandonRestore(ProcDir dir) {
+        if (!tracked.containsKey(dir.gpid())) {
+            dir.deleteRecursively();
+        }
+    }
+
+    /** The image a running process was restored from, if it was. */
+    public Optional<String> restoredFrom(int gpid) {
+        Tracked t = tracked.get(gpid);
+        return t == null ? Optional.empty() : t.dir.readRestoredFrom();
+    }
+
     @Override
     public void close() {
         watcher.shutdownNow();
@@ -356,8 +539,8 @@ public final class ProcessSupervisor implements AutoCloseable {
     private void check(Tracked t) {
         ProcessView ended;
         synchronized (t) {
-            if (t.exit != null) {
-                return;
+            if (t.exit != null || t.dumping != null) {
+                return; // a dump's end is not an exit: the dumper decides what it was
             }
             if (!Files.isDirectory(t.dir.dir())) {
                 tracked.remove(t.dir.gpid(), t); // deleted behind our back
@@ -423,6 +606,7 @@ public final class ProcessSupervisor implements AutoCloseable {
                     continue;
                 }
                 Tracked t = new Tracked(dir);
+                t.dumping = dir.readDumping().orElse(null);
                 OptionalInt shimPid = dir.readShimPid();
                 if (shimPid.isPresent() && ProcFs.isShim(shimPid.getAsInt())) {
                     t.shim = ProcessHandle.of(shimPid.getAsInt()).orElse(null);

@@ -27,7 +27,7 @@ public final class SupervisionException extends Exception {
         return new SupervisionException(Reason.NOT_FOUND, "no process with gpid " + gpid + " on this node");
     }
 
-    static SupervisionException precondition(String message) {
+    public static SupervisionException precondition(String message) {
         return new SupervisionException(Reason.FAILED_PRECONDITION, message);
     }
 }

@@ -14,6 +14,8 @@ final class Tracked {
     ProcessHandle shim;
     /** Null while the program runs. */
     ProcessExit exit;
+    /** The image CRIU is dumping the process into; its end is then not an exit. */
+    String dumping;
 
     Tracked(ProcDir dir) {
         this.dir = dir;

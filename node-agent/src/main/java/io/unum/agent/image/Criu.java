@@ -1,0 +1,131 @@
+package io.unum.agent.image;
+
+import io.unum.agent.process.ProcFs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CRIU binary and the command lines Unum runs it with. Dumps and restores keep established
+ * TCP connections ({@code --tcp-established}, locked with nftables since iptables may be absent).
+ *
+ * <p>A dump of a tree owned by a non-root user runs CRIU with that user's real uid and gid and the
+ * capabilities it needs as ambient capabilities ({@code setpriv}, CRIU's {@code --unprivileged}
+ * mode): CRIU reads every task's rlimits with prlimit(2), which without CAP_SYS_RESOURCE (absent
+ * in containers) requires matching uids. See the comment at the top of unum-shim.c.
+ */
+public final class Criu {
+
+    private static final String DUMP_CAPS = String.join(",", List.of("+chown", "+dac_override",
+            "+dac_read_search", "+fowner", "+fsetid", "+kill", "+setgid", "+setuid", "+setpcap", "+net_admin",
+            "+sys_chroot", "+sys_ptrace", "+sys_admin", "+checkpoint_restore"));
+
+    private final Path binary;
+
+    private Criu(Path binary) {
+        this.binary = binary;
+    }
+
+    /** The configured binary, else criu on PATH; empty when there is none. */
+    public static Optional<Criu> locate(Path configured) {
+        if (configured != null) {
+            return Files.isExecutable(configured) ? Optional.of(new Criu(configured.toAbsolutePath())) : Optional.empty();
+        }
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path).split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "criu");
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(new Criu(candidate.toAbsolutePath()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Path binary() {
+        return binary;
+    }
+
+    /** Dumps the tree rooted at initPid into imagesDir; the log goes to imagesDir/../dump.log. */
+    public void dump(int initPid, Path imagesDir, boolean leaveRunning, long timeoutSeconds) throws CriuException {
+        ProcFs.Owner owner = ProcFs.owner(initPid)
+                .orElseThrow(() -> new CriuException("process tree " + initPid + " is gone"));
+        List<String> cmd = new ArrayList<>();
+        if (owner.uid() != 0) {
+            cmd.addAll(List.of("setpriv", "--reuid=" + owner.uid(), "--regid=" + owner.gid(), "--clear-groups",
+                    "--inh-caps=" + DUMP_CAPS, "--ambient-caps=" + DUMP_CAPS));
+        }
+        cmd.addAll(List.of(binary.toString(), "dump", "--tree", Integer.toString(initPid), "--images-dir",
+                imagesDir.toString(), "--log-file", logFile(imagesDir, "dump").toString(), "--tcp-established",
+                "--network-lock", "nftables", "--file-locks"));
+        if (owner.uid() != 0) {
+            cmd.add("--unprivileged");
+        }
+        if (leaveRunning) {
+            cmd.add("--leave-running");
+        }
+        run(cmd, logFile(imagesDir, "dump"), timeoutSeconds, "dump");
+    }
+
+    /**
+     * The restore command line for {@code unum-shim -r}: the shim passes the new stdout, stderr and
+     * status pipes as fds 3, 4 and 5, which replace the pipes the dumped tree had.
+     */
+    public List<String> restoreCommand(Path imagesDir, Path pidFile, Path logFile, long[] pipeInodes) {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "restore", "--images-dir", imagesDir.toString(),
+                "--log-file", logFile.toString(), "--restore-detached", "--restore-sibling", "--pidfile",
+                pidFile.toString(), "--tcp-established", "--file-locks"));
+        for (int i = 0; i < pipeInodes.length; i++) {
+            cmd.add("--inherit-fd");
+            cmd.add("fd[" + (3 + i) + "]:pipe:[" + pipeInodes[i] + "]");
+        }
+        return cmd;
+    }
+
+    static Path logFile(Path imagesDir, String action) {
+        return imagesDir.resolveSibling(action + ".log");
+    }
+
+    private static void run(List<String> cmd, Path log, long timeoutSeconds, String action) throws CriuException {
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolveSibling(action + ".out").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        }
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new CriuException("criu " + action + " did not finish within " + timeoutSeconds + " s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new CriuException("interrupted during criu " + action);
+        }
+        if (p.exitValue() != 0) {
+            throw new CriuException("criu " + action + " failed: " + errors(log));
+        }
+    }
+
+    /** The error lines of a CRIU log, which say what went wrong far better than the exit code. */
+    static String errors(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            // Raising its own fd limit fails harmlessly without CAP_SYS_RESOURCE; it is not the cause.
+            List<String> errors = lines.stream().filter(l -> l.contains("Error (") && !l.contains("RLIMIT_NOFILE for self"))
+                    .map(String::strip).toList();
+            List<String> pick = errors.isEmpty() ? lines.subList(Math.max(0, lines.size() - 3), lines.size()) : errors;
+            return String.join("; ", pick.subList(Math.max(0, pick.size() - 4), pick.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log at " + log + ")";
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.unum.agent.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * One process image on disk:
+ *
+ * <pre>
+ * criu/              CRIU's image files
+ * output/            the tail of the captured output (stdout.N, stderr.N as unum-shim writes them)
+ * spec               the process's unum-shim spec (argv, cwd, user, env, output limit)
+ * image.properties   gpid, where the output streams continue, the inodes of the dumped tree's pipes
+ * manifest           "sha256 size path" for every file above; written last, so it marks a whole image
+ * </pre>
+ *
+ * Logs (dump.log, restore logs) live beside these and are not part of the image.
+ */
+public record Image(String id, Path dir) {
+
+    static final String MANIFEST = "manifest";
+    static final String PROPERTIES = "image.properties";
+
+    /** What image.properties holds. */
+    public record Meta(int gpid, long stdoutOffset, long stderrOffset, long[] pipeInodes) {
+        Properties toProperties() {
+            Properties p = new Properties();
+            p.setProperty("gpid", Integer.toString(gpid));
+            p.setProperty("stdout-offset", Long.toString(stdoutOffset));
+            p.setProperty("stderr-offset", Long.toString(stderrOffset));
+            StringBuilder pipes = new StringBuilder();
+            for (long inode : pipeInodes) {
+                pipes.append(pipes.length() == 0 ? "" : " ").append(inode);
+            }
+            p.setProperty("pipes", pipes.toString());
+            return p;
+        }
+
+        static Meta from(Properties p) {
+            String pipes = p.getProperty("pipes", "").trim();
+            long[] inodes = pipes.isEmpty() ? new long[0]
+                    : Stream.of(pipes.split("\\s+")).mapToLong(Long::parseLong).toArray();
+            return new Meta(Integer.parseInt(p.getProperty("gpid")), Long.parseLong(p.getProperty("stdout-offset", "0")),
+                    Long.parseLong(p.getProperty("stderr-offset", "0")), inodes);
+        }
+    }
+
+    public Path criuDir() {
+        return dir.resolve("criu");
+    }
+
+    public Path outputDir() {
+        return dir.resolve("output");
+    }
+
+    public Path spec() {
+        return dir.resolve("spec");
+    }
+
+    public Meta meta() {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(dir.resolve(PROPERTIES))) {
+            p.load(in);
+            return Meta.from(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("image " + id + " has no readable " + PROPERTIES, e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("image " + id + " has a malformed " + PROPERTIES + ": " + e.getMessage(), e);
+        }
+    }
+
+    void writeMeta(Meta meta) throws IOException {
+        try (var out = Files.newOutputStream(dir.resolve(PROPERTIES))) {
+            meta.toProperties().store(out, "unum process image");
+        }
+    }
+
+    /** One manifest line. */
+    public record Entry(String path, long size, String sha256) {
+    }
+
+    /** Files of the image (not logs, not the manifest), relative paths in a stable order. */
+    List<Path> files() throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (String sub : List.of("criu", "output")) {
+            Path d = dir.resolve(sub);
+            if (Files.isDirectory(d)) {
+                try (Stream<Path> s = Files.walk(d)) {
+                    s.filter(Files::isRegularFile).map(dir::relativize).sorted().forEach(files::add);
+                }
+            }
+        }
+        for (String top : List.of("spec", PROPERTIES)) {
+            if (Files.isRegularFile(dir.resolve(top))) {
+                files.add(Path.of(top));
+            }
+        }
+        return files;
+    }
+
+    /** Checksums every file and writes the manifest; returns the image's total size. */
+    long seal() throws IOException {
+        StringBuilder manifest = new StringBuilder();
+        long total = 0;
+        for (Path rel : files()) {
+            Path f = dir.resolve(rel);
+            long size = Files.size(f);
+            manifest.append(sha256(f)).append(' ').append(size).append(' ').append(rel).append('\n');
+            total += size;
+        }
+        Path tmp = dir.resolve(MANIFEST + ".tmp");
+        Files.writeString(tmp, manifest, StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(MANIFEST), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return total + Files.size(dir.resolve(MANIFEST));
+    }
+
+    public List<Entry> manifest() throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve(MANIFEST), StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split(" ", 3);
+            if (f.length != 3) {
+                throw new CorruptImageException("image " + id + " has a malformed manifest line: " + line);
+            }
+            entries.add(new Entry(f[2], Long.parseLong(f[1]), f[0]));
+        }
+        return entries;
+    }
+
+    /** Recomputes every checksum; throws naming the first file that does not match. */
+    public void verify() throws IOException {
+        List<Entry> entries;
+        try {
+            entries = manifest();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CorruptImageException("image " + id + " is incomplete: it has no manifest");
+        }
+        for (Entry e : entries) {
+            Path f = resolveInside(e.path());
+            if (!Files.isRegularFile(f)) {
+                throw new CorruptImageException("image " + id + " is corrupt: " + e.path() + " is missing");
+            }
+            if (Files.size(f) != e.size() || !sha256(f).equals(e.sha256())) {
+                throw new CorruptImageException("image " + id + " is corrupt: " + e.path() + " does not match its SHA-256 checksum");
+            }
+        }
+    }
+
+    /** Total bytes of the files a transfer sends (the manifest's files plus the manifest). */
+    public long transferSize() throws IOException {
+        long total = Files.size(dir.resolve(MANIFEST));
+        for (Entry e : manifest()) {
+            total += e.size();
+        }
+        return total;
+    }
+
+    /** A relative path from a manifest or a peer, resolved inside the image or refused. */
+    Path resolveInside(String relative) {
+        Path p = dir.resolve(relative).normalize();
+        if (relative.isEmpty() || Path.of(relative).isAbsolute() || !p.startsWith(dir)) {
+            throw new CorruptImageException("image " + id + " names a path outside itself: " + relative);
+        }
+        return p;
+    }
+
+    static String sha256(Path f) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(f)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

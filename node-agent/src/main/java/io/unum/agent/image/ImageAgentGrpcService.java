@@ -1,0 +1,224 @@
+package io.unum.agent.image;
+
+import io.grpc.Status;
+import io.unum.agent.grpc.GrpcStatuses;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.unum.agent.process.SupervisionException;
+import io.unum.api.grpc.DeleteImageRequest;
+import io.unum.api.grpc.DeleteImageResponse;
+import io.unum.api.grpc.DumpProcessRequest;
+import io.unum.api.grpc.DumpProcessResponse;
+import io.unum.api.grpc.ImageAgentServiceGrpc;
+import io.unum.api.grpc.PushImageProgress;
+import io.unum.api.grpc.PushImageRequest;
+import io.unum.api.grpc.ReceiveImageRequest;
+import io.unum.api.grpc.ReceiveImageResponse;
+import io.unum.api.grpc.RestoreProcessRequest;
+import io.unum.api.grpc.RestoreProcessResponse;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.logging.Logger;
+
+/** The agent's image calls: a thin translation onto {@link ProcessImages} and {@link ImageTransfer}. */
+public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgentServiceImplBase {
+
+    private static final Logger LOG = Logger.getLogger(ImageAgentGrpcService.class.getName());
+    private static final long PROGRESS_EVERY_NANOS = 200_000_000L;
+
+    private final ProcessImages images;
+    private final ImageTransfer transfer;
+
+    public ImageAgentGrpcService(ProcessImages images, ImageTransfer transfer) {
+        this.images = images;
+        this.transfer = transfer;
+    }
+
+    @Override
+    public void dumpProcess(DumpProcessRequest req, StreamObserver<DumpProcessResponse> out) {
+        try {
+            ProcessImages.Dumped d = images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning());
+            out.onNext(DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis()).build());
+            out.onCompleted();
+        } catch (SupervisionException e) {
+            out.onError(GrpcStatuses.of(e));
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            out.onError(GrpcStatuses.internal("DumpProcess", e));
+        }
+    }
+
+    @Override
+    public void pushImage(PushImageRequest req, StreamObserver<PushImageProgress> out) {
+        ServerCallStreamObserver<PushImageProgress> call = (ServerCallStreamObserver<PushImageProgress>) out;
+        try {
+            Image image = images.store().find(req.getImageId()).orElse(null);
+            if (image == null) {
+                out.onError(Status.NOT_FOUND.withDescription("no image " + req.getImageId() + " on this node").asRuntimeException());
+                return;
+            }
+            long total = image.transferSize();
+            long[] last = {0};
+            transfer.push(image, req.getTargetAddress(), sent -> {
+                long now = System.nanoTime();
+                if ((now - last[0] > PROGRESS_EVERY_NANOS || sent == total) && call.isReady() && !call.isCancelled()) {
+                    last[0] = now;
+                    call.onNext(PushImageProgress.newBuilder().setBytesSent(sent).setBytesTotal(total).build());
+                }
+            });
+            out.onNext(PushImageProgress.newBuilder().setBytesSent(total).setBytesTotal(total).build());
+            out.onCompleted();
+        } catch (ImageTransfer.TransferException e) {
+            out.onError(e.status().augmentDescription("from " + req.getTargetAddress()).asRuntimeException());
+        } catch (IOException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("sending image " + req.getImageId() + " to "
+                    + req.getTargetAddress() + " failed: " + e.getMessage()).asRuntimeException());
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            out.onError(GrpcStatuses.internal("PushImage", e));
+        }
+    }
+
+    @Override
+    public StreamObserver<ReceiveImageRequest> receiveImage(StreamObserver<ReceiveImageResponse> out) {
+        return new Receiver(out);
+    }
+
+    @Override
+    public void restoreProcess(RestoreProcessRequest req, StreamObserver<RestoreProcessResponse> out) {
+        try {
+            ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId());
+            out.onNext(RestoreProcessResponse.newBuilder().setLocalPid(r.localPid()).setRestoreMillis(r.restoreMillis()).build());
+            out.onCompleted();
+        } catch (SupervisionException e) {
+            out.onError(GrpcStatuses.of(e));
+        } catch (CorruptImageException e) {
+            out.onError(Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException());
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            out.onError(GrpcStatuses.internal("RestoreProcess", e));
+        }
+    }
+
+    @Override
+    public void deleteImage(DeleteImageRequest req, StreamObserver<DeleteImageResponse> out) {
+        try {
+            images.store().delete(req.getImageId());
+            out.onNext(DeleteImageResponse.getDefaultInstance());
+            out.onCompleted();
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            out.onError(GrpcStatuses.internal("DeleteImage", e));
+        }
+    }
+
+    /** Writes an incoming image into a partial directory; publishes it once it verified. */
+    private final class Receiver implements StreamObserver<ReceiveImageRequest> {
+        private final StreamObserver<ReceiveImageResponse> out;
+        private Image partial;
+        private String openPath;
+        private FileChannel file;
+        private long received;
+        private boolean failed;
+
+        Receiver(StreamObserver<ReceiveImageResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(ReceiveImageRequest req) {
+            if (failed) {
+                return;
+            }
+            try {
+                if (req.hasHeader()) {
+                    if (partial != null) {
+                        throw new IllegalArgumentException("a second header");
+                    }
+                    partial = images.store().createPartial(req.getHeader().getImageId());
+                    return;
+                }
+                if (partial == null) {
+                    throw new IllegalArgumentException("the first message must be the header");
+                }
+                var chunk = req.getChunk();
+                if (!chunk.getPath().equals(openPath)) {
+                    closeFile();
+                    Path target = partial.resolveInside(chunk.getPath());
+                    Files.createDirectories(target.getParent());
+                    file = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    openPath = chunk.getPath();
+                }
+                file.write(chunk.getData().asReadOnlyByteBuffer(), chunk.getOffset());
+                received += chunk.getData().size();
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                fail(Status.ALREADY_EXISTS.withDescription(e.getMessage()));
+            } catch (IllegalArgumentException | CorruptImageException e) {
+                fail(Status.INVALID_ARGUMENT.withDescription("bad image stream: " + e.getMessage()));
+            } catch (IOException e) {
+                fail(Status.UNAVAILABLE.withDescription("cannot store the image: " + e.getMessage()));
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            LOG.info(() -> "image transfer aborted by the sender: " + t);
+            cleanup();
+        }
+
+        @Override
+        public void onCompleted() {
+            if (failed) {
+                return;
+            }
+            try {
+                closeFile();
+                if (partial == null) {
+                    throw new IllegalArgumentException("no header");
+                }
+                partial.verify();
+                images.store().publish(partial);
+                LOG.info(() -> "received image " + partial.id() + ": " + received + " bytes");
+                out.onNext(ReceiveImageResponse.newBuilder().setBytesReceived(received).build());
+                out.onCompleted();
+            } catch (CorruptImageException e) {
+                fail(Status.DATA_LOSS.withDescription(e.getMessage()));
+            } catch (IllegalArgumentException e) {
+                fail(Status.INVALID_ARGUMENT.withDescription("bad image stream: " + e.getMessage()));
+            } catch (IOException e) {
+                fail(Status.UNAVAILABLE.withDescription("cannot store the image: " + e.getMessage()));
+            }
+        }
+
+        private void fail(Status status) {
+            failed = true;
+            cleanup();
+            out.onError(status.asRuntimeException());
+        }
+
+        private void cleanup() {
+            try {
+                closeFile();
+            } catch (IOException ignored) {
+                // the directory goes anyway
+            }
+            if (partial != null) {
+                images.store().discard(partial);
+            }
+        }
+
+        private void closeFile() throws IOException {
+            if (file != null) {
+                file.close();
+                file = null;
+            }
+        }
+    }
+}
