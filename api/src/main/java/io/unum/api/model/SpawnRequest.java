@@ -13,6 +13,7 @@ import java.util.Map;
  * @param user Unix user; null for the unprivileged default (another user needs the admin role)
  * @param env environment variables; their values are never listed back
  * @param capabilities krgcapset syntax applied to the effective set, e.g. "+CAN_MIGRATE"
+ * @param constraints node labels the chosen node must have, e.g. {"zone": "a"}; null or empty: any node
  */
 public record SpawnRequest(
         List<String> argv,
@@ -21,5 +22,12 @@ public record SpawnRequest(
         String cwd,
         String user,
         Map<String, String> env,
-        String capabilities) {
+        String capabilities,
+        Map<String, String> constraints) {
+
+    /** A request without constraints. */
+    public SpawnRequest(List<String> argv, String node, Integer parentGpid, String cwd, String user,
+            Map<String, String> env, String capabilities) {
+        this(argv, node, parentGpid, cwd, user, env, capabilities, null);
+    }
 }
