@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * Authenticates every gRPC call with the same tokens as REST. Agents (join token) may only
- * call the agent registry; viewers may only read; changes need the admin role.
+ * call the agent registry and report their profile; viewers may only read; changes need the admin role.
  */
 @GlobalInterceptor
 @ApplicationScoped
@@ -21,11 +21,12 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
     public static final Context.Key<Role> ROLE = Context.key("unum-role");
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final String AGENT_SERVICE = "unum.v1.AgentRegistryService";
+    private static final Set<String> AGENT_SERVICES = Set.of("unum.v1.AgentRegistryService", "unum.v1.NodeProfileService");
     private static final Set<String> ADMIN_METHODS = Set.of(
             "unum.v1.ProcessService/SpawnProcess",
             "unum.v1.ProcessService/SignalProcess",
-            "unum.v1.ProcessService/UpdateCapabilities");
+            "unum.v1.ProcessService/UpdateCapabilities",
+            "unum.v1.SchedulerService/SetPolicy");
 
     private final TokenAuthenticator tokens;
 
@@ -44,7 +45,7 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             return refuse(call, Status.UNAUTHENTICATED.withDescription(
                     "send a valid token as metadata 'authorization: Bearer <token>'"));
         }
-        boolean agentCall = AGENT_SERVICE.equals(service);
+        boolean agentCall = AGENT_SERVICES.contains(service);
         if (agentCall != (role == Role.AGENT)) {
             return refuse(call, Status.PERMISSION_DENIED.withDescription(agentCall
                     ? "only node agents (join token) may call " + service

@@ -6,23 +6,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
 import io.unum.api.model.Capabilities;
-import io.unum.api.model.Capability;
 import io.unum.api.model.CapabilityChange;
 import io.unum.api.model.CapabilityRuleException;
 import io.unum.api.model.CapabilitySet;
 import io.unum.api.model.NodeInfo;
-import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.controlplane.error.CapabilityDeniedException;
 import io.unum.controlplane.error.InvalidRequestException;
-import io.unum.controlplane.error.InvalidStateException;
 import io.unum.controlplane.error.NodeUnavailableException;
 import io.unum.controlplane.error.ProcessNotFoundException;
 import io.unum.controlplane.node.AgentClients;
-import io.unum.controlplane.node.NodeStore;
-import io.unum.controlplane.scheduler.PlacementPolicy;
+import io.unum.controlplane.scheduler.Placement;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
@@ -43,19 +39,17 @@ public class ProcessLauncher {
     private static final Logger LOG = Logger.getLogger(ProcessLauncher.class);
 
     private final ProcessStore processes;
-    private final NodeStore nodes;
     private final GpidAllocator gpids;
     private final SpawnValidator validator;
-    private final PlacementPolicy placement;
+    private final Placement placement;
     private final AgentClients agents;
     private final ProcessConfig config;
     private final MeterRegistry metrics;
     private final Clock clock = Clock.systemUTC();
 
-    public ProcessLauncher(ProcessStore processes, NodeStore nodes, GpidAllocator gpids, SpawnValidator validator,
-            PlacementPolicy placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics) {
+    public ProcessLauncher(ProcessStore processes, GpidAllocator gpids, SpawnValidator validator,
+            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics) {
         this.processes = processes;
-        this.nodes = nodes;
         this.gpids = gpids;
         this.validator = validator;
         this.placement = placement;
@@ -78,7 +72,8 @@ public class ProcessLauncher {
                     "parent gpid " + request.parentGpid() + " does not exist"));
         }
         Capabilities caps = initialCapabilities(parent, capChange);
-        NodeInfo node = chooseNode(request.node(), parent);
+        Placement.Placed placed = placement.place(new Placement.Request(request.node(), request.constraints(), parent));
+        NodeInfo node = placed.node();
 
         int gpid = gpids.next();
         Instant now = clock.instant();
@@ -94,6 +89,7 @@ public class ProcessLauncher {
             pending = renumber(pending, gpids.next());
         }
         phase("record", t0);
+        placement.placed(pending.gpid(), placed);
         return start(pending, node, env);
     }
 
@@ -167,31 +163,6 @@ public class ProcessLauncher {
 
     private static CapabilitySet set(String names) {
         return CapabilitySet.NONE.apply(CapabilityChange.parse(names));
-    }
-
-    private NodeInfo chooseNode(String requested, ProcessInfo parent) {
-        boolean pinnedToParent = parent != null && !parent.capabilities().effective().contains(Capability.DISTANT_FORK);
-        if (requested != null && !requested.isBlank()) {
-            NodeInfo node = nodes.get(requested);
-            if (pinnedToParent && !node.name().equals(parent.node())) {
-                throw new InvalidStateException("parent " + parent.gpid() + " lacks DISTANT_FORK, so its children must run on its node "
-                        + parent.node() + ", not " + node.name());
-            }
-            return requireReady(node);
-        }
-        if (pinnedToParent) {
-            return requireReady(nodes.get(parent.node()));
-        }
-        List<NodeInfo> ready = nodes.list().stream().filter(n -> n.state() == NodeState.READY).toList();
-        return placement.place(ready).orElseThrow(() -> new NodeUnavailableException(
-                "no node is READY; start a node agent or wait for one to come back"));
-    }
-
-    private static NodeInfo requireReady(NodeInfo node) {
-        if (node.state() != NodeState.READY) {
-            throw new InvalidStateException("node " + node.name() + " is " + node.state() + "; choose a READY node");
-        }
-        return node;
     }
 
     private static ProcessInfo renumber(ProcessInfo p, int gpid) {

@@ -1,0 +1,75 @@
+package io.unum.controlplane.scheduler;
+
+import io.quarkus.scheduler.Scheduled;
+import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.events.EventLog;
+import io.unum.controlplane.leader.Leadership;
+import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.process.ProcessStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import java.time.Instant;
+import java.time.InstantSource;
+import org.jboss.logging.Logger;
+
+/**
+ * On the leader only: runs a balancing round every probe period of the policy in force. Reads
+ * the policy at every tick, so a change applies at the next one. A replica that becomes leader
+ * first reads the decision log, so that the minimum interval between two moves of a process
+ * holds across a change of leader.
+ */
+@ApplicationScoped
+public class Balancer {
+    private static final Logger LOG = Logger.getLogger(Balancer.class);
+
+    private final Leadership leadership;
+    private final PolicyStore policies;
+    private final Probes probes;
+    private final ProcessStore processes;
+    private final NodeStore nodes;
+    private final EventLog events;
+    private final Rebalancer rebalancer;
+    private final InstantSource clock = InstantSource.system();
+    private long term = -1;
+    private Instant lastRound = Instant.EPOCH;
+
+    public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessStore processes, NodeStore nodes,
+            EventLog events, Instance<ProcessMover> movers) {
+        this.leadership = leadership;
+        this.policies = policies;
+        this.probes = probes;
+        this.processes = processes;
+        this.nodes = nodes;
+        this.events = events;
+        ProcessMover mover = (gpid, target, reason) -> {
+            if (!movers.isResolvable()) {
+                throw new InvalidStateException("live migration is not available on this control plane");
+            }
+            movers.get().move(gpid, target, reason);
+        };
+        this.rebalancer = new Rebalancer(mover, events::publish, clock);
+    }
+
+    @Scheduled(every = "PT0.5S", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        try {
+            if (!leadership.isLeader()) {
+                term = -1;
+                return;
+            }
+            if (term != leadership.term()) {
+                term = leadership.term();
+                rebalancer.resume(events.recent());
+            }
+            Policy policy = policies.current();
+            Instant now = clock.instant();
+            if (policy.balancing() == Policy.BalancingKind.NONE || now.isBefore(lastRound.plus(policy.probePeriod()))) {
+                return;
+            }
+            lastRound = now;
+            rebalancer.round(probes.all(), processes.list(), nodes.processUsage(), policy, leadership::isLeader);
+        } catch (Throwable t) {
+            LOG.warnf("balancing round failed: %s", t.getMessage());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.unum.controlplane.scheduler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.etcd.jetcd.ByteSequence;
+import io.quarkus.runtime.Startup;
+import io.unum.api.model.SchedulerEvent;
+import io.unum.api.model.SchedulerPolicy;
+import io.unum.controlplane.etcd.Etcd;
+import io.unum.controlplane.etcd.JsonCodec;
+import io.unum.controlplane.etcd.WatchedPrefix;
+import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.events.EventLog;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The active policy, {@code /unum/scheduler/policy}. Every replica holds it through an etcd
+ * watch, so a change written through any replica is applied by all of them as soon as the watch
+ * delivers it (milliseconds), without a restart. A cluster where nobody set a policy runs
+ * {@link SchedulerPolicy#DEFAULT}. A policy is validated completely before it is written, so
+ * the record is never half-valid.
+ */
+@Startup
+@ApplicationScoped
+public class PolicyStore {
+    private static final Logger LOG = Logger.getLogger(PolicyStore.class);
+
+    private final Etcd etcd;
+    private final JsonCodec<SchedulerPolicy> codec;
+    private final EventLog events;
+    private final String key;
+    private final Clock clock = Clock.systemUTC();
+    private WatchedPrefix<SchedulerPolicy> record;
+
+    public PolicyStore(Etcd etcd, ObjectMapper mapper, EventLog events) {
+        this.etcd = etcd;
+        this.codec = new JsonCodec<>(mapper, SchedulerPolicy.class);
+        this.events = events;
+        this.key = etcd.key("scheduler/policy");
+    }
+
+    @PostConstruct
+    void start() {
+        // A prefix watch on the exact key; no other key starts with "scheduler/policy".
+        record = new WatchedPrefix<>(etcd, key, codec::decode);
+        record.addListener((k, oldValue, newValue) -> {
+            if (k.equals(key)) {
+                LOG.infof("scheduler policy is now %s", describe(current()));
+            }
+        });
+        record.start();
+    }
+
+    @PreDestroy
+    void stop() {
+        record.close();
+    }
+
+    /** The policy in force on this replica. */
+    public Policy current() {
+        return stored().map(Policy::of).orElse(Policy.DEFAULT);
+    }
+
+    /** The policy as shown to clients, with who changed it last. */
+    public SchedulerPolicy currentModel() {
+        Optional<SchedulerPolicy> stored = stored();
+        SchedulerPolicy shown = current().toModel();
+        return stored.map(s -> shown.stamped(s.updatedAt(), s.updatedBy())).orElse(shown);
+    }
+
+    /**
+     * Validates and writes a new policy.
+     *
+     * @throws io.unum.controlplane.error.InvalidRequestException for a bad policy; nothing is written then
+     */
+    public SchedulerPolicy set(SchedulerPolicy requested, String by) {
+        Policy before = current();
+        Policy policy = Policy.of(requested);
+        SchedulerPolicy stored = policy.toModel().stamped(clock.instant(), by);
+        long revision = etcd.await(etcd.kv().put(Etcd.bytes(key), ByteSequence.from(codec.encode(stored))))
+                .getHeader().getRevision();
+        record.applyLocal(key, stored, revision);
+        events.publish(SchedulerEvent.Type.POLICY_CHANGED, null, null, null, policy.placement().label() + "/"
+                + policy.balancing().label(), "set by " + by + ": " + describe(policy) + " (was " + describe(before) + ")");
+        return stored;
+    }
+
+    private Optional<SchedulerPolicy> stored() {
+        return record.get(key).map(Versioned::value);
+    }
+
+    static String describe(Policy p) {
+        return "placement " + p.placement().label() + ", balancing " + p.balancing().label()
+                + " (threshold " + p.loadThreshold() + ", min free " + (p.minFreeMemoryBytes() >> 20) + " MiB, min interval "
+                + p.minInterval().toMillis() / 1000.0 + " s, probe period " + p.probePeriod().toMillis() / 1000.0 + " s)";
+    }
+}
