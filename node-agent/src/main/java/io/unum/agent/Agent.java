@@ -3,6 +3,7 @@ package io.unum.agent;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.unum.agent.cgroup.CapacityEnforcer;
 import io.unum.agent.grpc.BearerAuthInterceptor;
 import io.unum.agent.grpc.BearerCredentials;
 import io.unum.agent.image.Criu;
@@ -11,7 +12,9 @@ import io.unum.agent.image.ImageStore;
 import io.unum.agent.image.ImageTransfer;
 import io.unum.agent.image.ProcessImages;
 import io.unum.agent.grpc.NodeAgentGrpcService;
+import io.unum.agent.load.NodeLoadProbe;
 import io.unum.agent.process.ProcessSupervisor;
+import io.unum.agent.profile.ProfileReporter;
 import io.unum.agent.registration.ControlPlaneClient;
 import io.unum.agent.registration.ExitReporter;
 import io.unum.agent.registration.NodeIdentity;
@@ -43,9 +46,11 @@ public final class Agent implements AutoCloseable {
     private final RegistrationLoop registration;
     private final ExitReporter exitReporter;
     private final HostPort advertised;
+    /** Null when the agent has no capacity to enforce. */
+    private final CapacityEnforcer capacity;
 
     private Agent(ProcessSupervisor supervisor, ExecutorService streamers, Server server, ControlPlaneClient client,
-            RegistrationLoop registration, ExitReporter exitReporter, HostPort advertised) {
+            RegistrationLoop registration, ExitReporter exitReporter, HostPort advertised, CapacityEnforcer capacity) {
         this.supervisor = supervisor;
         this.streamers = streamers;
         this.server = server;
@@ -53,6 +58,7 @@ public final class Agent implements AutoCloseable {
         this.registration = registration;
         this.exitReporter = exitReporter;
         this.advertised = advertised;
+        this.capacity = capacity;
     }
 
     public static Agent start(AgentConfig cfg) throws IOException {
@@ -88,14 +94,19 @@ public final class Agent implements AutoCloseable {
         ControlPlaneClient client = new ControlPlaneClient(
                 cfg.controlPlanes().stream().map(HostPort::toString).toList(), cfg.joinToken());
         NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
-        RegistrationLoop registration = new RegistrationLoop(client, supervisor, identity);
+        // Under a capacity the node's load is its cgroup's: the machine may be shared with other agents.
+        CapacityEnforcer capacity = cfg.profile().capacity().limited()
+                ? CapacityEnforcer.start(cfg.name(), cfg.stateDir(), cfg.profile().capacity(), supervisor) : null;
+        RegistrationLoop registration = new RegistrationLoop(client, supervisor, identity,
+                capacity != null ? capacity::sample : new NodeLoadProbe()::sample,
+                new ProfileReporter(client, cfg.name(), cfg.profile(), capacity != null ? capacity.enforcement() : "none"));
         ExitReporter exitReporter = new ExitReporter(client, supervisor, cfg.name());
         exitReporter.start();
         registration.start();
         LOG.info("agent " + cfg.name() + " started: advertising " + advertised + ", control plane "
                 + cfg.controlPlanes() + ", state dir " + cfg.stateDir() + ", " + cfg.cores() + " cores, "
                 + cfg.memoryBytes() + " bytes memory");
-        return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised);
+        return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised, capacity);
     }
 
     /** --advertise wins; a wildcard listen address advertises this host's address instead. */
@@ -138,6 +149,9 @@ public final class Agent implements AutoCloseable {
     public void close() {
         LOG.info("agent stopping; supervised processes keep running");
         registration.close();
+        if (capacity != null) {
+            capacity.close();
+        }
         exitReporter.close();
         server.shutdown();
         try {

@@ -1,12 +1,15 @@
 package io.unum.agent;
 
 import io.unum.agent.load.MachineInfo;
+import io.unum.agent.profile.NodeProfileSettings;
+import io.unum.agent.profile.ProfileOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar unum-agent.jar --name N --state-dir D --control-plane H:P ...} */
@@ -34,10 +37,10 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--join-token", description = "Shared secret with the control plane (default: env UNUM_JOIN_TOKEN).")
     String joinToken;
 
-    @Option(names = "--cores", description = "Cores to report (default: available processors).")
+    @Option(names = "--cores", description = "Cores to report (default: --cpu-capacity rounded up, else available processors).")
     Integer cores;
 
-    @Option(names = "--memory", description = "Memory bytes to report (default: MemTotal).")
+    @Option(names = "--memory", description = "Memory bytes to report (default: --memory-capacity, else MemTotal).")
     Long memory;
 
     @Option(names = "--output-limit", defaultValue = "1048576",
@@ -46,6 +49,9 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = "--criu", description = "CRIU binary for migration and checkpoints (default: criu on PATH).")
     Path criu;
+
+    @Mixin
+    ProfileOptions profileOptions;
 
     public static void main(String[] args) {
         // The default launch mechanism runs the JDK's jspawnhelper from disk on every spawn;
@@ -78,10 +84,12 @@ public final class AgentMain implements Callable<Integer> {
         if (outputLimit < 2) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--output-limit must be at least 2");
         }
+        NodeProfileSettings profile = profileOptions.settings();
         return new AgentConfig(name, HostPort.parse(listen), advertise == null ? null : HostPort.parse(advertise),
                 controlPlanes.stream().map(HostPort::parse).toList(), stateDir.toAbsolutePath(), token,
-                cores != null ? cores : MachineInfo.cores(), memory != null ? memory : MachineInfo.memoryBytes(),
-                outputLimit, criu);
+                cores != null ? cores : profile.capacity().cpus() > 0 ? (int) Math.ceil(profile.capacity().cpus()) : MachineInfo.cores(),
+                memory != null ? memory : profile.capacity().memoryBytes() > 0 ? profile.capacity().memoryBytes() : MachineInfo.memoryBytes(),
+                outputLimit, criu, profile);
     }
 
     @Override

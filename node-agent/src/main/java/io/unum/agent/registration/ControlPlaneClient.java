@@ -1,5 +1,6 @@
 package io.unum.agent.registration;
 
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -7,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.unum.agent.grpc.BearerCredentials;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
 import io.unum.api.grpc.AgentRegistryServiceGrpc.AgentRegistryServiceBlockingStub;
+import io.grpc.stub.AbstractBlockingStub;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,11 @@ public final class ControlPlaneClient implements AutoCloseable {
 
     /** Runs call on the current endpoint, failing over on UNAVAILABLE / DEADLINE_EXCEEDED. */
     public <T> T call(Function<AgentRegistryServiceBlockingStub, T> call) {
+        return call(AgentRegistryServiceGrpc::newBlockingStub, call);
+    }
+
+    /** The same for another agent-facing service, whose stubs {@code stubs} makes. */
+    public <S extends AbstractBlockingStub<S>, T> T call(Function<Channel, S> stubs, Function<S, T> call) {
         StatusRuntimeException last = null;
         int start;
         synchronized (this) {
@@ -49,7 +56,7 @@ public final class ControlPlaneClient implements AutoCloseable {
         }
         for (int i = 0; i < channels.size(); i++) {
             int idx = (start + i) % channels.size();
-            AgentRegistryServiceBlockingStub stub = AgentRegistryServiceGrpc.newBlockingStub(channels.get(idx))
+            S stub = stubs.apply(channels.get(idx))
                     .withCallCredentials(credentials)
                     .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             try {

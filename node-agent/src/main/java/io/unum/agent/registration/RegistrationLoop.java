@@ -14,6 +14,7 @@ import io.unum.api.grpc.ProcessUsage;
 import io.unum.api.grpc.RegisterAgentRequest;
 import io.unum.api.grpc.RegisterAgentResponse;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -30,7 +31,8 @@ public final class RegistrationLoop implements AutoCloseable {
     private final ControlPlaneClient client;
     private final ProcessSupervisor supervisor;
     private final NodeIdentity identity;
-    private final NodeLoadProbe loadProbe = new NodeLoadProbe();
+    private final Supplier<NodeLoadProbe.Sample> loadProbe;
+    private final Runnable afterRegistration;
     private final ProcessUsageProbe usageProbe = new ProcessUsageProbe();
     private final Backoff backoff = new Backoff();
     private final Thread thread;
@@ -40,6 +42,18 @@ public final class RegistrationLoop implements AutoCloseable {
     private volatile long intervalMillis = DEFAULT_INTERVAL_MILLIS;
 
     public RegistrationLoop(ControlPlaneClient client, ProcessSupervisor supervisor, NodeIdentity identity) {
+        this(client, supervisor, identity, new NodeLoadProbe()::sample, () -> { });
+    }
+
+    /**
+     * @param load the node's load for each heartbeat (the machine's, or its cgroup's under a capacity)
+     * @param afterRegistration runs after every successful registration; if it throws, the
+     *     registration is retried as if it had failed
+     */
+    public RegistrationLoop(ControlPlaneClient client, ProcessSupervisor supervisor, NodeIdentity identity,
+            Supplier<NodeLoadProbe.Sample> load, Runnable afterRegistration) {
+        this.loadProbe = load;
+        this.afterRegistration = afterRegistration;
         this.client = client;
         this.supervisor = supervisor;
         this.identity = identity;
@@ -60,6 +74,7 @@ public final class RegistrationLoop implements AutoCloseable {
             try {
                 if (!registered) {
                     register();
+                    afterRegistration.run();
                     registered = true;
                     backoff.reset();
                 }
@@ -109,7 +124,7 @@ public final class RegistrationLoop implements AutoCloseable {
 
     private void heartbeat() {
         Map<Integer, Integer> pids = supervisor.runningPids();
-        NodeLoadProbe.Sample load = loadProbe.sample();
+        NodeLoadProbe.Sample load = loadProbe.get();
         HeartbeatRequest.Builder req = HeartbeatRequest.newBuilder()
                 .setNode(identity.name())
                 .setLoad(NodeLoad.newBuilder()
