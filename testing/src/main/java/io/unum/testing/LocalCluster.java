@@ -174,6 +174,7 @@ public final class LocalCluster implements AutoCloseable {
                 .controlPlanes(grpcAddresses())
                 .joinToken(joinToken)
                 .extraArgs(agentArgs())
+                .extraArgs(config.nodeArgs.getOrDefault(name, List.of()))
                 .jvmArgs(config.agentJvmArgs)
                 .detached(config.detached)
                 .listener(config.listener);
@@ -337,6 +338,7 @@ public final class LocalCluster implements AutoCloseable {
         stopAll(agents.stream().map(a -> a.isAlive() ? a.processHandle() : null).toList(), Duration.ofSeconds(10));
         for (AgentProcess a : agents) {
             SupervisedProcesses.killAll(a.stateDir());
+            SupervisedProcesses.removeCgroups(a.stateDir());
         }
         stopAll(controlPlanes.stream().map(cp -> cp.isAlive() ? cp.processHandle() : null).toList(), Duration.ofSeconds(10));
         EtcdServer e = etcd;
@@ -408,6 +410,7 @@ public final class LocalCluster implements AutoCloseable {
         private final List<String> controlPlaneJvmArgs = new ArrayList<>();
         private final List<String> agentArgs = new ArrayList<>();
         private final List<String> agentJvmArgs = new ArrayList<>();
+        private final Map<String, List<String>> nodeArgs = new LinkedHashMap<>();
         private SpawnListener listener = SpawnListener.NONE;
 
         private Builder() {
@@ -470,6 +473,26 @@ public final class LocalCluster implements AutoCloseable {
         /** Extra options for every agent, e.g. {@code List.of("--cores", "2")}. */
         public Builder agentArgs(List<String> args) {
             agentArgs.addAll(args);
+            return this;
+        }
+
+        /**
+         * A capacity every agent enforces on its processes with a cgroup ({@code --cpu-capacity},
+         * {@code --memory-capacity}), so that agents sharing this machine behave like machines of
+         * that size. Needs root. {@code memoryBytes} 0 leaves memory unlimited.
+         */
+        public Builder agentCapacity(double cpus, long memoryBytes) {
+            agentArgs.addAll(List.of("--cpu-capacity", Double.toString(cpus)));
+            if (memoryBytes > 0) {
+                agentArgs.addAll(List.of("--memory-capacity", Long.toString(memoryBytes)));
+            }
+            return this;
+        }
+
+        /** Labels of one node ({@code node-1} ...), given to its agent as {@code --label KEY=VALUE}. */
+        public Builder nodeLabels(String node, Map<String, String> labels) {
+            List<String> args = nodeArgs.computeIfAbsent(node, n -> new ArrayList<>());
+            labels.forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
             return this;
         }
 

@@ -26,12 +26,16 @@ import java.util.stream.Stream;
 public final class LocalClusterMain {
     static final String USAGE = """
             Usage: unum-dev up [--agents N] [--control-planes N] [--down-grace DURATION] [--dir DIR] [--no-cli-config]
+                              [--agent-cpu-capacity CORES] [--agent-memory-capacity BYTES] [--label NODE:KEY=VALUE]...
                    unum-dev down [--dir DIR]
                    unum-dev status [--dir DIR]
 
               up       start etcd, control plane(s) and N agents (default 3) as background processes
                        (ports 2379/2380, 8080, 9090, 7001.. when free), wait until every node is READY,
                        write DIR/cluster.properties and the CLI's ~/.config/unum/cli.properties
+                       --agent-*-capacity: every agent enforces that capacity with a cgroup (root only),
+                       so agents on this one machine behave like machines of that size (e.g. 0.5, 512M);
+                       --label: a label of one node, for 'unum run --constraint KEY=VALUE'
               down     stop everything 'up' started, and every process the agents supervised
               status   show what is running
             DIR defaults to .unum-local (relative to the current directory); DURATION like 10s or PT10S.
@@ -101,16 +105,19 @@ public final class LocalClusterMain {
         out.flush();
         LocalCluster cluster;
         try {
-            cluster = LocalCluster.builder()
+            LocalCluster.Builder builder = LocalCluster.builder()
                     .controlPlanes(o.controlPlanes)
                     .agents(o.agents)
                     .downGrace(o.downGrace)
                     .dir(o.dir)
                     .detached(true)
                     .preferredPorts(true)
-                    .listener(pids)
-                    .build()
-                    .start();
+                    .listener(pids);
+            if (o.agentCpuCapacity > 0 || o.agentMemoryCapacity > 0) {
+                builder.agentCapacity(o.agentCpuCapacity, o.agentMemoryCapacity);
+            }
+            o.labels.forEach(builder::nodeLabels);
+            cluster = builder.build().start();
         } catch (RuntimeException e) {
             pids.delete();
             err.println("unum-dev up failed; everything it started was stopped. Logs: " + o.dir.resolve("logs"));
@@ -245,6 +252,7 @@ public final class LocalClusterMain {
         int supervised = 0;
         for (Path stateDir : agentStateDirs(o.dir)) {
             supervised += SupervisedProcesses.killAll(stateDir);
+            SupervisedProcesses.removeCgroups(stateDir);
         }
         if (supervised > 0) {
             out.println("Killed " + supervised + " supervised process(es) (shims and programs).");
@@ -347,6 +355,9 @@ public final class LocalClusterMain {
         int controlPlanes = 1;
         Duration downGrace = Duration.ofSeconds(10);
         boolean writeCliConfig = true;
+        double agentCpuCapacity;
+        long agentMemoryCapacity;
+        final Map<String, Map<String, String>> labels = new LinkedHashMap<>();
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -365,6 +376,9 @@ public final class LocalClusterMain {
                     case "--control-planes" -> o.controlPlanes = count(value != null ? value : next(args, ++i, a), a, 1);
                     case "--down-grace" -> o.downGrace = duration(value != null ? value : next(args, ++i, a));
                     case "--no-cli-config" -> o.writeCliConfig = false;
+                    case "--agent-cpu-capacity" -> o.agentCpuCapacity = cores(value != null ? value : next(args, ++i, a));
+                    case "--agent-memory-capacity" -> o.agentMemoryCapacity = bytes(value != null ? value : next(args, ++i, a));
+                    case "--label" -> o.label(value != null ? value : next(args, ++i, a));
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
                 }
             }
@@ -373,6 +387,42 @@ public final class LocalClusterMain {
             }
             o.dir = o.dir.toAbsolutePath().normalize();
             return o;
+        }
+
+        private void label(String v) {
+            int colon = v.indexOf(':');
+            int eq = v.indexOf('=');
+            if (colon <= 0 || eq < colon + 2) {
+                throw new IllegalArgumentException("--label needs NODE:KEY=VALUE, e.g. node-2:zone=b, not '" + v + "'");
+            }
+            labels.computeIfAbsent(v.substring(0, colon), n -> new LinkedHashMap<>())
+                    .put(v.substring(colon + 1, eq), v.substring(eq + 1));
+        }
+
+        private static double cores(String v) {
+            try {
+                double d = Double.parseDouble(v);
+                if (d > 0) {
+                    return d;
+                }
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            throw new IllegalArgumentException("--agent-cpu-capacity needs a positive number of cores, not '" + v + "'");
+        }
+
+        private static long bytes(String v) {
+            String s = v.trim().toUpperCase(java.util.Locale.ROOT);
+            int shift = s.endsWith("K") ? 10 : s.endsWith("M") ? 20 : s.endsWith("G") ? 30 : 0;
+            try {
+                long n = Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1));
+                if (n > 0) {
+                    return n << shift;
+                }
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            throw new IllegalArgumentException("--agent-memory-capacity needs bytes, or a number with K, M or G, not '" + v + "'");
         }
 
         private static String next(String[] args, int i, String option) {

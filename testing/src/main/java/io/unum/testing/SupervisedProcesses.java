@@ -69,6 +69,24 @@ public final class SupervisedProcesses {
         return listed.size();
     }
 
+    /**
+     * Removes the cgroups a stopped agent enforced its capacity with ({@code stateDir/cgroups}
+     * lists them). Only empty ones can go, so call it after {@link #killAll} and only once the
+     * agent itself is stopped: a running agent would lose its capacity.
+     */
+    public static void removeCgroups(Path stateDir) {
+        try {
+            Path listed = stateDir.resolve("cgroups");
+            if (Files.isRegularFile(listed)) {
+                for (String dir : Files.readAllLines(listed)) {
+                    Files.deleteIfExists(Path.of(dir.trim()));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // still in use (a process lingers) or already gone: leaving an empty cgroup behind is harmless
+        }
+    }
+
     private static Optional<ProcessHandle> readLive(Path pidFile) {
         try {
             if (!Files.isRegularFile(pidFile)) {
