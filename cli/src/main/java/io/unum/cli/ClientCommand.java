@@ -10,7 +10,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -22,7 +21,7 @@ abstract class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @ParentCommand
+    /** The top-level command, whatever the depth of this one ({@code unum policy set}). */
     UnumCommand root;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
@@ -30,6 +29,7 @@ abstract class ClientCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        root = (UnumCommand) spec.root().userObject();
         try {
             return run();
         } catch (UnumApiException | UnumUnreachableException | UnumIoException e) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
         footer = {
             "  gpid=$(unum run -- sleep 600)",
             "  unum run --node n2 --cap +CAN_MIGRATE -e MODE=fast -- ./worker --threads 4",
+            "  unum run --constraint zone=b --constraint disk=ssd -- ./db",
             "  unum run --follow -- sh -c 'echo out; echo err >&2'",
             "  unum run --parent 42 --cwd /tmp -- make -j8"
         })
@@ -46,6 +47,10 @@ class RunCommand extends ClientCommand {
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "set an environment variable (repeatable)")
     List<String> env = new ArrayList<>();
 
+    @Option(names = {"-c", "--constraint"}, paramLabel = "KEY=VALUE",
+            description = "run only on a node with this label (repeatable; see 'unum policy' for the nodes' labels)")
+    List<String> constraints = new ArrayList<>();
+
     @Option(names = {"-f", "--follow"}, description = "after printing the gpid, print its output until it ends")
     boolean follow;
 
@@ -57,9 +62,10 @@ class RunCommand extends ClientCommand {
         if (argv.isEmpty() || argv.get(0).isEmpty()) {
             throw usage("nothing to run: give the program and its arguments, e.g. unum run -- sleep 10");
         }
-        Map<String, String> environment = parseEnv(env);
+        Map<String, String> environment = parsePairs(env, "-e");
+        Map<String, String> labels = parsePairs(constraints, "--constraint");
         ProcessInfo p = client().spawn(new SpawnRequest(List.copyOf(argv), node, parent, cwd, user,
-                environment.isEmpty() ? null : environment, capabilities));
+                environment.isEmpty() ? null : environment, capabilities, labels.isEmpty() ? null : labels));
         out().println(p.gpid());
         out().flush();
         if (follow) {
@@ -69,13 +75,13 @@ class RunCommand extends ClientCommand {
     }
 
     /** NAME=VALUE pairs in order; a missing '=' or an empty name is a usage error. */
-    Map<String, String> parseEnv(List<String> pairs) {
+    private Map<String, String> parsePairs(List<String> pairs, String option) {
         Map<String, String> result = new LinkedHashMap<>();
         for (String pair : pairs) {
             int eq = pair.indexOf('=');
             String name = eq < 0 ? pair : pair.substring(0, eq);
             if (eq <= 0) {
-                throw usage("invalid -e '" + pair + "': expected NAME=VALUE");
+                throw usage("invalid " + option + " '" + pair + "': expected NAME=VALUE");
             }
             result.put(name, pair.substring(eq + 1));
         }

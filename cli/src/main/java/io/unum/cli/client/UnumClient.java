@@ -8,6 +8,9 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.OutputChunk;
 import io.unum.api.model.Problem;
 import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.SchedulerEvent;
+import io.unum.api.model.SchedulerNode;
+import io.unum.api.model.SchedulerPolicy;
 import io.unum.api.model.SignalRequest;
 import io.unum.api.model.SpawnRequest;
 import java.io.BufferedReader;
@@ -135,6 +138,41 @@ public final class UnumClient {
     public Capabilities updateCapabilities(int gpid, CapabilitiesUpdate update) {
         return decode(send(request("/api/v1/processes/" + gpid + "/capabilities")
                 .method("PATCH", body(update)).header("Content-Type", JSON)), new TypeReference<>() { });
+    }
+
+    // ---- scheduler
+
+    /** The placement and balancing policies in force. */
+    public SchedulerPolicy policy() {
+        return get("/api/v1/scheduler/policy", new TypeReference<>() { });
+    }
+
+    /** Replaces the policy (parameters left null take their defaults); returns it as stored. */
+    public SchedulerPolicy setPolicy(SchedulerPolicy policy) {
+        return decode(send(request("/api/v1/scheduler/policy").PUT(body(policy)).header("Content-Type", JSON)),
+                new TypeReference<>() { });
+    }
+
+    /** The nodes with the figures the scheduler decides on. */
+    public List<SchedulerNode> schedulerNodes() {
+        return get("/api/v1/scheduler/nodes", new TypeReference<>() { });
+    }
+
+    /** Hands the recent scheduler decisions to sink, then, with follow, new ones until the stream ends. */
+    public void followEvents(boolean follow, Consumer<SchedulerEvent> sink) {
+        HttpRequest request = request("/api/v1/scheduler/events?follow=" + follow)
+                .setHeader("Accept", "text/event-stream")
+                .timeout(Duration.ofDays(365))
+                .GET().build();
+        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            if (response.statusCode() / 100 != 2) {
+                throw problem(response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            readEvents(in, data -> sink.accept(readJson(data, new TypeReference<SchedulerEvent>() { })));
+        } catch (IOException e) {
+            throw new UnumIoException(baseUrl, e);
+        }
     }
 
     // ---- plumbing
