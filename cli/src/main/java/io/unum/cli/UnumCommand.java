@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         description = "Drive an Unum cluster: one machine made of many. Every process has a cluster-wide gpid.",
         subcommands = {
             NodesCommand.class, RunCommand.class, PsCommand.class, TopCommand.class,
-            KillCommand.class, LogsCommand.class, CapsCommand.class, PolicyCommand.class, EventsCommand.class,
+            KillCommand.class, LogsCommand.class, CapsCommand.class, MigrateCommand.class, CheckpointCommand.class,
+            CheckpointsCommand.class, RestartCommand.class, PolicyCommand.class, EventsCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
@@ -29,6 +30,7 @@ import picocli.CommandLine.Spec;
             "  unum ps -a                          all processes, ended ones too",
             "  unum logs -f $gpid                  follow its output",
             "  unum kill -9 $gpid                  kill it",
+            "  unum migrate $gpid node-2           move it, live, to node-2",
             "  unum policy set --balancing mosix   balance CAN_MIGRATE processes across nodes",
             "  unum events -f                      watch placement and migration decisions",
             "  unum --url http://cp:8080 --token $T ps",

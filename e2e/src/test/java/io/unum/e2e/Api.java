@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
@@ -135,6 +136,86 @@ final class Api {
             }
         }
         throw new AssertionError(what + " did not reach the expected condition within " + timeout + "; last: " + last);
+    }
+
+    /** Starts a migration and waits until it ended; fails unless it was accepted (202). */
+    MigrationInfo migrate(int gpid, String node) {
+        Reply reply = post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node));
+        if (reply.status() != 202) {
+            throw new AssertionError("migrate failed: " + reply.status() + " " + reply.body());
+        }
+        return awaitMigration(reply.as(MigrationInfo.class).id(), Duration.ofSeconds(120));
+    }
+
+    MigrationInfo migration(String id) {
+        return get("/api/v1/migrations/" + id).as(MigrationInfo.class);
+    }
+
+    MigrationInfo awaitMigration(String id, Duration timeout) {
+        return await(() -> migration(id), m -> m.state().isTerminal(), timeout, "migration " + id);
+    }
+
+    /** Everything the process printed to stdout that its node still keeps. */
+    String stdout(int gpid) {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode chunk : get("/api/v1/processes/" + gpid + "/output").json()) {
+            if ("stdout".equals(chunk.path("stream").asText())) {
+                out.append(new String(java.util.Base64.getDecoder().decode(chunk.path("data").asText()),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return out.toString();
+    }
+
+    /** Follows stdout from the start as server-sent events, in the background, until the stream ends. */
+    Follower follow(int gpid) {
+        Follower f = new Follower();
+        HttpRequest request = request("/api/v1/processes/" + gpid + "/output/stream")
+                .timeout(Duration.ofMinutes(10)).header("Accept", "text/event-stream").GET().build();
+        f.done = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(line -> {
+            if (line.startsWith("data:")) {
+                try {
+                    JsonNode chunk = JSON.readTree(line.substring(5).trim());
+                    if ("stdout".equals(chunk.path("stream").asText())) {
+                        f.append(chunk.path("offset").asLong(), java.util.Base64.getDecoder().decode(chunk.path("data").asText()));
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }));
+        return f;
+    }
+
+    /** What a follower received, with a check that chunks arrived contiguous and in order. */
+    static final class Follower {
+        private final java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        private final List<String> gaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private java.util.concurrent.CompletableFuture<Void> done;
+
+        synchronized void append(long offset, byte[] bytes) {
+            if (offset != data.size()) {
+                gaps.add("chunk at offset " + offset + " after " + data.size() + " bytes");
+            }
+            data.writeBytes(bytes);
+        }
+
+        /** Waits until the server ended the stream and returns everything received. */
+        String await(Duration timeout) {
+            try {
+                done.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("the output stream did not end within " + timeout + ": " + e, e);
+            }
+            if (!gaps.isEmpty()) {
+                throw new AssertionError("output arrived out of order or with gaps/overlaps: " + gaps);
+            }
+            return text();
+        }
+
+        synchronized String text() {
+            return data.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     private HttpRequest.Builder request(String path) {

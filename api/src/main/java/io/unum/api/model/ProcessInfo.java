@@ -40,6 +40,12 @@ public record ProcessInfo(
                 null, null, null, capabilities, createdAt, startedAt == null ? at : startedAt, null, null, null);
     }
 
+    /** The same process, now running on another node (migrated) or again (restored from a checkpoint). */
+    public ProcessInfo runningOn(String newNode, int pid, Instant at) {
+        return new ProcessInfo(gpid, parentGpid, newNode, pid, argv, cwd, user, envNames, ProcessState.RUNNING,
+                null, null, null, capabilities, createdAt, startedAt == null ? at : startedAt, null, null, null);
+    }
+
     public ProcessInfo exited(Integer code, Integer signal, Instant at) {
         return new ProcessInfo(gpid, parentGpid, node, localPid, argv, cwd, user, envNames, ProcessState.EXITED,
                 code, signal, null, capabilities, createdAt, startedAt, at, null, null);

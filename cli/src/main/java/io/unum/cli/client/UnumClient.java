@@ -4,10 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.CapabilitiesUpdate;
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.CheckpointRequest;
+import io.unum.api.model.MigrateRequest;
+import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.OutputChunk;
 import io.unum.api.model.Problem;
 import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.RestartRequest;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerNode;
 import io.unum.api.model.SchedulerPolicy;
@@ -41,6 +46,8 @@ import java.util.function.Consumer;
 public final class UnumClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** Checkpoints and restarts answer once CRIU is done, which takes long for big processes. */
+    private static final Duration LONG_REQUEST_TIMEOUT = Duration.ofMinutes(10);
     private static final String JSON = "application/json";
 
     private final URI baseUrl;
@@ -113,20 +120,8 @@ public final class UnumClient {
      * and returns when the server ends the stream (the process ended and all output was sent).
      */
     public void followOutput(int gpid, long stdoutOffset, long stderrOffset, Consumer<OutputChunk> sink) {
-        HttpRequest request = request("/api/v1/processes/" + gpid + "/output/stream?"
-                + offsets(stdoutOffset, stderrOffset).substring(1))
-                .setHeader("Accept", "text/event-stream")
-                .timeout(Duration.ofDays(365))
-                .GET().build();
-        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = response.body()) {
-            if (response.statusCode() / 100 != 2) {
-                throw problem(response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-            readEvents(in, data -> sink.accept(readJson(data, new TypeReference<OutputChunk>() { })));
-        } catch (IOException e) {
-            throw new UnumIoException(baseUrl, e);
-        }
+        follow("/api/v1/processes/" + gpid + "/output/stream?" + offsets(stdoutOffset, stderrOffset).substring(1),
+                new TypeReference<OutputChunk>() { }, sink);
     }
 
     // ---- capabilities
@@ -138,6 +133,45 @@ public final class UnumClient {
     public Capabilities updateCapabilities(int gpid, CapabilitiesUpdate update) {
         return decode(send(request("/api/v1/processes/" + gpid + "/capabilities")
                 .method("PATCH", body(update)).header("Content-Type", JSON)), new TypeReference<>() { });
+    }
+
+    // ---- migrations and checkpoints
+
+    /** Starts a migration; returns its record (202) at once. */
+    public MigrationInfo migrate(int gpid, String node) {
+        return decode(send(request("/api/v1/processes/" + gpid + "/migrate").POST(body(new MigrateRequest(node)))
+                .header("Content-Type", JSON)), new TypeReference<>() { });
+    }
+
+    /** Hands the migration's record to sink at every change; returns when it ended. */
+    public void followMigration(String id, Consumer<MigrationInfo> sink) {
+        follow("/api/v1/migrations/" + encode(id) + "/events", new TypeReference<MigrationInfo>() { }, sink);
+    }
+
+    /** Recent migrations, newest first; gpid null for all. */
+    public List<MigrationInfo> migrations(Integer gpid) {
+        return get("/api/v1/migrations" + (gpid == null ? "" : "?gpid=" + gpid), new TypeReference<>() { });
+    }
+
+    public CheckpointInfo checkpoint(int gpid, boolean kill) {
+        return decode(send(request("/api/v1/processes/" + gpid + "/checkpoints").POST(body(new CheckpointRequest(kill)))
+                .header("Content-Type", JSON).timeout(LONG_REQUEST_TIMEOUT)), new TypeReference<>() { });
+    }
+
+    /** Checkpoints, newest first; gpid null for all. */
+    public List<CheckpointInfo> checkpoints(Integer gpid) {
+        return get("/api/v1/checkpoints" + (gpid == null ? "" : "?gpid=" + gpid), new TypeReference<>() { });
+    }
+
+    /** Restarts a checkpoint on node (null: placement picks); returns the running process. */
+    public ProcessInfo restart(String checkpointId, String node) {
+        return decode(send(request("/api/v1/checkpoints/" + encode(checkpointId) + "/restart")
+                .POST(body(new RestartRequest(node))).header("Content-Type", JSON).timeout(LONG_REQUEST_TIMEOUT)),
+                new TypeReference<>() { });
+    }
+
+    public void deleteCheckpoint(String checkpointId) {
+        send(request("/api/v1/checkpoints/" + encode(checkpointId)).DELETE());
     }
 
     // ---- scheduler
@@ -160,7 +194,14 @@ public final class UnumClient {
 
     /** Hands the recent scheduler decisions to sink, then, with follow, new ones until the stream ends. */
     public void followEvents(boolean follow, Consumer<SchedulerEvent> sink) {
-        HttpRequest request = request("/api/v1/scheduler/events?follow=" + follow)
+        follow("/api/v1/scheduler/events?follow=" + follow, new TypeReference<SchedulerEvent>() { }, sink);
+    }
+
+    // ---- plumbing
+
+    /** Reads a server-sent-event stream of JSON values until the server ends it. */
+    private <T> void follow(String pathAndQuery, TypeReference<T> type, Consumer<T> sink) {
+        HttpRequest request = request(pathAndQuery)
                 .setHeader("Accept", "text/event-stream")
                 .timeout(Duration.ofDays(365))
                 .GET().build();
@@ -169,13 +210,11 @@ public final class UnumClient {
             if (response.statusCode() / 100 != 2) {
                 throw problem(response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
-            readEvents(in, data -> sink.accept(readJson(data, new TypeReference<SchedulerEvent>() { })));
+            readEvents(in, data -> sink.accept(readJson(data, type)));
         } catch (IOException e) {
             throw new UnumIoException(baseUrl, e);
         }
     }
-
-    // ---- plumbing
 
     /**
      * Reads a {@code text/event-stream}: joins the {@code data:} lines of each event and hands the

@@ -26,6 +26,10 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             "unum.v1.ProcessService/SpawnProcess",
             "unum.v1.ProcessService/SignalProcess",
             "unum.v1.ProcessService/UpdateCapabilities",
+            "unum.v1.MigrationService/MigrateProcess",
+            "unum.v1.CheckpointService/CreateCheckpoint",
+            "unum.v1.CheckpointService/RestartCheckpoint",
+            "unum.v1.CheckpointService/DeleteCheckpoint",
             "unum.v1.SchedulerService/SetPolicy");
 
     private final TokenAuthenticator tokens;

@@ -12,6 +12,19 @@ public final class GrpcErrors {
     private GrpcErrors() {
     }
 
+    /** Answers a unary call with call's value, or with the status its exception maps to. */
+    public static <T> void unary(io.grpc.stub.StreamObserver<T> response, java.util.function.Supplier<T> call) {
+        T value;
+        try {
+            value = call.get();
+        } catch (RuntimeException e) {
+            response.onError(toStatus(e));
+            return;
+        }
+        response.onNext(value);
+        response.onCompleted();
+    }
+
     public static StatusRuntimeException toStatus(Throwable e) {
         if (e instanceof StatusRuntimeException s) {
             return s;

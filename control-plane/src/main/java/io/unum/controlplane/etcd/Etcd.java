@@ -82,6 +82,33 @@ public class Etcd {
         return r.isSucceeded();
     }
 
+    /** Runs operations only if every condition holds; returns the new revision, or empty when one did not. */
+    public Optional<Long> txn(List<Cmp> conditions, List<Op> operations) {
+        TxnResponse r = await(kv().txn()
+                .If(conditions.toArray(Cmp[]::new))
+                .Then(operations.toArray(Op[]::new))
+                .commit());
+        return r.isSucceeded() ? Optional.of(r.getHeader().getRevision()) : Optional.empty();
+    }
+
+    /** The key is still at modRevision. */
+    public static Cmp unchanged(String key, long modRevision) {
+        return new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision));
+    }
+
+    /** The key does not exist. */
+    public static Cmp absent(String key) {
+        return new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0));
+    }
+
+    public static Op put(String key, byte[] value) {
+        return Op.put(bytes(key), ByteSequence.from(value), PutOption.DEFAULT);
+    }
+
+    public static Op delete(String key) {
+        return Op.delete(bytes(key), io.etcd.jetcd.options.DeleteOption.DEFAULT);
+    }
+
     public KV kv() {
         return client.getKVClient();
     }

@@ -4,6 +4,7 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
+import io.unum.api.grpc.ImageAgentServiceGrpc;
 import io.unum.api.grpc.NodeAgentServiceGrpc;
 import io.unum.controlplane.auth.TokenAuthenticator;
 import jakarta.annotation.PreDestroy;
@@ -46,6 +47,13 @@ public class AgentClients {
     /** An async stub without deadline, for streams that may stay open. */
     public NodeAgentServiceGrpc.NodeAgentServiceStub async(String address) {
         return NodeAgentServiceGrpc.newStub(channel(address)).withCallCredentials(credentials);
+    }
+
+    /** A blocking stub for image calls (dump, transfer, restore), which take as long as the image is big. */
+    public ImageAgentServiceGrpc.ImageAgentServiceBlockingStub images(String address, java.time.Duration deadline) {
+        return ImageAgentServiceGrpc.newBlockingStub(channel(address))
+                .withCallCredentials(credentials)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private ManagedChannel channel(String address) {

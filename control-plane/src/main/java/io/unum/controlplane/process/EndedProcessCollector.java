@@ -26,6 +26,7 @@ public class EndedProcessCollector {
     private static final Logger LOG = Logger.getLogger(EndedProcessCollector.class);
 
     private final ProcessStore processes;
+    private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentClients agents;
     private final Leadership leadership;
@@ -35,9 +36,10 @@ public class EndedProcessCollector {
 
     private final Clock clock = Clock.systemUTC();
 
-    public EndedProcessCollector(ProcessStore processes, NodeStore nodes, AgentClients agents, Leadership leadership,
-            ProcessConfig config) {
+    public EndedProcessCollector(ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentClients agents,
+            Leadership leadership, ProcessConfig config) {
         this.processes = processes;
+        this.locks = locks;
         this.nodes = nodes;
         this.agents = agents;
         this.leadership = leadership;
@@ -80,7 +82,8 @@ public class EndedProcessCollector {
     }
 
     private void remove(ProcessInfo p) {
-        if (!processes.delete(p)) {
+        // A locked ended record is being restarted from a checkpoint.
+        if (locks.holder(p.gpid()).isPresent() || !processes.delete(p)) {
             return;
         }
         nodes.find(p.node()).ifPresent(node -> {

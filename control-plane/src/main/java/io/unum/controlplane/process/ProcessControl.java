@@ -25,11 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class ProcessControl {
     private final ProcessStore processes;
+    private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentClients agents;
 
-    public ProcessControl(ProcessStore processes, NodeStore nodes, AgentClients agents) {
+    public ProcessControl(ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentClients agents) {
         this.processes = processes;
+        this.locks = locks;
         this.nodes = nodes;
         this.agents = agents;
     }
@@ -41,6 +43,9 @@ public class ProcessControl {
         if (process.state() != ProcessState.RUNNING) {
             throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only RUNNING processes can be signalled");
         }
+        locks.holder(gpid).ifPresent(h -> {
+            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; signal it once that is done");
+        });
         String address = nodes.get(process.node()).address();
         try {
             agents.blocking(address).signalProcess(SignalLocalProcessRequest.newBuilder()

@@ -20,10 +20,12 @@ public class ProcessLifecycle {
     private static final Logger LOG = Logger.getLogger(ProcessLifecycle.class);
 
     private final ProcessStore processes;
+    private final ProcessLocks locks;
     private final Clock clock = Clock.systemUTC();
 
-    public ProcessLifecycle(ProcessStore processes) {
+    public ProcessLifecycle(ProcessStore processes, ProcessLocks locks) {
         this.processes = processes;
+        this.locks = locks;
     }
 
     /** An agent reports that a process ended. Idempotent. */
@@ -59,7 +61,8 @@ public class ProcessLifecycle {
                 .collect(Collectors.toMap(LocalProcess::getGpid, Function.identity(), (a, b) -> a));
         Instant at = clock.instant();
         for (ProcessInfo process : processes.list()) {
-            if (!node.equals(process.node()) || process.state().isTerminal()) {
+            // A locked process may be in an image between two nodes: its migration settles it.
+            if (!node.equals(process.node()) || process.state().isTerminal() || locks.holder(process.gpid()).isPresent()) {
                 continue;
             }
             LocalProcess local = byGpid.get(process.gpid());
@@ -80,6 +83,9 @@ public class ProcessLifecycle {
         }
         List<Integer> unknown = new ArrayList<>();
         for (LocalProcess local : reported) {
+            if (locks.holder(local.getGpid()).isPresent()) {
+                continue; // e.g. restored here by a migration that has not switched the record yet
+            }
             ProcessInfo record = processes.find(local.getGpid()).orElse(null);
             if (record == null || !node.equals(record.node()) || (record.state().isTerminal() && local.getRunning())) {
                 unknown.add(local.getGpid());

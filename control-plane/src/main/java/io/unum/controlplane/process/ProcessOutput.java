@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.unum.api.grpc.OutputChunk;
 import io.unum.api.grpc.OutputStream;
 import io.unum.api.grpc.ReadOutputRequest;
@@ -14,22 +15,47 @@ import io.unum.controlplane.error.InvalidStateException;
 import io.unum.controlplane.error.NodeUnavailableException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Captured stdout/stderr, read from the agent of the process's node. The bytes never go
- * through etcd; the control plane only relays the agent's stream.
+ * through etcd; the control plane only relays the agent's stream. A followed stream outlives
+ * migrations and restarts: when the agent's stream ends while the process lives on (elsewhere,
+ * or in an image for a moment), the relay waits for the process to settle and continues from
+ * the same offsets on its new node, so the follower sees every byte once and in order.
  */
 @ApplicationScoped
 public class ProcessOutput {
+    /** How long a follower waits for a process to settle after its node's stream ended. */
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+    private static final long POLL_MILLIS = 100;
+
     private final ProcessStore processes;
+    private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentClients agents;
+    private final ScheduledExecutorService waits = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "output-relay");
+        t.setDaemon(true);
+        return t;
+    });
 
-    public ProcessOutput(ProcessStore processes, NodeStore nodes, AgentClients agents) {
+    public ProcessOutput(ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentClients agents) {
         this.processes = processes;
+        this.locks = locks;
         this.nodes = nodes;
         this.agents = agents;
+    }
+
+    @PreDestroy
+    void stop() {
+        waits.shutdownNow();
     }
 
     /** Output chunks from the given offsets; with follow, until the process ends or the subscriber cancels. */
@@ -39,29 +65,102 @@ public class ProcessOutput {
             throw new InvalidStateException("process " + gpid + " is " + process.state() + " and has no output");
         }
         String address = nodes.get(process.node()).address();
-        ReadOutputRequest request = ReadOutputRequest.newBuilder().setGpid(gpid)
-                .setStdoutOffset(Math.max(0, stdoutOffset)).setStderrOffset(Math.max(0, stderrOffset))
-                .setFollow(follow).build();
-        return Multi.createFrom().emitter(emitter -> {
+        return Multi.createFrom().emitter(emitter -> new Relay(gpid, Math.max(0, stdoutOffset), Math.max(0, stderrOffset),
+                follow, emitter).open(process, address));
+    }
+
+    /** One reader: relays an agent's stream, and moves on to the next node when the process did. */
+    private final class Relay {
+        private final int gpid;
+        private final boolean follow;
+        private final MultiEmitter<? super OutputChunk> emitter;
+        private final long[] offsets = new long[2];
+        private ProcessInfo source;
+        private long settleDeadline;
+
+        Relay(int gpid, long stdoutOffset, long stderrOffset, boolean follow, MultiEmitter<? super OutputChunk> emitter) {
+            this.gpid = gpid;
+            this.follow = follow;
+            this.emitter = emitter;
+            offsets[0] = stdoutOffset;
+            offsets[1] = stderrOffset;
+        }
+
+        void open(ProcessInfo process, String address) {
+            source = process;
+            ReadOutputRequest request = ReadOutputRequest.newBuilder().setGpid(gpid)
+                    .setStdoutOffset(offsets[0]).setStderrOffset(offsets[1]).setFollow(follow).build();
             Context.CancellableContext context = Context.current().withCancellation();
             emitter.onTermination(() -> context.cancel(null));
             context.run(() -> agents.async(address).readOutput(request, new StreamObserver<ReadOutputResponse>() {
                 @Override
                 public void onNext(ReadOutputResponse value) {
-                    emitter.emit(value.getChunk());
+                    OutputChunk chunk = value.getChunk();
+                    int i = chunk.getStream() == OutputStream.OUTPUT_STREAM_STDERR ? 1 : 0;
+                    offsets[i] = chunk.getOffset() + chunk.getData().size();
+                    emitter.emit(chunk);
                 }
 
                 @Override
                 public void onError(Throwable t) {
-                    emitter.fail(translate(process, t));
+                    if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.CANCELLED) {
+                        return;
+                    }
+                    boolean moved = t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND;
+                    if (follow && moved) {
+                        settle();
+                    } else {
+                        emitter.fail(translate(source, t));
+                    }
                 }
 
                 @Override
                 public void onCompleted() {
-                    emitter.complete();
+                    if (follow) {
+                        settle();
+                    } else {
+                        emitter.complete();
+                    }
                 }
             }));
-        });
+        }
+
+        /** The node's stream ended: the process ended, or it moved (or is moving) to another node. */
+        private void settle() {
+            settleDeadline = System.nanoTime() + SETTLE.toNanos();
+            waits.execute(this::check);
+        }
+
+        private void check() {
+            if (emitter.isCancelled()) {
+                return;
+            }
+            try {
+                Optional<ProcessInfo> now = processes.find(gpid);
+                boolean busy = locks.holder(gpid).isPresent();
+                if (now.isEmpty()) {
+                    emitter.complete();
+                    return;
+                }
+                ProcessInfo p = now.get();
+                boolean elsewhere = !p.node().equals(source.node()) || p.localPid() != source.localPid();
+                if (!busy && elsewhere && p.localPid() != 0) {
+                    open(p, nodes.get(p.node()).address());
+                    return;
+                }
+                if (!busy && p.state().isTerminal()) {
+                    emitter.complete();
+                    return;
+                }
+                if (System.nanoTime() > settleDeadline) {
+                    emitter.complete(); // e.g. the exit report is late; the follower can reconnect
+                    return;
+                }
+                waits.schedule(this::check, POLL_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                emitter.fail(e);
+            }
+        }
     }
 
     private static RuntimeException translate(ProcessInfo process, Throwable t) {
@@ -73,7 +172,7 @@ public class ProcessOutput {
                 return s;
             }
         }
-        return new NodeUnavailableException("node " + process.node() + " did not deliver the output: " + t.getMessage(), t);
+        return new NodeUnavailableException("node " + process.node() + " did not answer: " + t.getMessage(), t);
     }
 
     public static String streamName(OutputStream stream) {

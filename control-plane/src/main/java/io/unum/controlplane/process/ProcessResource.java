@@ -146,7 +146,7 @@ public class ProcessResource {
         return control.updateCapabilities(parseGpid(gpid), update);
     }
 
-    static int parseGpid(String gpid) {
+    public static int parseGpid(String gpid) {
         try {
             int value = Integer.parseInt(gpid);
             if (value > 0) {

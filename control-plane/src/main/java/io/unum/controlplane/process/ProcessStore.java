@@ -46,7 +46,7 @@ public class ProcessStore {
         table.close();
     }
 
-    String key(int gpid) {
+    public String key(int gpid) {
         return prefix + String.format("%010d", gpid);
     }
 
@@ -123,6 +123,26 @@ public class ProcessStore {
             table.removeLocal(key);
         }
         return deleted;
+    }
+
+    // ---- building blocks for transactions that change a process record together with other keys ----
+
+    /** The record as etcd has it now, with its revision. */
+    public Optional<Versioned<ProcessInfo>> current(int gpid) {
+        return fresh(key(gpid));
+    }
+
+    public io.etcd.jetcd.op.Cmp unchanged(Versioned<ProcessInfo> record) {
+        return Etcd.unchanged(key(record.value().gpid()), record.modRevision());
+    }
+
+    public io.etcd.jetcd.op.Op put(ProcessInfo process) {
+        return Etcd.put(key(process.gpid()), codec.encode(process));
+    }
+
+    /** Tells the local copy about a write a transaction made, so this replica reads its own writes. */
+    public void applied(ProcessInfo process, long revision) {
+        table.applyLocal(key(process.gpid()), process, revision);
     }
 
     /** Every record, by gpid. */

@@ -117,15 +117,15 @@ public final class ProtoMapper {
         return b.build();
     }
 
-    private static Timestamp timestamp(Instant i) {
+    public static Timestamp timestamp(Instant i) {
         return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 
-    private static String nullToEmpty(String s) {
+    public static String nullToEmpty(String s) {
         return s == null ? "" : s;
     }
 
-    static String emptyToNull(String s) {
+    public static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }
 }

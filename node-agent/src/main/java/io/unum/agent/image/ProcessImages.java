@@ -134,8 +134,7 @@ public final class ProcessImages {
 
     public Restored restore(int gpid, String imageId) throws SupervisionException {
         Criu c = requireCriu();
-        Image image = store.find(imageId).orElseThrow(() -> new SupervisionException(
-                SupervisionException.Reason.NOT_FOUND, "no image " + imageId + " on " + node));
+        ImageStore.checkId(imageId);
         Optional<String> from = supervisor.restoredFrom(gpid);
         var current = supervisor.get(gpid);
         if (current.isPresent() && current.get().running()) {
@@ -145,6 +144,8 @@ public final class ProcessImages {
             throw new SupervisionException(SupervisionException.Reason.ALREADY_EXISTS,
                     "process " + gpid + " already runs on " + node);
         }
+        Image image = store.find(imageId).orElseThrow(() -> new SupervisionException(
+                SupervisionException.Reason.NOT_FOUND, "no image " + imageId + " on " + node));
         long t0 = System.nanoTime();
         Image.Meta meta;
         try {

@@ -1,0 +1,23 @@
+package io.unum.api.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+
+/**
+ * A checkpoint: the record in etcd ({@code /unum/checkpoints/<id>}) and its REST representation.
+ * The image itself stays on the agent of {@code node} and is copied to another node on demand.
+ *
+ * @param process the process record as it was when the checkpoint was taken (restart brings it back)
+ * @param killed whether the checkpoint stopped the process
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CheckpointInfo(
+        String id,
+        int gpid,
+        String node,
+        long imageBytes,
+        long dumpMillis,
+        boolean killed,
+        Instant createdAt,
+        ProcessInfo process) {
+}

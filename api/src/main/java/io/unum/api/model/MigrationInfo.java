@@ -1,0 +1,52 @@
+package io.unum.api.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+
+/**
+ * One migration: the record in etcd ({@code /unum/migrations/<id>}) and its REST representation.
+ *
+ * @param imageBytes size of the process image, known once dumped
+ * @param bytesTransferred how much of the image reached the target so far
+ * @param freezeMillis how long the process ran nowhere: from the start of the dump to the end of the restore
+ * @param dumpMillis how long CRIU took to freeze and dump it
+ * @param restoreMillis how long the target took to verify and restore it
+ * @param totalMillis from the request to DONE / ROLLED_BACK / FAILED
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MigrationInfo(
+        String id,
+        int gpid,
+        String source,
+        String target,
+        MigrationState state,
+        String reason,
+        Long imageBytes,
+        Long bytesTransferred,
+        Long freezeMillis,
+        Long dumpMillis,
+        Long restoreMillis,
+        Long totalMillis,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public MigrationInfo to(MigrationState next, Instant at) {
+        return new MigrationInfo(id, gpid, source, target, next, reason, imageBytes, bytesTransferred, freezeMillis,
+                dumpMillis, restoreMillis, totalMillis, createdAt, at);
+    }
+
+    public MigrationInfo dumped(long bytes, long dumpMs, Instant at) {
+        return new MigrationInfo(id, gpid, source, target, MigrationState.TRANSFERRING, reason, bytes, 0L, freezeMillis,
+                dumpMs, restoreMillis, totalMillis, createdAt, at);
+    }
+
+    public MigrationInfo transferred(long bytes, Instant at) {
+        return new MigrationInfo(id, gpid, source, target, state, reason, imageBytes, bytes, freezeMillis, dumpMillis,
+                restoreMillis, totalMillis, createdAt, at);
+    }
+
+    public MigrationInfo finished(MigrationState end, String why, Long freezeMs, Long restoreMs, Instant at) {
+        return new MigrationInfo(id, gpid, source, target, end, why, imageBytes, bytesTransferred, freezeMs, dumpMillis,
+                restoreMs, at.toEpochMilli() - createdAt.toEpochMilli(), createdAt, at);
+    }
+}

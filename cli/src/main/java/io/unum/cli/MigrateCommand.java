@@ -1,0 +1,72 @@
+package io.unum.cli;
+
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code unum migrate}: live migration with a progress line. */
+@Command(name = "migrate",
+        description = {
+            "Move a running process to another node, live: it keeps its gpid, its capabilities,",
+            "its open files and its output stream. It needs CAN_MIGRATE in its effective set.",
+            "Shows the steps on stderr (dumping, transferring N MiB, restoring) and prints how",
+            "long the process was frozen."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  unum migrate 42 node-2       move process 42 to node-2",
+            "  unum migrate --detach 42 n3  start the move and print its id only"
+        })
+class MigrateCommand extends ClientCommand {
+
+    @Parameters(index = "0", paramLabel = "GPID", description = "the process")
+    int gpid;
+
+    @Parameters(index = "1", paramLabel = "NODE", description = "the node to move it to")
+    String node;
+
+    @Option(names = "--detach", description = "do not wait: print the migration id and return")
+    boolean detach;
+
+    @Override
+    protected int run() {
+        MigrationInfo started = client().migrate(gpid, node);
+        if (detach) {
+            out().println(started.id());
+            out().flush();
+            return 0;
+        }
+        ProgressBar progress = new ProgressBar(err());
+        MigrationInfo[] last = {started};
+        client().followMigration(started.id(), m -> {
+            last[0] = m;
+            switch (m.state()) {
+                case TRANSFERRING -> progress.bar("transferring", orZero(m.bytesTransferred()), orZero(m.imageBytes()));
+                case PREPARING, DUMPING, RESTORING -> progress.spin(m.state().name().toLowerCase(Locale.ROOT));
+                default -> { }
+            }
+        });
+        progress.done();
+        MigrationInfo end = last[0];
+        if (end.state() != MigrationState.DONE) {
+            return fail("migration " + end.id() + " of process " + gpid + " " + end.state()
+                    + (end.reason() == null ? "" : ": " + end.reason()));
+        }
+        out().printf(Locale.ROOT, "process %d runs on %s (migration %s): frozen %d ms (dump %s ms, image %s, restore %s ms), total %d ms%n",
+                gpid, end.target(), end.id(), orZero(end.freezeMillis()), orDash(end.dumpMillis()), Format.bytes(end.imageBytes()),
+                orDash(end.restoreMillis()), orZero(end.totalMillis()));
+        out().flush();
+        return 0;
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
+    }
+
+    private static String orDash(Long v) {
+        return v == null ? "-" : Long.toString(v);
+    }
+}

@@ -1,0 +1,193 @@
+package io.unum.controlplane.checkpoint;
+
+import io.grpc.Status;
+import io.unum.api.grpc.DumpProcessResponse;
+import io.unum.api.grpc.RestoreProcessResponse;
+import io.unum.api.model.Capability;
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.NodeLoad;
+import io.unum.api.model.NodeState;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.image.AgentImages;
+import io.unum.controlplane.image.AgentImages.AgentCallException;
+import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.process.ProcessLocks;
+import io.unum.controlplane.process.ProcessStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Checkpoints and restarts. A checkpoint is a process image kept by the agent of the node the
+ * process ran on (CRIU dump, left running unless killed); a restart copies the image to the
+ * chosen node when it is elsewhere, restores the process there with its gpid, and writes the
+ * record RUNNING again. Both lock the process for their duration, like a migration.
+ */
+@ApplicationScoped
+public class Checkpoints {
+    private static final Logger LOG = Logger.getLogger(Checkpoints.class);
+
+    private final CheckpointStore store;
+    private final ProcessStore processes;
+    private final ProcessLocks locks;
+    private final NodeStore nodes;
+    private final AgentImages images;
+    private final Clock clock = Clock.systemUTC();
+    private final SecureRandom random = new SecureRandom();
+
+    public Checkpoints(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images) {
+        this.store = store;
+        this.processes = processes;
+        this.locks = locks;
+        this.nodes = nodes;
+        this.images = images;
+    }
+
+    public CheckpointInfo create(int gpid, boolean kill) {
+        ProcessInfo process = processes.get(gpid);
+        if (process.state() != ProcessState.RUNNING) {
+            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only a RUNNING process can be checkpointed");
+        }
+        if (!process.capabilities().effective().contains(Capability.CHECKPOINTABLE)) {
+            throw new InvalidStateException("process " + gpid + " lacks CHECKPOINTABLE in its effective capabilities; "
+                    + "grant it with 'unum caps " + gpid + " -e +CHECKPOINTABLE'");
+        }
+        NodeInfo node = ready(nodes.get(process.node()), "the process's node");
+        String id = newId();
+        String holder = "checkpoint " + id;
+        Versioned<ProcessInfo> current = lockRunning(gpid, holder);
+        DumpProcessResponse dumped;
+        try {
+            dumped = images.dump(node, gpid, id, !kill);
+        } catch (AgentCallException e) {
+            release(gpid, null, null, null);
+            throw refusal("checkpoint of process " + gpid + " failed, it runs on", e);
+        }
+        Instant at = clock.instant();
+        CheckpointInfo checkpoint = new CheckpointInfo(id, gpid, node.name(), dumped.getImageBytes(), dumped.getDumpMillis(),
+                kill, at, current.value());
+        ProcessInfo next = kill ? current.value().exited(null, 9, at).withState(ProcessState.EXITED,
+                "stopped by checkpoint " + id) : null;
+        if (!release(gpid, checkpoint, current, next)) {
+            // The record changed while we held the lock (only a racing exit report can do that).
+            release(gpid, checkpoint, null, null);
+        }
+        LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
+                dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
+        return checkpoint;
+    }
+
+    public CheckpointInfo get(String id) {
+        return store.find(id).orElseThrow(() -> new CheckpointNotFoundException(id));
+    }
+
+    public List<CheckpointInfo> list(Integer gpid) {
+        return store.list().stream().filter(c -> gpid == null || c.gpid() == gpid).toList();
+    }
+
+    /** Restarts the checkpointed process with its gpid on nodeName (or a READY node). */
+    public ProcessInfo restart(String id, String nodeName) {
+        CheckpointInfo checkpoint = get(id);
+        int gpid = checkpoint.gpid();
+        Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
+        if (current != null && !current.value().state().isTerminal()) {
+            throw new InvalidStateException("process " + gpid + " is still " + current.value().state() + " on "
+                    + current.value().node() + "; a checkpoint restarts only once its process has ended "
+                    + "(kill it with 'unum kill -KILL " + gpid + "')");
+        }
+        NodeInfo stored = nodes.get(checkpoint.node());
+        NodeInfo target = nodeName == null || nodeName.isBlank() ? pick(stored) : ready(nodes.get(nodeName), "node");
+        ready(stored, "the node that stores checkpoint " + id + ",");
+        String holder = "restart " + id;
+        if (!store.lock(gpid, holder, current)) {
+            throw new InvalidStateException("process " + gpid + " changed or is busy; retry");
+        }
+        RestoreProcessResponse restored;
+        try {
+            if (!target.name().equals(stored.name())) {
+                images.push(stored, id, target, sent -> { });
+            }
+            restored = images.restore(target, gpid, id);
+        } catch (AgentCallException e) {
+            release(gpid, null, null, null);
+            throw refusal("restart of checkpoint " + id + " on " + target.name() + " failed", e);
+        } finally {
+            if (!target.name().equals(stored.name())) {
+                images.deleteQuietly(target, id);
+            }
+        }
+        Instant at = clock.instant();
+        ProcessInfo base = current != null ? current.value() : checkpoint.process();
+        ProcessInfo running = base.runningOn(target.name(), restored.getLocalPid(), at);
+        if (!release(gpid, null, current, running)) {
+            throw new IllegalStateException("the record of process " + gpid + " changed while it was locked");
+        }
+        LOG.infof("restarted gpid %d from checkpoint %s on %s as pid %d", gpid, id, target.name(), restored.getLocalPid());
+        return running;
+    }
+
+    public void delete(String id) {
+        CheckpointInfo checkpoint = get(id);
+        nodes.find(checkpoint.node()).ifPresent(n -> images.deleteQuietly(n, id));
+        store.delete(id);
+    }
+
+    private Versioned<ProcessInfo> lockRunning(int gpid, String holder) {
+        locks.holder(gpid).ifPresent(h -> {
+            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; retry when it is done");
+        });
+        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> new InvalidStateException(
+                "process " + gpid + " vanished"));
+        if (current.value().state() != ProcessState.RUNNING || !store.lock(gpid, holder, current)) {
+            throw new InvalidStateException("process " + gpid + " changed or became busy meanwhile; retry");
+        }
+        return current;
+    }
+
+    private boolean release(int gpid, CheckpointInfo checkpoint, Versioned<ProcessInfo> process, ProcessInfo next) {
+        return store.unlock(gpid, checkpoint, process, next);
+    }
+
+    /** A READY node for a restart: the one storing the image (no copy needed), else the least loaded. */
+    private NodeInfo pick(NodeInfo stored) {
+        if (stored.state() == NodeState.READY) {
+            return stored;
+        }
+        return nodes.list().stream().filter(n -> n.state() == NodeState.READY)
+                .min(Comparator.comparingDouble(n -> (n.load() == null ? NodeLoad.UNKNOWN : n.load()).load1() / Math.max(1, n.cores())))
+                .orElseThrow(() -> new NodeUnavailableException("no node is READY"));
+    }
+
+    private static NodeInfo ready(NodeInfo node, String what) {
+        if (node.state() != NodeState.READY) {
+            throw new InvalidStateException(what + " " + node.name() + " is " + node.state() + "; retry once it is READY");
+        }
+        return node;
+    }
+
+    private static RuntimeException refusal(String what, AgentCallException e) {
+        if (e.unreachable()) {
+            return new NodeUnavailableException(what + ": node " + e.node() + " did not answer: " + e.getMessage(), e);
+        }
+        if (e.code() == Status.Code.DATA_LOSS) {
+            return new InvalidStateException(what + ": the image is corrupt (" + e.getMessage() + ")", e);
+        }
+        return new InvalidStateException(what + ": " + e.getMessage(), e);
+    }
+
+    private String newId() {
+        byte[] b = new byte[4];
+        random.nextBytes(b);
+        return "c-" + HexFormat.of().formatHex(b);
+    }
+}

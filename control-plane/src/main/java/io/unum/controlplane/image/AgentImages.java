@@ -1,0 +1,103 @@
+package io.unum.controlplane.image;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.unum.api.grpc.DeleteImageRequest;
+import io.unum.api.grpc.DumpProcessRequest;
+import io.unum.api.grpc.DumpProcessResponse;
+import io.unum.api.grpc.PushImageProgress;
+import io.unum.api.grpc.PushImageRequest;
+import io.unum.api.grpc.RestoreProcessRequest;
+import io.unum.api.grpc.RestoreProcessResponse;
+import io.unum.api.model.NodeInfo;
+import io.unum.controlplane.node.AgentClients;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.function.LongConsumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The image calls the control plane makes on agents, for migrations and checkpoints. Each
+ * failure comes back as {@link AgentCallException} with the agent's status, and the caller
+ * decides what it means (roll back, refuse, retry).
+ */
+@ApplicationScoped
+public class AgentImages {
+    private static final Logger LOG = Logger.getLogger(AgentImages.class);
+    /** CRIU dumps and restores take long for big processes; a dead agent is noticed by the channel. */
+    private static final Duration LONG_CALL = Duration.ofMinutes(10);
+    private static final Duration SHORT_CALL = Duration.ofSeconds(10);
+
+    private final AgentClients agents;
+
+    public AgentImages(AgentClients agents) {
+        this.agents = agents;
+    }
+
+    public DumpProcessResponse dump(NodeInfo node, int gpid, String imageId, boolean leaveRunning) {
+        return call(node, "dump", () -> agents.images(node.address(), LONG_CALL).dumpProcess(DumpProcessRequest.newBuilder()
+                .setGpid(gpid).setImageId(imageId).setLeaveRunning(leaveRunning).build()));
+    }
+
+    /** Copies an image from one agent to another; progress gets the bytes sent so far. */
+    public void push(NodeInfo from, String imageId, NodeInfo to, LongConsumer progress) {
+        call(from, "transfer", () -> {
+            Iterator<PushImageProgress> it = agents.images(from.address(), LONG_CALL).pushImage(PushImageRequest.newBuilder()
+                    .setImageId(imageId).setTargetAddress(to.address()).build());
+            while (it.hasNext()) {
+                progress.accept(it.next().getBytesSent());
+            }
+            return null;
+        });
+    }
+
+    public RestoreProcessResponse restore(NodeInfo node, int gpid, String imageId) {
+        return call(node, "restore", () -> agents.images(node.address(), LONG_CALL).restoreProcess(
+                RestoreProcessRequest.newBuilder().setGpid(gpid).setImageId(imageId).build()));
+    }
+
+    /** Best effort: an image left behind costs disk space, not correctness. */
+    public void deleteQuietly(NodeInfo node, String imageId) {
+        try {
+            agents.images(node.address(), SHORT_CALL).deleteImage(DeleteImageRequest.newBuilder().setImageId(imageId).build());
+        } catch (StatusRuntimeException e) {
+            LOG.infof("could not delete image %s on %s: %s", imageId, node.name(), e.getStatus());
+        }
+    }
+
+    private static <T> T call(NodeInfo node, String what, java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StatusRuntimeException e) {
+            throw new AgentCallException(node.name(), what, e.getStatus());
+        }
+    }
+
+    /** An image call an agent refused or could not complete. */
+    public static final class AgentCallException extends RuntimeException {
+        private final String node;
+        private final Status status;
+
+        AgentCallException(String node, String what, Status status) {
+            super(what + " on " + node + " failed: " + (status.getDescription() != null ? status.getDescription()
+                    : status.getCode().toString()));
+            this.node = node;
+            this.status = status;
+        }
+
+        public String node() {
+            return node;
+        }
+
+        public Status.Code code() {
+            return status.getCode();
+        }
+
+        /** The agent could not be reached or died during the call. */
+        public boolean unreachable() {
+            return status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED
+                    || status.getCode() == Status.Code.CANCELLED || status.getCode() == Status.Code.UNKNOWN;
+        }
+    }
+}

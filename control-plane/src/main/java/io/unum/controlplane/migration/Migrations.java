@@ -1,0 +1,285 @@
+package io.unum.controlplane.migration;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.unum.api.grpc.DumpProcessResponse;
+import io.unum.api.grpc.RestoreProcessResponse;
+import io.unum.api.model.Capability;
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.NodeState;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.image.AgentImages;
+import io.unum.controlplane.image.AgentImages.AgentCallException;
+import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.process.ProcessLocks;
+import io.unum.controlplane.process.ProcessStore;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Live migration of a process from its node to another, by CRIU, stop-and-copy: the source
+ * agent dumps the process (it stops there), pushes the image to the target agent, the target
+ * restores it, and one etcd transaction moves the process record and ends the migration. Until
+ * that transaction every failure resumes the process on the source from the same image, so the
+ * process is never lost and never runs twice. The replica that accepted the request drives the
+ * steps; if it dies, the leader's {@link MigrationRecovery} finishes or rolls back.
+ */
+@ApplicationScoped
+public class Migrations {
+    private static final Logger LOG = Logger.getLogger(Migrations.class);
+    private static final long PROGRESS_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final MigrationStore store;
+    private final ProcessStore processes;
+    private final ProcessLocks locks;
+    private final NodeStore nodes;
+    private final AgentImages images;
+    private final MeterRegistry metrics;
+    private final Clock clock = Clock.systemUTC();
+    private final SecureRandom random = new SecureRandom();
+    private final Set<String> driving = ConcurrentHashMap.newKeySet();
+    private final ExecutorService drivers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "migration");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Migrations(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
+            AgentImages images, MeterRegistry metrics) {
+        this.store = store;
+        this.processes = processes;
+        this.locks = locks;
+        this.nodes = nodes;
+        this.images = images;
+        this.metrics = metrics;
+    }
+
+    @PreDestroy
+    void stop() {
+        drivers.shutdownNow();
+    }
+
+    /**
+     * Checks the request, writes the migration record (PREPARING) and starts it in the
+     * background. Every refusal happens here, before anything is written.
+     */
+    public MigrationInfo start(int gpid, String targetName) {
+        if (targetName == null || targetName.isBlank()) {
+            throw new io.unum.controlplane.error.InvalidRequestException("name the node to migrate to, e.g. {\"node\": \"node-2\"}");
+        }
+        ProcessInfo process = processes.get(gpid);
+        NodeInfo target = nodes.get(targetName);
+        if (process.state() != ProcessState.RUNNING) {
+            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only a RUNNING process can migrate");
+        }
+        if (!process.capabilities().effective().contains(Capability.CAN_MIGRATE)) {
+            throw new InvalidStateException("process " + gpid + " lacks CAN_MIGRATE in its effective capabilities; "
+                    + "grant it with 'unum caps " + gpid + " -e +CAN_MIGRATE'");
+        }
+        if (target.name().equals(process.node())) {
+            throw new InvalidStateException("process " + gpid + " already runs on " + target.name() + "; choose another node");
+        }
+        if (target.state() != NodeState.READY) {
+            throw new InvalidStateException("node " + target.name() + " is " + target.state() + "; choose a READY node");
+        }
+        NodeInfo source = nodes.get(process.node());
+        if (source.state() != NodeState.READY) {
+            throw new InvalidStateException("the process's node " + source.name() + " is " + source.state()
+                    + "; it can migrate once its node is back");
+        }
+        locks.holder(gpid).ifPresent(h -> {
+            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; retry when it is done");
+        });
+        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> new InvalidStateException(
+                "process " + gpid + " vanished"));
+        if (current.value().state() != ProcessState.RUNNING || !current.value().node().equals(source.name())) {
+            throw new InvalidStateException("process " + gpid + " changed meanwhile (now " + current.value().state()
+                    + " on " + current.value().node() + "); retry");
+        }
+        Instant now = clock.instant();
+        MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(), MigrationState.PREPARING, null,
+                null, null, null, null, null, null, now, now);
+        if (!store.begin(m, current)) {
+            throw new InvalidStateException("process " + gpid + " changed or became busy meanwhile; retry");
+        }
+        LOG.infof("migration %s: gpid %d from %s to %s", m.id(), gpid, source.name(), target.name());
+        driving.add(m.id());
+        drivers.execute(() -> {
+            try {
+                drive(m);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "migration %s stopped unexpectedly; the leader will recover it", m.id());
+            } finally {
+                driving.remove(m.id());
+            }
+        });
+        return m;
+    }
+
+    /** Whether this replica is driving the migration right now (the recovery leaves those alone). */
+    boolean isDriving(String id) {
+        return driving.contains(id);
+    }
+
+    private void drive(MigrationInfo m) {
+        NodeInfo source = nodes.get(m.source());
+        NodeInfo target = nodes.get(m.target());
+        m = store.update(m.id(), r -> r.to(MigrationState.DUMPING, clock.instant()));
+        long frozenAt = System.nanoTime();
+        DumpProcessResponse dumped;
+        try {
+            dumped = images.dump(source, m.gpid(), m.id(), false);
+        } catch (AgentCallException e) {
+            // CRIU leaves a tree it could not dump running: nothing to resume.
+            end(m, MigrationState.ROLLED_BACK, "the dump failed, the process runs on at " + m.source() + ": "
+                    + e.getMessage(), null, null);
+            return;
+        }
+        m = store.update(m.id(), r -> r.dumped(dumped.getImageBytes(), dumped.getDumpMillis(), clock.instant()));
+        try {
+            long[] lastWrite = {System.nanoTime()};
+            String id = m.id();
+            images.push(source, m.id(), target, sent -> {
+                if (System.nanoTime() - lastWrite[0] > PROGRESS_WRITE_NANOS) {
+                    lastWrite[0] = System.nanoTime();
+                    store.update(id, r -> r.transferred(sent, clock.instant()));
+                }
+            });
+        } catch (AgentCallException e) {
+            images.deleteQuietly(target, m.id());
+            resumeOnSource(m, "the transfer to " + m.target() + " failed: " + e.getMessage());
+            return;
+        }
+        m = store.update(m.id(), r -> r.transferred(r.imageBytes(), clock.instant()).to(MigrationState.RESTORING, clock.instant()));
+        RestoreProcessResponse restored;
+        try {
+            restored = images.restore(target, m.gpid(), m.id());
+        } catch (AgentCallException e) {
+            images.deleteQuietly(target, m.id());
+            resumeOnSource(m, "the restore on " + m.target() + " failed: " + e.getMessage());
+            return;
+        }
+        long freezeMillis = (System.nanoTime() - frozenAt) / 1_000_000;
+        complete(m, restored, freezeMillis);
+    }
+
+    /** The process runs on the target: move its record there, end the migration, drop the images. */
+    void complete(MigrationInfo m, RestoreProcessResponse restored, Long freezeMillis) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Versioned<ProcessInfo> current = processes.current(m.gpid()).orElse(null);
+            if (current == null) {
+                // Nobody deletes a locked record; if it happened anyway, keep the migration honest.
+                end(m, MigrationState.FAILED, "the process record vanished during the migration", freezeMillis,
+                        restored.getRestoreMillis());
+                return;
+            }
+            Instant at = clock.instant();
+            MigrationInfo done = store.find(m.id()).orElse(m).finished(MigrationState.DONE, null, freezeMillis,
+                    restored.getRestoreMillis(), at);
+            // Whatever happened to the record meanwhile (a LOST mark when the source stopped
+            // heartbeating), the process now runs on the target.
+            ProcessInfo moved = current.value().runningOn(m.target(), restored.getLocalPid(), at);
+            if (store.finish(done, current, moved)) {
+                metrics.counter("unum.migrations", "result", "done").increment();
+                if (freezeMillis != null) {
+                    metrics.timer("unum.migration.freeze").record(freezeMillis, TimeUnit.MILLISECONDS);
+                }
+                LOG.infof("migration %s done: gpid %d runs on %s as pid %d, frozen %s ms", m.id(), m.gpid(), m.target(),
+                        restored.getLocalPid(), freezeMillis);
+                nodes.find(m.source()).ifPresent(n -> images.deleteQuietly(n, m.id()));
+                nodes.find(m.target()).ifPresent(n -> images.deleteQuietly(n, m.id()));
+                return;
+            }
+        }
+        throw new IllegalStateException("migration " + m.id() + ": the switch kept conflicting");
+    }
+
+    /** Brings the process back on the source from the image it was dumped into, then ends the migration. */
+    void resumeOnSource(MigrationInfo m, String why) {
+        NodeInfo source = nodes.get(m.source());
+        RestoreProcessResponse resumed;
+        try {
+            resumed = images.restore(source, m.gpid(), m.id());
+        } catch (AgentCallException e) {
+            if (e.code() == io.grpc.Status.Code.ALREADY_EXISTS) {
+                // It was never stopped (the dump failed or had not begun): it runs on as it was.
+                end(m, MigrationState.ROLLED_BACK, why + "; the process runs on at " + m.source(), null, null);
+                return;
+            }
+            lost(m, why + "; resuming it on " + m.source() + " failed too: " + e.getMessage());
+            return;
+        }
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Versioned<ProcessInfo> current = processes.current(m.gpid()).orElse(null);
+            Instant at = clock.instant();
+            MigrationInfo end = store.find(m.id()).orElse(m).finished(MigrationState.ROLLED_BACK,
+                    why + "; the process runs on at " + m.source(), null, null, at);
+            ProcessInfo back = current == null ? null : current.value().runningOn(m.source(), resumed.getLocalPid(), at);
+            if (store.finish(end, current, back)) {
+                metrics.counter("unum.migrations", "result", "rolled_back").increment();
+                LOG.infof("migration %s rolled back: %s", m.id(), why);
+                images.deleteQuietly(source, m.id());
+                return;
+            }
+        }
+        throw new IllegalStateException("migration " + m.id() + ": the rollback kept conflicting");
+    }
+
+    /**
+     * Neither node runs the process. Its image stays on the source, so nothing is lost for good;
+     * the record says LOST with where the image is.
+     */
+    private void lost(MigrationInfo m, String why) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Versioned<ProcessInfo> current = processes.current(m.gpid()).orElse(null);
+            Instant at = clock.instant();
+            String reason = why + "; its image " + m.id() + " is kept on " + m.source();
+            MigrationInfo end = store.find(m.id()).orElse(m).finished(MigrationState.FAILED, reason, null, null, at);
+            ProcessInfo lostRecord = current == null ? null : current.value().withState(ProcessState.LOST, "migration " + m.id()
+                    + " failed: " + reason);
+            if (store.finish(end, current, lostRecord)) {
+                metrics.counter("unum.migrations", "result", "failed").increment();
+                LOG.errorf("migration %s failed: %s", m.id(), reason);
+                return;
+            }
+        }
+        throw new IllegalStateException("migration " + m.id() + ": the failure kept conflicting");
+    }
+
+    private void end(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            MigrationInfo end = store.find(m.id()).orElse(m).finished(state, why, freezeMillis, restoreMillis, clock.instant());
+            if (store.finish(end, null, null)) {
+                metrics.counter("unum.migrations", "result", state.name().toLowerCase()).increment();
+                LOG.infof("migration %s %s: %s", m.id(), state, why);
+                return;
+            }
+        }
+        throw new IllegalStateException("migration " + m.id() + ": ending it kept conflicting");
+    }
+
+    public Optional<MigrationInfo> find(String id) {
+        return store.find(id);
+    }
+
+    private String newId() {
+        byte[] b = new byte[4];
+        random.nextBytes(b);
+        return "m-" + HexFormat.of().formatHex(b);
+    }
+}
