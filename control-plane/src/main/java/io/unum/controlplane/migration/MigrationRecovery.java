@@ -20,15 +20,13 @@ import org.jboss.logging.Logger;
 /**
  * On the leader: finishes or rolls back migrations whose driver stopped (its control-plane
  * replica died), and expires old ended records. A migration is abandoned when its record has not
- * changed for {@link #ABANDONED_AFTER} and no replica of ours drives it. The rule is the one the
+ * changed for {@code unum.migration.abandoned-after} and no replica of ours drives it. The rule is the one the
  * driver follows: before RESTORING, the process goes back to the source; in RESTORING, a process
  * the target already runs (the restore call is idempotent) completes the migration.
  */
 @ApplicationScoped
 public class MigrationRecovery {
     private static final Logger LOG = Logger.getLogger(MigrationRecovery.class);
-    static final Duration ABANDONED_AFTER = Duration.ofSeconds(60);
-    private static final Duration KEEP_ENDED = Duration.ofHours(1);
     private static final int MAX_ENDED = 1000;
 
     private final MigrationStore store;
@@ -36,10 +34,12 @@ public class MigrationRecovery {
     private final NodeStore nodes;
     private final AgentImages images;
     private final Leadership leadership;
+    private final MigrationConfig config;
     private final Clock clock = Clock.systemUTC();
 
     public MigrationRecovery(MigrationStore store, Migrations migrations, NodeStore nodes, AgentImages images,
-            Leadership leadership) {
+            Leadership leadership, MigrationConfig config) {
+        this.config = config;
         this.store = store;
         this.migrations = migrations;
         this.nodes = nodes;
@@ -57,14 +57,14 @@ public class MigrationRecovery {
             List<MigrationInfo> all = store.list();
             for (MigrationInfo m : all) {
                 if (!m.state().isTerminal() && !migrations.isDriving(m.id())
-                        && m.updatedAt().plus(ABANDONED_AFTER).isBefore(now)) {
+                        && m.updatedAt().plus(config.abandonedAfter()).isBefore(now)) {
                     recover(m);
                 }
             }
             List<MigrationInfo> ended = all.stream().filter(m -> m.state().isTerminal()).toList();
             for (int i = 0; i < ended.size(); i++) {
                 MigrationInfo m = ended.get(i);
-                if (i >= MAX_ENDED || m.updatedAt().plus(KEEP_ENDED).isBefore(now)) {
+                if (i >= MAX_ENDED || m.updatedAt().plus(config.retention()).isBefore(now)) {
                     store.delete(m);
                 }
             }

@@ -27,6 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -50,6 +52,7 @@ public class Migrations {
     private final NodeStore nodes;
     private final AgentImages images;
     private final MeterRegistry metrics;
+    private final MigrationConfig config;
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
     private final Set<String> driving = ConcurrentHashMap.newKeySet();
@@ -58,9 +61,15 @@ public class Migrations {
         t.setDaemon(true);
         return t;
     });
+    private final ScheduledExecutorService touches = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "migration-touch");
+        t.setDaemon(true);
+        return t;
+    });
 
     public Migrations(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
-            AgentImages images, MeterRegistry metrics) {
+            AgentImages images, MeterRegistry metrics, MigrationConfig config) {
+        this.config = config;
         this.store = store;
         this.processes = processes;
         this.locks = locks;
@@ -72,6 +81,7 @@ public class Migrations {
     @PreDestroy
     void stop() {
         drivers.shutdownNow();
+        touches.shutdownNow();
     }
 
     /**
@@ -119,16 +129,29 @@ public class Migrations {
         }
         LOG.infof("migration %s: gpid %d from %s to %s", m.id(), gpid, source.name(), target.name());
         driving.add(m.id());
+        // A long step (a dump of gigabytes) writes nothing for a while: touch the record so that
+        // the leader does not take this live migration for an abandoned one.
+        long every = Math.max(1, config.abandonedAfter().toMillis() / 3);
+        ScheduledFuture<?> touch = touches.scheduleWithFixedDelay(() -> touch(m.id()), every, every, TimeUnit.MILLISECONDS);
         drivers.execute(() -> {
             try {
                 drive(m);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "migration %s stopped unexpectedly; the leader will recover it", m.id());
             } finally {
+                touch.cancel(false);
                 driving.remove(m.id());
             }
         });
         return m;
+    }
+
+    private void touch(String id) {
+        try {
+            store.update(id, r -> r.state().isTerminal() ? r : r.to(r.state(), clock.instant()));
+        } catch (RuntimeException e) {
+            LOG.debugf("could not touch migration %s: %s", id, e.getMessage());
+        }
     }
 
     /** Whether this replica is driving the migration right now (the recovery leaves those alone). */

@@ -23,7 +23,6 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SpawnRequest;
 import io.unum.controlplane.error.GrpcErrors;
 import java.util.List;
-import java.util.function.Supplier;
 
 /** gRPC face of the process table; the same domain services as the REST resource. */
 @GrpcService
@@ -43,7 +42,7 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
 
     @Override
     public void spawnProcess(SpawnProcessRequest r, StreamObserver<SpawnProcessResponse> response) {
-        unary(response, () -> {
+        GrpcErrors.unary(response, () -> {
             ProcessInfo p = launcher.spawn(new SpawnRequest(r.getArgvList(), ProtoMapper.emptyToNull(r.getNode()),
                     r.getParentGpid() == 0 ? null : r.getParentGpid(), ProtoMapper.emptyToNull(r.getCwd()),
                     ProtoMapper.emptyToNull(r.getUser()), r.getEnvMap(), r.getCapabilities(),
@@ -54,13 +53,13 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
 
     @Override
     public void getProcess(GetProcessRequest r, StreamObserver<GetProcessResponse> response) {
-        unary(response, () -> GetProcessResponse.newBuilder()
+        GrpcErrors.unary(response, () -> GetProcessResponse.newBuilder()
                 .setProcess(ProtoMapper.toProto(queries.get(r.getGpid()))).build());
     }
 
     @Override
     public void listProcesses(ListProcessesRequest r, StreamObserver<ListProcessesResponse> response) {
-        unary(response, () -> {
+        GrpcErrors.unary(response, () -> {
             List<ProcessInfo> list = queries.list(ProtoMapper.emptyToNull(r.getNode()),
                     ProtoMapper.fromProto(r.getState()).orElse(null), ProtoMapper.emptyToNull(r.getUser()));
             return ListProcessesResponse.newBuilder().addAllProcesses(list.stream().map(ProtoMapper::toProto).toList()).build();
@@ -69,7 +68,7 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
 
     @Override
     public void signalProcess(SignalProcessRequest r, StreamObserver<SignalProcessResponse> response) {
-        unary(response, () -> {
+        GrpcErrors.unary(response, () -> {
             control.signal(r.getGpid(), r.getSignal());
             return SignalProcessResponse.getDefaultInstance();
         });
@@ -77,7 +76,7 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
 
     @Override
     public void updateCapabilities(UpdateCapabilitiesRequest r, StreamObserver<UpdateCapabilitiesResponse> response) {
-        unary(response, () -> UpdateCapabilitiesResponse.newBuilder().setCapabilities(ProtoMapper.toProto(
+        GrpcErrors.unary(response, () -> UpdateCapabilitiesResponse.newBuilder().setCapabilities(ProtoMapper.toProto(
                 control.updateCapabilities(r.getGpid(), new CapabilitiesUpdate(r.getEffective(), r.getPermitted(),
                         r.getInheritableEffective(), r.getInheritablePermitted(), r.getForce())))).build());
     }
@@ -96,17 +95,5 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
         } catch (RuntimeException e) {
             response.onError(GrpcErrors.toStatus(e));
         }
-    }
-
-    private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
-        T value;
-        try {
-            value = call.get();
-        } catch (RuntimeException e) {
-            response.onError(GrpcErrors.toStatus(e));
-            return;
-        }
-        response.onNext(value);
-        response.onCompleted();
     }
 }

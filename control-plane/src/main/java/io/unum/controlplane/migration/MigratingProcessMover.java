@@ -1,0 +1,35 @@
+package io.unum.controlplane.migration;
+
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
+import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.scheduler.ProcessMover;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import org.jboss.logging.Logger;
+
+/** The balancer's moves are live migrations, waited for until they end. */
+@ApplicationScoped
+public class MigratingProcessMover implements ProcessMover {
+    private static final Logger LOG = Logger.getLogger(MigratingProcessMover.class);
+    private static final Duration WAIT = Duration.ofMinutes(10);
+
+    private final Migrations migrations;
+    private final MigrationFollowers followers;
+
+    public MigratingProcessMover(Migrations migrations, MigrationFollowers followers) {
+        this.migrations = migrations;
+        this.followers = followers;
+    }
+
+    @Override
+    public void move(int gpid, String targetNode, String reason) {
+        MigrationInfo started = migrations.start(gpid, targetNode);
+        LOG.infof("migration %s of gpid %d to %s: %s", started.id(), gpid, targetNode, reason);
+        MigrationInfo end = followers.follow(started.id()).select().where(m -> m.state().isTerminal())
+                .toUni().await().atMost(WAIT);
+        if (end.state() != MigrationState.DONE) {
+            throw new InvalidStateException("migration " + end.id() + " of process " + gpid + " " + end.state() + ": " + end.reason());
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.unum.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
+import io.unum.api.model.NodeState;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.api.model.SpawnRequest;
+import io.unum.testing.LocalCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Parties dying in the middle of a migration: afterwards exactly one copy of the process runs,
+ * and a follower of its output has seen 0 lines lost and 0 doubled.
+ */
+@Timeout(300)
+class MigrationFailureTest {
+    private LocalCluster cluster;
+    private Api api;
+    private Integer gpid;
+
+    private void start(int controlPlanes) {
+        cluster = LocalCluster.builder().controlPlanes(controlPlanes).agents(2).downGrace(Duration.ofSeconds(4))
+                .controlPlaneProperty("unum.migration.abandoned-after", "5s").build().start();
+        api = new Api(cluster.apiUrl(), cluster.adminToken());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (cluster != null) {
+            if (gpid != null) {
+                String live = cluster.controlPlanes().stream().filter(cp -> cp.isAlive()).findFirst().orElseThrow().httpUrl();
+                new Api(live, cluster.adminToken()).signal(gpid, "KILL");
+            }
+            cluster.close();
+        }
+    }
+
+    /**
+     * A Python counter holding 512 MiB of non-zero memory, so that dumping and sending its
+     * image takes long enough to interfere with; tag makes its command line unique on this host.
+     */
+    private ProcessInfo bigCounter(String tag) {
+        List<String> argv = List.of("python3", "-u", "-c", String.join("\n",
+                "import os, time, sys",
+                "blob = bytearray(os.urandom(1 << 20)) * 512",
+                "i = 0",
+                "while True:",
+                "    print(i)",
+                "    i += 1",
+                "    time.sleep(0.02)"), tag);
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, "node-1", null, null, null, null, "+CAN_MIGRATE"));
+        gpid = p.gpid();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= 5, Duration.ofSeconds(60), "the counter prints");
+        return p;
+    }
+
+    /** Host processes whose command line holds tag: the copies of the program that run. */
+    private static long copiesRunning(String tag) {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+                try {
+                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                    String stat = Files.readString(p.resolve("stat"));
+                    return cmd.startsWith("python3") && cmd.contains(tag) && !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void assertCountsUp(String output) {
+        List<String> lines = output.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals(Integer.toString(i), lines.get(i), "line " + i + ": nothing lost, nothing doubled");
+        }
+    }
+
+    private String startMigration(int gpid, String node) {
+        Api.Reply r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node));
+        assertEquals(202, r.status(), r.body());
+        return r.as(MigrationInfo.class).id();
+    }
+
+    @Test
+    void killingTheTargetAgentMidTransferLeavesTheProcessRunningOnTheSource() {
+        start(1);
+        String tag = "tag-" + UUID.randomUUID();
+        ProcessInfo p = bigCounter(tag);
+        Api.Follower follower = api.follow(p.gpid());
+        String id = startMigration(p.gpid(), "node-2");
+        MigrationInfo transferring = Api.await(() -> api.migration(id), m -> m.state() == MigrationState.TRANSFERRING
+                || m.state().isTerminal(), Duration.ofSeconds(60), "migration " + id);
+        assertEquals(MigrationState.TRANSFERRING, transferring.state(), "caught it transferring: " + transferring);
+        cluster.agent("node-2").kill();
+
+        MigrationInfo end = api.awaitMigration(id, Duration.ofSeconds(120));
+        assertEquals(MigrationState.ROLLED_BACK, end.state(), end.toString());
+        assertTrue(end.reason().contains("node-2"), end.reason());
+        ProcessInfo after = api.process(p.gpid());
+        assertEquals(ProcessState.RUNNING, after.state());
+        assertEquals("node-1", after.node());
+        long before = api.stdout(p.gpid()).lines().count();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n > before + 10, Duration.ofSeconds(30), "it goes on");
+        assertEquals(1, copiesRunning(tag), "exactly one copy runs");
+
+        api.signal(p.gpid(), "TERM");
+        api.awaitState(p.gpid(), ProcessState.EXITED);
+        assertCountsUp(follower.await(Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void killingTheSourceAgentAfterTheSwitchLeavesItRunningOnTheTargetOnly() {
+        start(1);
+        String tag = "tag-" + UUID.randomUUID();
+        ProcessInfo p = bigCounter(tag);
+        Api.Follower follower = api.follow(p.gpid());
+        assertEquals(MigrationState.DONE, api.migrate(p.gpid(), "node-2").state());
+        cluster.agent("node-1").kill();
+        cluster.awaitNodeState("node-1", "DOWN", Duration.ofSeconds(30));
+
+        ProcessInfo after = api.process(p.gpid());
+        assertEquals(ProcessState.RUNNING, after.state(), "its old node going DOWN does not touch it");
+        assertEquals("node-2", after.node());
+        cluster.agent("node-1").restart();
+        cluster.awaitNodeState("node-1", "READY", Duration.ofSeconds(30));
+        long before = api.stdout(p.gpid()).lines().count();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n > before + 10, Duration.ofSeconds(30), "it goes on");
+        assertEquals(1, copiesRunning(tag), "exactly one copy runs");
+        assertEquals("node-2", api.process(p.gpid()).node());
+
+        api.signal(p.gpid(), "TERM");
+        api.awaitState(p.gpid(), ProcessState.EXITED);
+        assertCountsUp(follower.await(Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void aControlPlaneDyingMidMigrationIsRecoveredByTheOther() {
+        start(2);
+        String tag = "tag-" + UUID.randomUUID();
+        ProcessInfo p = bigCounter(tag);
+        // Started through the first replica, which then dies while the process is being moved.
+        String id = startMigration(p.gpid(), "node-2");
+        Api.await(() -> api.migration(id), m -> m.state() != MigrationState.PREPARING, Duration.ofSeconds(60), "migration " + id);
+        cluster.controlPlane(0).kill();
+
+        Api other = new Api(cluster.controlPlane(1).httpUrl(), cluster.adminToken());
+        MigrationInfo end = other.awaitMigration(id, Duration.ofSeconds(120));
+        assertTrue(end.state() == MigrationState.DONE || end.state() == MigrationState.ROLLED_BACK, end.toString());
+        ProcessInfo after = other.process(p.gpid());
+        assertEquals(ProcessState.RUNNING, after.state(), after.toString());
+        assertEquals(end.state() == MigrationState.DONE ? "node-2" : "node-1", after.node());
+        long before = other.stdout(p.gpid()).lines().count();
+        Api.await(() -> other.stdout(p.gpid()).lines().count(), n -> n > before + 10, Duration.ofSeconds(30), "it goes on");
+        assertEquals(1, copiesRunning(tag), "exactly one copy runs");
+        assertTrue(other.get("/api/v1/processes/" + p.gpid()).status() == 200);
+        assertEquals(202, other.signal(p.gpid(), "TERM").status(), "the lock is gone: it can be signalled");
+        other.awaitState(p.gpid(), ProcessState.EXITED);
+        assertCountsUp(other.stdout(p.gpid()));
+        gpid = null;
+        assertEquals(NodeState.READY, other.nodes().get(0).state());
+    }
+}
