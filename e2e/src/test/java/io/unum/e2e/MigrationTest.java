@@ -1,6 +1,7 @@
 package io.unum.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unum.api.model.MigrationInfo;
@@ -174,6 +175,50 @@ class MigrationTest {
                 .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
         String[] f = line.substring(6).trim().split("\\s+");
         return Integer.parseInt(f[f.length - 1]);
+    }
+
+    @Test
+    void anEstablishedTcpConnectionSurvivesTheMove() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> client = List.of("python3", "-u", "-c", String.join("\n",
+                    "import socket, time",
+                    "s = socket.create_connection(('127.0.0.1', " + server.getLocalPort() + "))",
+                    "f = s.makefile('rw')",
+                    "for i in range(100000):",
+                    "    f.write('%d\\n' % i); f.flush()",
+                    "    print('echo', f.readline().strip())",
+                    "    time.sleep(0.02)"));
+            ProcessInfo p = spawn(client, "node-1");
+            server.setSoTimeout(30_000);
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (java.net.Socket conn = server.accept()) {
+                Thread echo = new Thread(() -> {
+                    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(conn.getInputStream()));
+                            var out = new java.io.PrintWriter(conn.getOutputStream(), true)) {
+                        String line;
+                        while ((line = in.readLine()) != null) {
+                            received.add(line);
+                            out.println(line);
+                        }
+                    } catch (java.io.IOException e) {
+                        // the connection ended: the assertions below say whether too early
+                    }
+                });
+                echo.setDaemon(true);
+                echo.start();
+                Api.await(received::size, n -> n >= 20, Duration.ofSeconds(30), "lines over the connection");
+                assertEquals(MigrationState.DONE, api.migrate(p.gpid(), "node-2").state());
+                int after = received.size();
+                Api.await(received::size, n -> n >= after + 20, Duration.ofSeconds(30), "lines after the move");
+                server.setSoTimeout(500);
+                assertThrows(java.net.SocketTimeoutException.class, server::accept, "the client never reconnected");
+                assertEquals(IntStream.range(0, received.size()).mapToObj(Integer::toString).toList(), List.copyOf(received),
+                        "the same connection carried every line once");
+                assertTrue(echo.isAlive(), "the connection is still open");
+            }
+            String printed = api.stdout(p.gpid());
+            assertTrue(printed.contains("echo " + 30), printed);
+        }
     }
 
     @Test
