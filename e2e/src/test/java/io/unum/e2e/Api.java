@@ -71,6 +71,14 @@ final class Api {
         return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(rawJson)));
     }
 
+    Reply put(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json").PUT(body(body)));
+    }
+
+    Reply putRaw(String path, String rawJson) {
+        return send(request(path).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(rawJson)));
+    }
+
     Reply patch(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json").method("PATCH", body(body)));
     }

@@ -1,6 +1,5 @@
 package io.unum.api.model;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
@@ -8,8 +7,8 @@ import java.util.List;
 /**
  * The cluster's scheduling policy: the record at {@code /unum/scheduler/policy} and the body of
  * {@code GET|PUT /api/v1/scheduler/policy}. In a PUT, a parameter left out takes its default;
- * {@code updatedAt} and {@code updatedBy} are set by the control plane. Unknown fields are refused
- * so that a misspelt parameter is an error, not a silent default.
+ * {@code updatedAt} and {@code updatedBy} are set by the control plane. The control plane refuses
+ * unknown fields, so that a misspelt parameter is an error rather than a silent default.
  *
  * @param placement where new processes go: one of {@link #PLACEMENTS}
  * @param balancing what moves running {@code CAN_MIGRATE} processes: one of {@link #BALANCINGS}
@@ -20,7 +19,6 @@ import java.util.List;
  * @param probePeriodSeconds how often the balancer looks at the nodes
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = false)
 public record SchedulerPolicy(
         String placement,
         String balancing,

@@ -1,5 +1,9 @@
 package io.unum.controlplane.scheduler;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -22,6 +26,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
@@ -37,15 +44,18 @@ public class SchedulerResource {
     private final EventLog log;
     private final Leadership leadership;
     private final SecurityIdentity identity;
+    /** Strict where the application's mapper is lenient: a misspelt parameter must not silently take its default. */
+    private final ObjectReader policyReader;
 
     public SchedulerResource(PolicyStore policies, Probes probes, SchedulerEvents events, EventLog log,
-            Leadership leadership, SecurityIdentity identity) {
+            Leadership leadership, SecurityIdentity identity, ObjectMapper mapper) {
         this.policies = policies;
         this.probes = probes;
         this.events = events;
         this.log = log;
         this.leadership = leadership;
         this.identity = identity;
+        this.policyReader = mapper.readerFor(SchedulerPolicy.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
     @GET
@@ -60,7 +70,9 @@ public class SchedulerResource {
     @Path("policy")
     @RolesAllowed(Role.ADMIN_NAME)
     @Operation(summary = "Replace the policy; parameters left out take their defaults. Every replica applies it within a second")
-    public SchedulerPolicy setPolicy(SchedulerPolicy policy) {
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SchedulerPolicy.class)))
+    public SchedulerPolicy setPolicy(String body) throws JsonProcessingException {
+        SchedulerPolicy policy = body == null || body.isBlank() ? null : policyReader.readValue(body);
         return policies.set(policy, identity.getPrincipal().getName());
     }
 
