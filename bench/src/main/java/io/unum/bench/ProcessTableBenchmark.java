@@ -3,7 +3,6 @@ package io.unum.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.unum.testing.LocalCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,16 +27,16 @@ import java.util.concurrent.Future;
  * (options as system properties: {@code -Dspawns=1000 -Dconcurrency=8 -Drecords=10000}).
  */
 public final class ProcessTableBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+    private static final ObjectMapper JSON = BenchApi.JSON;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final String api;
-    private final String token;
+    private final BenchApi http;
     private final String etcd;
 
     private ProcessTableBenchmark(String api, String token, String etcd) {
         this.api = api;
-        this.token = token;
+        this.http = new BenchApi(api, token);
         this.etcd = etcd;
     }
 
@@ -176,15 +175,12 @@ public final class ProcessTableBenchmark {
                 size, bytes / 1e6, ms(percentile(latencies, 50)), ms(percentile(latencies, 99)));
     }
 
-    private HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> post(String path, String body) {
+        return http.post(path, body);
     }
 
-    private HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> get(String path) {
+        return http.get(path);
     }
 
     private String etcdCall(String path, String body) throws Exception {

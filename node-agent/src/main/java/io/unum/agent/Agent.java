@@ -82,6 +82,8 @@ public final class Agent implements AutoCloseable {
         BearerAuthInterceptor auth = new BearerAuthInterceptor(cfg.joinToken());
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()))
+                // Images arrive in 1 MiB chunks: a window of several chunks keeps the stream flowing.
+                .flowControlWindow(ImageTransfer.FLOW_CONTROL_WINDOW)
                 .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers), auth))
                 .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
                         new ImageTransfer(new BearerCredentials(cfg.joinToken()))), auth))

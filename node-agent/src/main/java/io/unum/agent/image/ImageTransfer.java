@@ -34,6 +34,8 @@ import java.util.function.LongConsumer;
 public final class ImageTransfer {
 
     static final int CHUNK = 1 << 20;
+    /** The receiving agent's HTTP/2 window: room for several chunks in flight. */
+    public static final int FLOW_CONTROL_WINDOW = 16 << 20;
 
     private final CallCredentials credentials;
 
@@ -105,7 +107,7 @@ public final class ImageTransfer {
                         failure(); // the receiver gave up: say why
                     }
                     try {
-                        readyLock.wait(100);
+                        readyLock.wait(5);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         call.cancel("interrupted", e);
