@@ -50,7 +50,7 @@ public class Balancer {
         this.rebalancer = new Rebalancer(mover, events::publish, clock);
     }
 
-    @Scheduled(every = "PT0.5S", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         try {
             if (!leadership.isLeader()) {

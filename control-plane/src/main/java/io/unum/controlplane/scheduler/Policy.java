@@ -60,8 +60,9 @@ public record Policy(PlacementKind placement, BalancingKind balancing, double lo
             problems.add("minIntervalSeconds must be between 0 and 86400, not " + interval);
         }
         double period = orDefault(p.probePeriodSeconds(), d.probePeriodSeconds());
-        if (!(period >= 0.5 && period <= 3600)) {
-            problems.add("probePeriodSeconds must be between 0.5 and 3600, not " + period);
+        // The balancer ticks once a second (Quarkus' scheduler runs nothing more often).
+        if (!(period >= 1 && period <= 3600)) {
+            problems.add("probePeriodSeconds must be between 1 and 3600, not " + period);
         }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException("invalid scheduler policy: " + String.join("; ", problems));
