@@ -17,13 +17,21 @@ export function OutputTail({ p }: { p: ProcessInfo }) {
   const pre = useRef<HTMLPreElement>(null);
   const pinned = useRef(true);
   const started = p.localPid > 0 || p.state === 'EXITED';
+  // What was shown so far; a process restarted from a checkpoint writes on at the same offsets.
+  const read = useRef({ stdout: 0, stderr: 0 });
+  const decoders = useRef({ stdout: new TextDecoder(), stderr: new TextDecoder() });
+  // Counts the times the process came back to life (a restart), so that an ended stream is followed again.
+  const runs = useRef({ last: p.state, count: 0 });
+  if (p.state === 'RUNNING' && (runs.current.last === 'EXITED' || runs.current.last === 'FAILED')) {
+    runs.current.count++;
+  }
+  runs.current.last = p.state;
 
   useEffect(() => {
     if (!started) {
       return;
     }
-    const offsets = { stdout: 0, stderr: 0 };
-    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    const offsets = read.current;
     return follow<OutputChunk>({
       path: () => `api/v1/processes/${p.gpid}/output/stream?stdoutOffset=${offsets.stdout}&stderrOffset=${offsets.stderr}`,
       reconnectOnEnd: false,
@@ -33,7 +41,7 @@ export function OutputTail({ p }: { p: ProcessInfo }) {
           return; // already shown (a resumed stream may repeat)
         }
         offsets[chunk.stream] = chunk.offset + raw.length;
-        const text = decoders[chunk.stream].decode(raw, { stream: true });
+        const text = decoders.current[chunk.stream].decode(raw, { stream: true });
         setSegments((old) => trim([...old, { stream: chunk.stream, text }]));
       },
       onStatus: (s, message) => {
@@ -43,7 +51,7 @@ export function OutputTail({ p }: { p: ProcessInfo }) {
         }
       },
     });
-  }, [p.gpid, started]);
+  }, [p.gpid, started, runs.current.count]);
 
   useEffect(() => {
     const el = pre.current;

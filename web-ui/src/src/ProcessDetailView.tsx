@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, type Role } from './api';
+import { call, type Role } from './api';
+import { CheckpointForm, CheckpointsCard, useCheckpoints } from './Checkpoints';
 import { bytes, command, duration, percent, time } from './format';
+import { errorText, MessageLine, type Message } from './messages';
+import { MigrateForm } from './Migration';
 import { CAPABILITIES, type Capabilities, type Capability, type CapabilitySetName, type ProcessInfo } from './model';
 import { OutputTail } from './OutputTail';
 import { uptime } from './ProcessesView';
@@ -14,12 +17,6 @@ const SETS: { key: CapabilitySetName; label: string }[] = [
 ];
 
 const SIGNALS = ['TERM', 'KILL', 'INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'STOP', 'CONT', 'WINCH'];
-
-type Message = { kind: 'ok' | 'error'; text: string } | null;
-
-function errorText(e: unknown): string {
-  return e instanceof ApiError ? e.detail : String(e);
-}
 
 export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) {
   useStore(processes);
@@ -65,7 +62,7 @@ export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) 
         <div class="card">
           <h2>Overview</h2>
           <dl class="facts">
-            <dt>Node</dt><dd>{p.node ?? '–'}{p.localPid ? ` (pid ${p.localPid})` : ''}</dd>
+            <dt>Node</dt><dd data-testid="detail-node">{p.node ?? '–'}{p.localPid ? ` (pid ${p.localPid})` : ''}</dd>
             <dt>User</dt><dd>{p.user ?? '–'}</dd>
             <dt>Working directory</dt><dd><code>{p.cwd ?? '–'}</code></dd>
             <dt>Arguments</dt>
@@ -89,8 +86,7 @@ export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) 
           </dl>
         </div>
         <div class="side">
-          {admin && <Actions p={p} />}
-          <CapabilitiesCard p={p} admin={admin} live={live} />
+          {admin ? <AdminCards p={p} live={live} /> : <CapabilitiesCard p={p} admin={false} live={live} />}
         </div>
       </div>
       <OutputTail key={gpid} p={p} />
@@ -98,7 +94,19 @@ export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) 
   );
 }
 
-function Actions({ p }: { p: ProcessInfo }) {
+/** What only an admin sees: the actions, the capabilities with toggles, the checkpoints. */
+function AdminCards({ p, live }: { p: ProcessInfo; live: boolean }) {
+  const checkpoints = useCheckpoints(p);
+  return (
+    <>
+      <Actions p={p} onCheckpoint={checkpoints.reload} />
+      <CapabilitiesCard p={p} admin live={live} />
+      <CheckpointsCard p={p} {...checkpoints} />
+    </>
+  );
+}
+
+function Actions({ p, onCheckpoint }: { p: ProcessInfo; onCheckpoint: () => void }) {
   const [signal, setSignal] = useState('TERM');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
@@ -128,9 +136,10 @@ function Actions({ p }: { p: ProcessInfo }) {
         <button type="submit" disabled={busy || !running}>Send signal</button>
         <button type="button" class="danger" disabled={busy || !running} onClick={() => send('KILL')}>Kill</button>
       </form>
-      {!running && <p class="muted small">Only RUNNING processes take signals.</p>}
-      {message && <p class={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'}
-        data-testid="action-message">{message.text}</p>}
+      {!running && <p class="muted small">Only a RUNNING process takes signals, migrates or is checkpointed.</p>}
+      <MessageLine message={message} testId="action-message" />
+      <MigrateForm key={p.gpid} p={p} />
+      <CheckpointForm key={p.gpid} p={p} onTaken={onCheckpoint} />
     </div>
   );
 }
@@ -200,8 +209,7 @@ function CapabilitiesCard({ p, admin, live }: { p: ProcessInfo; admin: boolean; 
       )}
       {!admin && <p class="muted small">Read only: your token has the viewer role.</p>}
       {admin && !live && <p class="muted small">The process has ended; its capabilities are final.</p>}
-      {message && <p class={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'}
-        data-testid="caps-message">{message.text}</p>}
+      <MessageLine message={message} testId="caps-message" />
     </div>
   );
 }

@@ -73,3 +73,35 @@ export interface OutputChunk {
   offset: number;
   data: string;
 }
+
+export type MigrationState = 'PREPARING' | 'DUMPING' | 'TRANSFERRING' | 'RESTORING' | 'DONE' | 'ROLLED_BACK' | 'FAILED';
+export const TERMINAL_MIGRATION_STATES: MigrationState[] = ['DONE', 'ROLLED_BACK', 'FAILED'];
+
+export interface MigrationInfo {
+  id: string;
+  gpid: number;
+  source: string;
+  target: string;
+  state: MigrationState;
+  reason?: string;
+  imageBytes?: number;
+  bytesTransferred?: number;
+  /** How long the process ran nowhere: from the start of the dump to the end of the restore. */
+  freezeMillis?: number;
+  dumpMillis?: number;
+  restoreMillis?: number;
+  totalMillis?: number;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface CheckpointInfo {
+  id: string;
+  gpid: number;
+  node: string;
+  imageBytes: number;
+  dumpMillis: number;
+  killed: boolean;
+  createdAt?: string;
+  process?: ProcessInfo;
+}
