@@ -4,16 +4,20 @@ import { call, clearToken, onUnauthorized, storedToken, storeToken, type Role } 
 import { ClusterView } from './ClusterView';
 import { ProcessDetailView } from './ProcessDetailView';
 import { ProcessesView } from './ProcessesView';
+import { SchedulerView } from './SchedulerView';
 import { SignInView } from './SignInView';
 import { nodes, processes, useStore } from './store';
 import './style.css';
 
-type Route = { view: 'cluster' } | { view: 'processes' } | { view: 'process'; gpid: number };
+type Route = { view: 'cluster' } | { view: 'processes' } | { view: 'process'; gpid: number } | { view: 'scheduler' };
 
 function parseRoute(hash: string): Route {
   const m = /^#\/processes\/(\d+)$/.exec(hash);
   if (m) {
     return { view: 'process', gpid: Number(m[1]) };
+  }
+  if (hash.startsWith('#/scheduler')) {
+    return { view: 'scheduler' };
   }
   return hash.startsWith('#/processes') ? { view: 'processes' } : { view: 'cluster' };
 }
@@ -100,6 +104,7 @@ function Shell({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
         <nav aria-label="Main">
           <a href="#/cluster" aria-current={current('cluster')}>Cluster</a>
           <a href="#/processes" aria-current={current('processes')}>Processes</a>
+          <a href="#/scheduler" aria-current={current('scheduler')}>Scheduler</a>
         </nav>
         <span class={`conn conn-${status}`} role="status" title={processes.statusMessage || nodes.statusMessage}>
           <span aria-hidden="true">●</span> {label}
@@ -111,6 +116,7 @@ function Shell({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
         {route.view === 'cluster' && <ClusterView />}
         {route.view === 'processes' && <ProcessesView />}
         {route.view === 'process' && <ProcessDetailView gpid={route.gpid} role={role} />}
+        {route.view === 'scheduler' && <SchedulerView role={role} />}
       </main>
     </>
   );

@@ -105,3 +105,50 @@ export interface CheckpointInfo {
   createdAt?: string;
   process?: ProcessInfo;
 }
+
+export const PLACEMENTS = ['round-robin', 'least-loaded', 'memory-aware', 'spread', 'binpack'] as const;
+export const BALANCINGS = ['none', 'mosix', 'memory-ushering'] as const;
+
+export interface SchedulerPolicy {
+  placement: string;
+  balancing: string;
+  loadThreshold?: number;
+  minFreeMemoryBytes?: number;
+  minIntervalSeconds?: number;
+  probePeriodSeconds?: number;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+export type SchedulerEventType = 'PLACED' | 'PLACEMENT_REFUSED' | 'MIGRATION_STARTED' | 'MIGRATED' | 'MIGRATION_FAILED'
+  | 'POLICY_CHANGED';
+
+export interface SchedulerEvent {
+  id: string;
+  at: string;
+  type: SchedulerEventType;
+  replica?: string;
+  gpid?: number;
+  fromNode?: string;
+  toNode?: string;
+  policy?: string;
+  reason?: string;
+}
+
+export interface SchedulerNode {
+  name: string;
+  state: 'READY' | 'DOWN';
+  labels?: Record<string, string>;
+  cpuCapacity: number;
+  memoryBytes: number;
+  enforcement?: string;
+  load: number;
+  loadPerCore: number;
+  memoryFreeBytes: number;
+  processCount: number;
+}
+
+export interface SchedulerStatus {
+  replica: string;
+  leader: boolean;
+}
