@@ -13,11 +13,17 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Request;
+import com.microsoft.playwright.Response;
+import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import io.unum.api.model.Capability;
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
+import io.unum.api.model.SchedulerPolicy;
 import io.unum.api.model.SpawnRequest;
 import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
@@ -27,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -39,8 +46,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The web UI in a real headless Chromium (Debian's, never a downloaded one) against a real
- * cluster: sign-in, live nodes and processes, capabilities, signals, refusals. Each view is
- * saved to {@code e2e/target/screenshots/}.
+ * cluster with real CRIU: sign-in, live nodes and processes, capabilities, signals, migration,
+ * checkpoints and restarts, the scheduler's policy and decisions, refusals. Each view is saved
+ * to {@code e2e/target/screenshots/}.
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -111,9 +119,34 @@ class WebUiTest {
     }
 
     private ProcessInfo spawn(List<String> argv, String caps) {
-        ProcessInfo p = api.spawn(new SpawnRequest(argv, null, null, null, null, null, caps));
+        return spawnOn(null, argv, caps);
+    }
+
+    private ProcessInfo spawnOn(String node, List<String> argv, String caps) {
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, node, null, null, null, null, caps));
         started.add(p.gpid());
         return p;
+    }
+
+    private static Locator button(Page page, String name) {
+        return page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(name).setExact(true));
+    }
+
+    private static Locator field(Page page, String label) {
+        return page.getByLabel(label, new Page.GetByLabelOptions().setExact(true));
+    }
+
+    private static void navigateTo(Page page, String view) {
+        page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Main"))
+                .getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(view).setExact(true)).click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(view).setLevel(1))).isVisible();
+    }
+
+    private static Page openProcess(Page page, int gpid) {
+        page.navigate(cluster.apiUrl() + "/#/processes/" + gpid);
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Process " + gpid).setExact(true))).isVisible();
+        assertThat(page.getByTestId("detail-state")).hasText("RUNNING");
+        return page;
     }
 
     private static void screenshot(Page page, String name) {
@@ -299,7 +332,20 @@ class WebUiTest {
         assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send signal"))).hasCount(0);
         assertThat(page.getByLabel("CAN_MIGRATE in the effective set")).isDisabled();
         assertThat(page.getByText("Read only: your token has the viewer role.")).isVisible();
+        assertThat(field(page, "Migrate to")).hasCount(0);
+        assertThat(button(page, "Checkpoint")).hasCount(0);
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Checkpoints"))).hasCount(0);
         screenshot(page, "09-viewer-detail.png");
+
+        // The scheduler's policy and decisions, read only.
+        navigateTo(page, "Scheduler");
+        assertThat(page.getByTestId("policy-placement")).hasText(api.get("/api/v1/scheduler/policy").as(SchedulerPolicy.class).placement());
+        assertThat(page.getByText("Read only: your token has the viewer role.")).isVisible();
+        assertThat(button(page, "Apply policy")).hasCount(0);
+        assertThat(field(page, "Placement")).hasCount(0);
+        // Placing this process was a decision; it is in the log the view shows.
+        assertThat(page.locator("tr[data-event-type='PLACED'][data-gpid='" + p.gpid() + "']")).isVisible();
+        screenshot(page, "10-viewer-scheduler.png");
     }
 
     @Test
@@ -315,6 +361,170 @@ class WebUiTest {
         screenshot(page, "11-narrow-processes.png");
         row(page, p.gpid()).getByRole(AriaRole.LINK).click();
         assertThat(page.getByTestId("detail-state")).hasText("RUNNING");
+        assertThat(field(page, "Migrate to")).isVisible();
         screenshot(page, "12-narrow-detail.png");
+        navigateTo(page, "Scheduler");
+        assertThat(page.getByTestId("policy-placement")).isVisible();
+        assertThat(field(page, "Placement")).isVisible();
+        // Nothing is wider than the screen: wide tables scroll inside their own box.
+        assertEquals(Boolean.TRUE, page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"),
+                "no sideways scrolling of the page");
+        screenshot(page, "12b-narrow-scheduler.png");
+    }
+
+    @Test
+    @Order(7)
+    void migrateFromTheDetailViewFollowsTheProgressAndTheProcessArrivesOnTheOtherNode() {
+        ProcessInfo p = spawnOn("node-1", List.of("sleep", "670"), "+CAN_MIGRATE");
+        Page page = signedIn(cluster.adminToken(), 1280, 1100);
+        List<Request> streams = new CopyOnWriteArrayList<>();
+        page.onRequest(r -> {
+            if (r.url().contains("/api/v1/migrations/") && r.url().endsWith("/events")) {
+                streams.add(r);
+            }
+        });
+        openProcess(page, p.gpid());
+        assertThat(page.getByTestId("detail-node")).containsText("node-1");
+        // Only READY nodes other than its own are offered.
+        assertEquals(List.of("node-2"), field(page, "Migrate to").locator("option").allTextContents());
+
+        field(page, "Migrate to").selectOption("node-2");
+        button(page, "Migrate").click();
+        assertThat(page.getByTestId("migration")).containsText("node-1 → node-2");
+        assertThat(page.getByTestId("migration-state")).hasText("DONE", new LocatorAssertions.HasTextOptions().setTimeout(120_000));
+        assertThat(page.getByTestId("migration-result")).containsText(Pattern.compile("Frozen for \\d+ ms"));
+        // The record moved: the view shows the new node from the process stream.
+        assertThat(page.getByTestId("detail-node")).containsText("node-2");
+        assertThat(page.getByTestId("detail-state")).hasText("RUNNING");
+        screenshot(page, "13-migrated.png");
+
+        ProcessInfo moved = api.awaitProcess(p.gpid(), x -> "node-2".equals(x.node()), Duration.ofSeconds(10));
+        assertEquals(ProcessState.RUNNING, moved.state());
+        MigrationInfo[] migrations = api.get("/api/v1/migrations?gpid=" + p.gpid()).as(MigrationInfo[].class);
+        assertEquals(1, migrations.length, "one migration of " + p.gpid());
+        assertEquals(MigrationState.DONE, migrations[0].state());
+        assertEquals("node-2", migrations[0].target());
+        assertThat(page.getByTestId("migration")).hasAttribute("data-migration", migrations[0].id());
+        // The progress came from the migration's own event stream, with the token in a header.
+        assertTrue(streams.stream().anyMatch(r -> r.url().endsWith("/api/v1/migrations/" + migrations[0].id() + "/events")),
+                "followed the migration's stream: " + streams);
+        streams.forEach(r -> assertEquals("Bearer " + cluster.adminToken(), r.headers().get("authorization")));
+
+        // The table shows it on its new node too.
+        navigateTo(page, "Processes");
+        assertThat(row(page, p.gpid()).locator("td").nth(1)).hasText("node-2");
+    }
+
+    @Test
+    @Order(8)
+    void aRefusedMigrationShowsTheProblemDetailAndMovesNothing() {
+        ProcessInfo p = spawnOn("node-1", List.of("sleep", "680"), null);
+        Page page = openProcess(signedIn(cluster.adminToken(), 1280, 1100), p.gpid());
+        assertThat(page.getByText("It lacks CAN_MIGRATE in its effective set")).isVisible();
+        Response refused = page.waitForResponse(r -> r.url().endsWith("/api/v1/processes/" + p.gpid() + "/migrate"),
+                () -> button(page, "Migrate").click());
+        assertEquals(409, refused.status());
+        assertThat(page.getByTestId("migrate-message")).containsText("lacks CAN_MIGRATE in its effective capabilities");
+        assertThat(page.getByRole(AriaRole.ALERT)).containsText("lacks CAN_MIGRATE");
+        assertThat(page.getByTestId("migration")).hasCount(0);
+        screenshot(page, "14-refused-migration.png");
+        assertEquals("node-1", api.process(p.gpid()).node());
+        assertEquals(0, api.get("/api/v1/migrations?gpid=" + p.gpid()).as(MigrationInfo[].class).length);
+    }
+
+    @Test
+    @Order(9)
+    void checkpointFromTheUiThenRestartItOnTheOtherNode() {
+        // Counts in its memory and prints the count: a restart must go on from where the checkpoint was.
+        ProcessInfo p = spawnOn("node-1", List.of("sh", "-c", "i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done"),
+                "+CHECKPOINTABLE");
+        Page page = openProcess(signedIn(cluster.adminToken(), 1280, 1200), p.gpid());
+        assertThat(page.getByTestId("checkpoints")).containsText("No checkpoint of process " + p.gpid());
+        assertThat(page.getByTestId("output")).containsText("tick-3");
+
+        field(page, "Stop it after the checkpoint").check();
+        button(page, "Checkpoint").click();
+        Locator message = page.getByTestId("checkpoint-message");
+        assertThat(message).containsText("the process was stopped", new LocatorAssertions.ContainsTextOptions().setTimeout(60_000));
+        Matcher m = Pattern.compile("Checkpoint (\\S+) taken on node-1").matcher(message.textContent());
+        assertTrue(m.find(), message.textContent());
+        String id = m.group(1);
+        assertThat(page.getByTestId("detail-state")).hasText("EXITED");
+        assertThat(page.getByTestId("output-status")).hasText("complete");
+        int lastTick = lastTick(page.getByTestId("output").textContent());
+        Locator listed = page.locator("tr[data-checkpoint='" + id + "']");
+        assertThat(listed).containsText("node-1");
+        screenshot(page, "15-checkpointed.png");
+
+        CheckpointInfo[] all = api.get("/api/v1/checkpoints?gpid=" + p.gpid()).as(CheckpointInfo[].class);
+        assertEquals(1, all.length);
+        assertEquals(id, all[0].id());
+        assertTrue(all[0].killed(), "stopped by the checkpoint");
+        assertTrue(all[0].imageBytes() > 0);
+        api.awaitState(p.gpid(), ProcessState.EXITED);
+
+        // Restart it, with its gpid, on the other node.
+        listed.getByLabel("Node to restart " + id + " on").selectOption("node-2");
+        listed.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Restart")).click();
+        assertThat(page.getByTestId("checkpoints-message")).containsText("restarted from " + id + " on node-2");
+        assertThat(page.getByTestId("detail-state")).hasText("RUNNING");
+        assertThat(page.getByTestId("detail-node")).containsText("node-2");
+        ProcessInfo back = api.awaitProcess(p.gpid(), x -> x.state() == ProcessState.RUNNING, Duration.ofSeconds(20));
+        assertEquals("node-2", back.node());
+        // The output view follows it again, and the count goes on from the checkpoint, nothing lost or doubled.
+        assertThat(page.getByTestId("output")).containsText("tick-" + (lastTick + 3) + "\n");
+        assertThat(page.getByTestId("output-status")).hasText("following");
+        String output = page.getByTestId("output").textContent();
+        for (int i = 1; i <= lastTick + 3; i++) {
+            assertEquals(1, Pattern.compile("(?m)^tick-" + i + "$").matcher(output).results().count(), "tick-" + i + " once");
+        }
+
+        // A second restart while it runs is refused with the API's reason.
+        listed.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Restart")).click();
+        assertThat(page.getByTestId("checkpoints-message")).containsText("is still RUNNING");
+        assertThat(page.getByRole(AriaRole.ALERT)).containsText("is still RUNNING");
+        screenshot(page, "16-restarted.png");
+    }
+
+    private static int lastTick(String output) {
+        return Pattern.compile("(?m)^tick-(\\d+)$").matcher(output).results()
+                .mapToInt(r -> Integer.parseInt(r.group(1))).max().orElseThrow(() -> new AssertionError("no tick in " + output));
+    }
+
+    @Test
+    @Order(10)
+    void theSchedulerViewShowsDecisionsLiveAndChangesThePolicy() {
+        Page page = signedIn(cluster.adminToken(), 1280, 1200);
+        navigateTo(page, "Scheduler");
+        assertThat(page.getByTestId("events-status")).containsText("live");
+        assertThat(page.locator("tr[data-sched-node='node-1']")).isVisible();
+        assertThat(page.locator("tr[data-sched-node='node-2']")).isVisible();
+
+        // A placement made now appears without a reload, with its reason.
+        ProcessInfo p = spawn(List.of("sleep", "700"), null);
+        Locator placed = page.locator("tr[data-event-type='PLACED'][data-gpid='" + p.gpid() + "']");
+        assertThat(placed).containsText(p.node());
+
+        SchedulerPolicy before = api.get("/api/v1/scheduler/policy").as(SchedulerPolicy.class);
+        assertThat(page.getByTestId("policy-placement")).hasText(before.placement());
+        field(page, "Placement").selectOption("round-robin");
+        field(page, "Balancing").selectOption("mosix");
+        field(page, "Load threshold (per core)").fill("50"); // high: nothing here is that loaded, nothing moves
+        field(page, "Min interval (s)").fill("30");
+        button(page, "Apply policy").click();
+        assertThat(page.getByTestId("policy-message")).containsText("Policy saved: placement round-robin, balancing mosix");
+        assertThat(page.getByTestId("policy-placement")).hasText("round-robin");
+        assertThat(page.getByTestId("policy-balancing")).hasText("mosix");
+        assertThat(page.getByTestId("policy-threshold")).containsText("50");
+
+        SchedulerPolicy after = api.get("/api/v1/scheduler/policy").as(SchedulerPolicy.class);
+        assertEquals("round-robin", after.placement());
+        assertEquals("mosix", after.balancing());
+        assertEquals(50.0, after.loadThreshold());
+        assertEquals(30.0, after.minIntervalSeconds());
+        assertEquals(before.probePeriodSeconds(), after.probePeriodSeconds(), "an untouched field keeps its value");
+        // The change is itself a decision in the log, streamed back to the view.
+        assertThat(page.locator("tr[data-event-type='POLICY_CHANGED']").first()).containsText("round-robin/mosix");
+        screenshot(page, "17-scheduler.png");
     }
 }
