@@ -29,6 +29,17 @@ const BALANCING_HELP: Record<string, string> = {
   'memory-ushering': 'moves CAN_MIGRATE processes off nodes with less free memory than the minimum',
 };
 
+/**
+ * Adds an event to the list, newest first. Ids sort by time, so one already shown, or older
+ * than everything a full list holds, is one that a reconnection sent again: it is dropped.
+ */
+function keep(list: SchedulerEvent[], e: SchedulerEvent): SchedulerEvent[] {
+  if (list.some((x) => x.id === e.id) || (list.length >= EVENTS_KEPT && e.id < list[list.length - 1].id)) {
+    return list;
+  }
+  return [e, ...list].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, EVENTS_KEPT);
+}
+
 export function SchedulerView({ role }: { role: Role }) {
   const [policy, setPolicy] = useState<SchedulerPolicy | null>(null);
   const [policyError, setPolicyError] = useState('');
@@ -48,16 +59,11 @@ export function SchedulerView({ role }: { role: Role }) {
   useEffect(() => {
     loadPolicy();
     call<SchedulerStatus>('GET', 'api/v1/scheduler/status').then(setStatus).catch(() => setStatus(null));
-    const seen = new Set<string>();
     return follow<SchedulerEvent>({
       path: () => 'api/v1/scheduler/events',
       reconnectOnEnd: true,
       onEvent: (e) => {
-        if (seen.has(e.id)) {
-          return; // a reconnection sends the kept events again
-        }
-        seen.add(e.id);
-        setEvents((old) => [e, ...old].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, EVENTS_KEPT));
+        setEvents((old) => keep(old, e));
         if (e.type === 'POLICY_CHANGED') {
           loadPolicy(); // changed by someone else, or through another replica
         }
