@@ -388,11 +388,24 @@ class WebUiTest {
         // Only READY nodes other than its own are offered.
         assertEquals(List.of("node-2"), field(page, "Migrate to").locator("option").allTextContents());
 
+        // Records every state the page shows, to check below that it moved through them live.
+        page.evaluate("""
+                () => {
+                  window.shownStates = [];
+                  new MutationObserver(() => {
+                    const s = document.querySelector('[data-testid=migration-state]')?.textContent;
+                    if (s && s !== window.shownStates[window.shownStates.length - 1]) window.shownStates.push(s);
+                  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+                }""");
         field(page, "Migrate to").selectOption("node-2");
         button(page, "Migrate").click();
         assertThat(page.getByTestId("migration")).containsText("node-1 → node-2");
         assertThat(page.getByTestId("migration-state")).hasText("DONE", new LocatorAssertions.HasTextOptions().setTimeout(120_000));
         assertThat(page.getByTestId("migration-result")).containsText(Pattern.compile("Frozen for \\d+ ms"));
+        @SuppressWarnings("unchecked")
+        List<String> shown = (List<String>) page.evaluate("window.shownStates");
+        assertEquals("PREPARING", shown.get(0), "the 202's record first: " + shown);
+        assertEquals("DONE", shown.get(shown.size() - 1), "then the stream's, to the end: " + shown);
         // The record moved: the view shows the new node from the process stream.
         assertThat(page.getByTestId("detail-node")).containsText("node-2");
         assertThat(page.getByTestId("detail-state")).hasText("RUNNING");
