@@ -1,13 +1,11 @@
 package io.unum.controlplane.scheduler;
 
 import io.quarkus.scheduler.Scheduled;
-import io.unum.controlplane.error.InvalidStateException;
 import io.unum.controlplane.events.EventLog;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.NodeStore;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
 import java.time.Instant;
 import java.time.InstantSource;
 import org.jboss.logging.Logger;
@@ -34,20 +32,14 @@ public class Balancer {
     private Instant lastRound = Instant.EPOCH;
 
     public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessStore processes, NodeStore nodes,
-            EventLog events, Instance<ProcessMover> movers) {
+            EventLog events, ProcessConstraints constraints, ProcessMover mover) {
         this.leadership = leadership;
         this.policies = policies;
         this.probes = probes;
         this.processes = processes;
         this.nodes = nodes;
         this.events = events;
-        ProcessMover mover = (gpid, target, reason) -> {
-            if (!movers.isResolvable()) {
-                throw new InvalidStateException("live migration is not available on this control plane");
-            }
-            movers.get().move(gpid, target, reason);
-        };
-        this.rebalancer = new Rebalancer(mover, events::publish, clock);
+        this.rebalancer = new Rebalancer(mover, events::publish, constraints::of, clock);
     }
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

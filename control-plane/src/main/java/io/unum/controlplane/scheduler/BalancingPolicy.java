@@ -20,8 +20,12 @@ interface BalancingPolicy {
     record Cluster(List<Candidate> nodes, Map<String, List<Movable>> movable) {
     }
 
-    /** A process that may move now, with its last reported usage. */
-    record Movable(ProcessInfo process, double cpuPercent, long rssBytes) {
+    /** A process that may move now, with its last reported usage and the labels its node must have. */
+    record Movable(ProcessInfo process, double cpuPercent, long rssBytes, Map<String, String> constraints) {
+
+        boolean fits(Candidate node) {
+            return Labels.matches(node.labels(), constraints);
+        }
     }
 
     Optional<Move> next(Cluster cluster, Policy policy);

@@ -22,7 +22,7 @@ final class MemoryUsheringBalancing implements BalancingPolicy {
                     .sorted(Comparator.comparingLong(Movable::rssBytes).reversed()).toList();
             for (Movable m : largestFirst) {
                 Optional<Candidate> target = cluster.nodes().stream().filter(n -> n != source)
-                        .filter(n -> n.memoryFreeBytes() - m.rssBytes() >= minFree)
+                        .filter(n -> m.fits(n) && n.memoryFreeBytes() - m.rssBytes() >= minFree)
                         .max(Comparator.comparingLong(Candidate::memoryFreeBytes));
                 if (target.isPresent()) {
                     Candidate t = target.get();

@@ -34,22 +34,23 @@ final class MosixBalancing implements BalancingPolicy {
             if (source.loadPerCore() <= average + policy.loadThreshold()) {
                 break;
             }
-            Optional<Movable> process = cluster.movable().getOrDefault(source.name(), List.of()).stream()
+            List<Movable> busiestFirst = cluster.movable().getOrDefault(source.name(), List.of()).stream()
                     .filter(m -> m.cpuPercent() >= BUSY_PERCENT)
-                    .min(Comparator.comparingDouble(Movable::cpuPercent).reversed()
-                            .thenComparingInt(m -> m.process().gpid()));
-            if (process.isEmpty()) {
-                continue;
-            }
-            Optional<Candidate> target = nodes.stream().filter(n -> n != source)
-                    .min(Comparator.comparingDouble(Candidate::loadPerCore).thenComparing(Candidate::name))
-                    .filter(t -> (t.load() + 1) / t.cpuCapacity() + MARGIN < source.loadPerCore());
-            if (target.isPresent()) {
-                Candidate t = target.get();
-                return Optional.of(new Move(process.get().process(), source, t, 1, process.get().rssBytes(),
-                        "load per core " + Candidate.fmt(source.loadPerCore()) + " on " + source.name() + " exceeds the cluster's "
-                                + Candidate.fmt(average) + " by more than " + policy.loadThreshold() + "; "
-                                + t.name() + " is least loaded at " + Candidate.fmt(t.loadPerCore())));
+                    .sorted(Comparator.comparingDouble(Movable::cpuPercent).reversed()
+                            .thenComparingInt(m -> m.process().gpid()))
+                    .toList();
+            for (Movable process : busiestFirst) {
+                Optional<Candidate> target = nodes.stream().filter(n -> n != source && process.fits(n))
+                        .min(Comparator.comparingDouble(Candidate::loadPerCore).thenComparing(Candidate::name))
+                        .filter(t -> (t.load() + 1) / t.cpuCapacity() + MARGIN < source.loadPerCore());
+                if (target.isPresent()) {
+                    Candidate t = target.get();
+                    return Optional.of(new Move(process.process(), source, t, 1, process.rssBytes(),
+                            "load per core " + Candidate.fmt(source.loadPerCore()) + " on " + source.name()
+                                    + " exceeds the cluster's " + Candidate.fmt(average) + " by more than "
+                                    + policy.loadThreshold() + "; " + t.name() + " is least loaded at "
+                                    + Candidate.fmt(t.loadPerCore())));
+                }
             }
         }
         return Optional.empty();

@@ -24,6 +24,7 @@ public class Placement {
     private final Probes probes;
     private final PolicyStore policies;
     private final EventLog events;
+    private final ProcessConstraints processConstraints;
     private final PlacementPolicy roundRobin = new PlacementPolicies.RoundRobin();
     private final PlacementPolicy leastLoaded = new PlacementPolicies.LeastLoaded();
     private final PlacementPolicy memoryAware = new PlacementPolicies.MemoryAware();
@@ -38,15 +39,17 @@ public class Placement {
     public record Request(String node, Map<String, String> constraints, ProcessInfo parent) {
     }
 
-    /** The chosen node, the policy (or filter) that decided and why. */
-    public record Placed(NodeInfo node, String policy, String reason) {
+    /** The chosen node, the policy (or filter) that decided and why, and the constraints it satisfied. */
+    public record Placed(NodeInfo node, String policy, String reason, Map<String, String> constraints) {
     }
 
-    public Placement(NodeStore nodes, Probes probes, PolicyStore policies, EventLog events) {
+    public Placement(NodeStore nodes, Probes probes, PolicyStore policies, EventLog events,
+            ProcessConstraints processConstraints) {
         this.nodes = nodes;
         this.probes = probes;
         this.policies = policies;
         this.events = events;
+        this.processConstraints = processConstraints;
     }
 
     public Placed place(Request request) {
@@ -74,8 +77,9 @@ public class Placement {
         }
     }
 
-    /** Records the decision once the process has its gpid. */
+    /** Records the decision once the process has its gpid, and its constraints for the balancer. */
     public void placed(int gpid, Placed placed) {
+        processConstraints.record(gpid, placed.constraints());
         events.publish(SchedulerEvent.Type.PLACED, gpid, null, placed.node().name(), placed.policy(), placed.reason());
     }
 
@@ -89,7 +93,7 @@ public class Placement {
                     + ", which do not satisfy the constraints " + constraints);
         }
         probes.placed(node);
-        return new Placed(node, policy, reason);
+        return new Placed(node, policy, reason, constraints);
     }
 
     private Placed choose(Map<String, String> constraints) {
@@ -117,6 +121,6 @@ public class Placement {
         };
         PlacementPolicy.Choice choice = chooser.choose(fits, policy);
         probes.placed(choice.node().node());
-        return new Placed(choice.node().node(), policy.placement().label(), choice.reason());
+        return new Placed(choice.node().node(), policy.placement().label(), choice.reason(), constraints);
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,6 +46,7 @@ final class Rebalancer {
 
     private final ProcessMover mover;
     private final Decisions decisions;
+    private final Function<Integer, Map<String, String>> constraints;
     private final InstantSource clock;
     private final MosixBalancing mosix = new MosixBalancing();
     private final MemoryUsheringBalancing memoryUshering = new MemoryUsheringBalancing();
@@ -52,8 +54,11 @@ final class Rebalancer {
     private final Map<Integer, Instant> lastMove = new HashMap<>();
     private final List<Adjustment> adjustments = new ArrayList<>();
 
-    Rebalancer(ProcessMover mover, Decisions decisions, InstantSource clock) {
+    /** @param constraints the labels a process's node must have, by gpid */
+    Rebalancer(ProcessMover mover, Decisions decisions, Function<Integer, Map<String, String>> constraints,
+            InstantSource clock) {
         this.mover = mover;
+        this.constraints = constraints;
         this.decisions = decisions;
         this.clock = clock;
     }
@@ -141,7 +146,8 @@ final class Rebalancer {
                     && p.capabilities().effective().contains(Capability.CAN_MIGRATE)
                     && !lastMove.containsKey(p.gpid())) {
                 NodeUsage.Usage u = usage.get(p.gpid());
-                byNode.get(p.node()).add(new Movable(p, u == null ? 0 : u.cpuPercent(), u == null ? 0 : u.rssBytes()));
+                byNode.get(p.node()).add(new Movable(p, u == null ? 0 : u.cpuPercent(), u == null ? 0 : u.rssBytes(),
+                        constraints.apply(p.gpid())));
             }
         }
         return byNode;

@@ -32,12 +32,14 @@ class RebalancerTest {
     /** Where each process runs: the fake mover moves it, as a migration would. */
     private final Map<Integer, String> placement = new TreeMap<>();
     private final List<Integer> refused = new ArrayList<>();
+    private final Map<Integer, Map<String, String>> constraints = new HashMap<>();
     private final Rebalancer rebalancer = new Rebalancer((gpid, target, reason) -> {
         if (refused.contains(gpid)) {
             throw new InvalidStateException("gpid " + gpid + " cannot be checkpointed");
         }
         placement.put(gpid, target);
-    }, (type, gpid, from, to, policy, reason) -> events.add(type + " " + gpid + " " + from + "->" + to), clock);
+    }, (type, gpid, from, to, policy, reason) -> events.add(type + " " + gpid + " " + from + "->" + to),
+            gpid -> constraints.getOrDefault(gpid, Map.of()), clock);
 
     @Test
     void mosixSpreadsEightBusyProcessesFromOneNodeOverFourWithoutMovingAnyTwice() {
@@ -138,6 +140,19 @@ class RebalancerTest {
         assertEquals(0, rebalancer.round(List.of(node("node-1", 1, 3, 3), node("node-2", 1, 0, 0)), processes(true), busy(),
                 MOSIX, () -> false));
         assertEquals(List.of(), events);
+    }
+
+    @Test
+    void aProcessOnlyMovesToNodesWithTheLabelsItWasStartedWith() {
+        placement.putAll(Map.of(1, "node-1", 2, "node-1", 3, "node-1", 4, "node-1"));
+        constraints.putAll(Map.of(1, Map.of("zone", "a"), 2, Map.of("zone", "a"), 3, Map.of("zone", "a")));
+        List<Candidate> nodes = List.of(node("node-1", 1, 4, 4, 8192 * MIB, Map.of("zone", "a"), T0),
+                node("node-2", 1, 0, 0, 8192 * MIB, Map.of("zone", "b"), T0),
+                node("node-3", 1, 1, 1, 8192 * MIB, Map.of("zone", "a"), T0));
+        rebalancer.round(nodes, processes(true), busy(), MOSIX, () -> true);
+        assertEquals("node-2", placement.get(4), "the unconstrained process takes the idle zone-b node");
+        assertTrue(List.of(1, 2, 3).stream().noneMatch(g -> placement.get(g).equals("node-2")), placement.toString());
+        assertTrue(List.of(1, 2, 3).stream().anyMatch(g -> placement.get(g).equals("node-3")), "zone a still balances");
     }
 
     @Test
