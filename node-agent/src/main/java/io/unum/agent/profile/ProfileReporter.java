@@ -1,5 +1,7 @@
 package io.unum.agent.profile;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.unum.agent.registration.ControlPlaneClient;
 import io.unum.api.grpc.NodeProfileServiceGrpc;
 import io.unum.api.grpc.ReportNodeProfileRequest;
@@ -8,7 +10,8 @@ import java.util.logging.Logger;
 /**
  * Tells the control plane the node's labels and enforced capacity. Runs after every
  * registration, because a node that was declared DOWN and registers again may have been
- * restarted with other options.
+ * restarted with other options. A control plane without the service (older than the agent)
+ * is told nothing: the node then works without labels rather than not at all.
  */
 public final class ProfileReporter implements Runnable {
     private static final Logger LOG = Logger.getLogger(ProfileReporter.class.getName());
@@ -35,7 +38,14 @@ public final class ProfileReporter implements Runnable {
                 .setMemoryCapacityBytes(settings.capacity().memoryBytes())
                 .setEnforcement(enforcement)
                 .build();
-        client.call(NodeProfileServiceGrpc::newBlockingStub, stub -> stub.reportNodeProfile(request));
-        LOG.fine(() -> "reported labels " + settings.labels() + " and capacity " + settings.capacity());
+        try {
+            client.call(NodeProfileServiceGrpc::newBlockingStub, stub -> stub.reportNodeProfile(request));
+            LOG.fine(() -> "reported labels " + settings.labels() + " and capacity " + settings.capacity());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
+                throw e;
+            }
+            LOG.warning("the control plane does not take node profiles: labels and capacity are not reported");
+        }
     }
 }
