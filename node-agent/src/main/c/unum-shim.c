@@ -33,6 +33,8 @@
  *               bytes are kept. Naming segments by offset keeps readers race-free: they list
  *               the directory, and a segment they opened stays readable even if unlinked.
  *   exit        "code N" or "signal N" once the program ended and its output was copied
+ *   drained     "<stdout end> <stderr end>", written on SIGURG once the pipes are empty (see
+ *               report_drained)
  *
  * Every file except the output segments is written atomically (tmp + rename).
  *
@@ -432,8 +434,8 @@ static volatile pid_t shim_program_hostpid = 0;
 
 static void shim_on_signal(int sig) {
     int saved = errno;
-    if (sig == SIGCHLD) {
-        char b = 'c';
+    if (sig == SIGCHLD || sig == SIGURG) {
+        char b = sig == SIGCHLD ? 'c' : 'u';
         (void)!write(self_pipe[1], &b, 1);
     } else if (shim_program_hostpid > 0) {
         kill(shim_program_hostpid, sig);
@@ -558,6 +560,7 @@ static void install_handlers(sigset_t *old) {
     sa.sa_handler = shim_on_signal;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
+    sigaction(SIGURG, &sa, NULL);
     for (size_t i = 0; i < NFORWARDED; i++) sigaction(FORWARDED[i], &sa, NULL);
     sigprocmask(SIG_SETMASK, old, NULL);
 }
@@ -709,6 +712,36 @@ static int restore(char **criu_argv, struct tree *t) {
     return 0;
 }
 
+/*
+ * SIGURG asks for the output offsets at a moment the program cannot write (CRIU holds it frozen
+ * while it serves a post-copy migration's pages): copy what the pipes hold, then write "drained"
+ * with where each stream ends.
+ */
+static void report_drained(struct capture *caps) {
+    for (int i = 0; i < 2; i++) {
+        if (caps[i].pipe_fd < 0) continue;
+        int flags = fcntl(caps[i].pipe_fd, F_GETFL);
+        fcntl(caps[i].pipe_fd, F_SETFL, flags | O_NONBLOCK);
+        for (;;) {
+            char buf[65536];
+            ssize_t r = read(caps[i].pipe_fd, buf, sizeof buf);
+            if (r > 0) {
+                capture_write(&caps[i], buf, (size_t)r);
+                continue;
+            }
+            if (r == 0) {
+                close(caps[i].pipe_fd);
+                caps[i].pipe_fd = -1;
+            }
+            break;
+        }
+        if (caps[i].pipe_fd >= 0) fcntl(caps[i].pipe_fd, F_SETFL, flags);
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%lld %lld\n", caps[0].seg_start + caps[0].seg_len, caps[1].seg_start + caps[1].seg_len);
+    write_atomic("drained", buf);
+}
+
 /* Copies output until the tree ended and the pipes hit EOF, then writes exit. */
 static int supervise(struct spec *sp, struct tree *t, long long out_off, long long err_off) {
     long long seg_cap = sp->limit / 2 > 0 ? sp->limit / 2 : 1;
@@ -751,8 +784,11 @@ static int supervise(struct spec *sp, struct tree *t, long long out_off, long lo
             if (idx[i] >= 0 && (fds[idx[i]].revents & (POLLIN | POLLHUP | POLLERR))) capture_pump(&caps[i]);
         if (fds[nf - 1].revents & POLLIN) {
             char drain[64];
-            while (read(self_pipe[0], drain, sizeof drain) > 0) {
-            }
+            ssize_t n;
+            int drain_requested = 0;
+            while ((n = read(self_pipe[0], drain, sizeof drain)) > 0)
+                for (ssize_t k = 0; k < n; k++) drain_requested |= drain[k] == 'u';
+            if (drain_requested) report_drained(caps);
         }
     }
     for (int i = 0; i < 2; i++)

@@ -22,9 +22,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Migration and checkpoint figures on a real local cluster (etcd, one control plane, two agents,
- * real CRIU): freeze and total time of stop-and-copy migrations of processes holding 10 MiB,
- * 100 MiB and 1 GiB, beside the time the memory size alone takes over loopback; checkpoint
- * write throughput beside the disk's sequential write speed.
+ * real CRIU): freeze and total time of stop-and-copy and post-copy migrations of processes
+ * holding 10 MiB, 100 MiB and 1 GiB, beside the time the memory size alone takes over loopback;
+ * checkpoint write throughput beside the disk's sequential write speed.
  *
  * <p>Run: {@code ./mvnw -q -DskipTests install && ./mvnw -q -pl bench exec:java -Dbench=MigrationBenchmark}
  * (options as system properties: {@code -Dsizes=10,100,1024 -Drounds=3}).
@@ -66,18 +66,20 @@ public final class MigrationBenchmark {
         int gpid = p.get("gpid").asInt();
         try {
             awaitReady(gpid);
-            List<long[]> runs = new ArrayList<>();
             String node = "node-1";
-            for (int r = 0; r < rounds; r++) {
-                node = node.equals("node-1") ? "node-2" : "node-1";
-                JsonNode m = migrate(gpid, node);
-                runs.add(new long[] {m.get("freezeMillis").asLong(), m.get("dumpMillis").asLong(),
-                    m.get("restoreMillis").asLong(), m.get("totalMillis").asLong(), m.get("imageBytes").asLong()});
+            for (String mode : List.of("STOP_AND_COPY", "POST_COPY")) {
+                List<long[]> runs = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    node = node.equals("node-1") ? "node-2" : "node-1";
+                    JsonNode m = migrate(gpid, node, mode);
+                    runs.add(new long[] {m.get("freezeMillis").asLong(), m.get("dumpMillis").asLong(),
+                        m.get("restoreMillis").asLong(), m.get("totalMillis").asLong(), m.get("imageBytes").asLong()});
+                }
+                long image = runs.get(0)[4];
+                System.out.printf("%-13s %4d MiB resident: image %7.1f MiB; freeze %s ms (dump %s, restore %s), total %s ms; "
+                        + "%d MiB over loopback alone: %.0f ms%n", mode.toLowerCase().replace('_', '-'), mib, image / (double) MIB,
+                        med(runs, 0), med(runs, 1), med(runs, 2), med(runs, 3), mib, mib / loopback * 1000);
             }
-            long image = runs.get(0)[4];
-            System.out.printf("stop-and-copy %4d MiB resident: image %6.1f MiB; freeze %s ms (dump %s, restore %s), total %s ms; "
-                    + "the image alone over loopback: %.0f ms%n", mib, image / (double) MIB, med(runs, 0), med(runs, 1),
-                    med(runs, 2), med(runs, 3), image / (double) MIB / loopback * 1000);
             List<long[]> checkpoints = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
                 JsonNode c = api.json(api.post("/api/v1/processes/" + gpid + "/checkpoints", "{\"kill\": false}"));
@@ -106,8 +108,9 @@ public final class MigrationBenchmark {
         throw new IllegalStateException("process " + gpid + " did not fill its memory within 120 s");
     }
 
-    private JsonNode migrate(int gpid, String node) throws Exception {
-        JsonNode started = api.json(api.post("/api/v1/processes/" + gpid + "/migrate", "{\"node\": \"" + node + "\"}"));
+    private JsonNode migrate(int gpid, String node, String mode) throws Exception {
+        JsonNode started = api.json(api.post("/api/v1/processes/" + gpid + "/migrate",
+                "{\"node\": \"" + node + "\", \"mode\": \"" + mode + "\"}"));
         String id = started.get("id").asText();
         Instant deadline = Instant.now().plusSeconds(600);
         while (Instant.now().isBefore(deadline)) {

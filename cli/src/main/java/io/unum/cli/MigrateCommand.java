@@ -1,6 +1,7 @@
 package io.unum.cli;
 
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
 import io.unum.api.model.MigrationState;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Parameters;
         footerHeading = "%nExamples:%n",
         footer = {
             "  unum migrate 42 node-2       move process 42 to node-2",
+            "  unum migrate --post-copy 42 node-2   the same, its memory following after it resumed",
             "  unum migrate --detach 42 n3  start the move and print its id only"
         })
 class MigrateCommand extends ClientCommand {
@@ -31,9 +33,13 @@ class MigrateCommand extends ClientCommand {
     @Option(names = "--detach", description = "do not wait: print the migration id and return")
     boolean detach;
 
+    @Option(names = "--post-copy", description = "resume the process on NODE before its memory arrived (its pages "
+            + "follow on demand): a freeze that hardly grows with memory size")
+    boolean postCopy;
+
     @Override
     protected int run() {
-        MigrationInfo started = client().migrate(gpid, node);
+        MigrationInfo started = client().migrate(gpid, node, postCopy ? MigrationMode.POST_COPY : MigrationMode.STOP_AND_COPY);
         if (detach) {
             out().println(started.id());
             out().flush();
@@ -55,8 +61,9 @@ class MigrateCommand extends ClientCommand {
             return fail("migration " + end.id() + " of process " + gpid + " " + end.state()
                     + (end.reason() == null ? "" : ": " + end.reason()));
         }
-        out().printf(Locale.ROOT, "process %d runs on %s (migration %s): frozen %d ms (dump %s ms, image %s, restore %s ms), total %d ms%n",
-                gpid, end.target(), end.id(), orZero(end.freezeMillis()), orDash(end.dumpMillis()), Format.bytes(end.imageBytes()),
+        out().printf(Locale.ROOT, "process %d runs on %s (migration %s, %s): frozen %d ms (dump %s ms, image %s, restore %s ms), total %d ms%n",
+                gpid, end.target(), end.id(), end.mode() == MigrationMode.POST_COPY ? "post-copy" : "stop-and-copy",
+                orZero(end.freezeMillis()), orDash(end.dumpMillis()), Format.bytes(end.imageBytes()),
                 orDash(end.restoreMillis()), orZero(end.totalMillis()));
         out().flush();
         return 0;

@@ -148,7 +148,11 @@ final class Api {
 
     /** Starts a migration and waits until it ended; fails unless it was accepted (202). */
     MigrationInfo migrate(int gpid, String node) {
-        Reply reply = post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node));
+        return migrate(gpid, node, "STOP_AND_COPY");
+    }
+
+    MigrationInfo migrate(int gpid, String node, String mode) {
+        Reply reply = post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node, "mode", mode));
         if (reply.status() != 202) {
             throw new AssertionError("migrate failed: " + reply.status() + " " + reply.body());
         }

@@ -159,6 +159,39 @@ class MigrationTest {
     }
 
     @Test
+    void postCopyMovesOnlyTheImageWithoutItsPagesAndTheProcessRunsOn() {
+        List<String> big = List.of("python3", "-u", "-c", String.join("\n",
+                "import os, time",
+                "blob = bytearray(os.urandom(1 << 20)) * 256",
+                "i = 0",
+                "while True:",
+                "    print(i, blob[(i * 4096) % len(blob)] >= 0)",
+                "    i += 1",
+                "    time.sleep(0.02)"));
+        ProcessInfo p = spawn(big, "node-1");
+        Api.Follower follower = api.follow(p.gpid());
+        awaitLines(p.gpid(), 10);
+        MigrationInfo copied = api.migrate(p.gpid(), "node-2", "STOP_AND_COPY");
+        assertEquals(MigrationState.DONE, copied.state(), copied.toString());
+        MigrationInfo lazy = api.migrate(p.gpid(), "node-1", "POST_COPY");
+        assertEquals(MigrationState.DONE, lazy.state(), lazy.toString());
+        assertEquals(io.unum.api.model.MigrationMode.POST_COPY, lazy.mode());
+        assertTrue(lazy.imageBytes() * 4 < copied.imageBytes(), "post-copy moved " + lazy.imageBytes()
+                + " bytes up front, stop-and-copy " + copied.imageBytes());
+        ProcessInfo moved = api.process(p.gpid());
+        assertEquals("node-1", moved.node());
+        awaitLines(p.gpid(), (int) api.stdout(p.gpid()).lines().count() + 20);
+        // Once every page arrived the source lets go of its frozen copy: only one remains.
+        Api.await(() -> ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains("blob[(i * 4096)"))
+                .count(), n -> n == 1, Duration.ofSeconds(60), "copies of the program");
+        api.signal(p.gpid(), "TERM");
+        api.awaitState(p.gpid(), ProcessState.EXITED);
+        List<String> numbers = follower.await(Duration.ofSeconds(60)).lines().map(l -> l.split(" ")[0]).toList();
+        assertEquals(IntStream.range(0, numbers.size()).mapToObj(Integer::toString).toList(), numbers,
+                "every line once, in order, across both moves");
+    }
+
+    @Test
     void aMigrationToANodeWhereItsPidIsTakenWorks() throws Exception {
         ProcessInfo resident = spawn(List.of("sleep", "300"), "node-2");
         ProcessInfo p = spawn(Programs.bashCounter(100_000), "node-1");

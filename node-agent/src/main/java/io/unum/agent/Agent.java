@@ -73,6 +73,9 @@ public final class Agent implements AutoCloseable {
             return t;
         });
         Optional<Criu> criu = Criu.locate(cfg.criu());
+        if (criu.isPresent() && supervisor.runsAsRoot()) {
+            Criu.allowLargePipes().ifPresent(LOG::warning);
+        }
         if (criu.isEmpty()) {
             LOG.warning("no CRIU (" + (cfg.criu() != null ? cfg.criu() + " is not executable" : "none on PATH")
                     + "): processes on this node cannot be migrated or checkpointed");

@@ -6,7 +6,8 @@ import java.time.Instant;
 /**
  * One migration: the record in etcd ({@code /unum/migrations/<id>}) and its REST representation.
  *
- * @param imageBytes size of the process image, known once dumped
+ * @param mode stop-and-copy, or post-copy (the process resumes on the target before its memory arrived)
+ * @param imageBytes size of the process image, known once dumped (post-copy: without the memory pages)
  * @param bytesTransferred how much of the image reached the target so far
  * @param freezeMillis how long the process ran nowhere: from the start of the dump to the end of the restore
  * @param dumpMillis how long CRIU took to freeze and dump it
@@ -19,6 +20,7 @@ public record MigrationInfo(
         int gpid,
         String source,
         String target,
+        MigrationMode mode,
         MigrationState state,
         String reason,
         Long imageBytes,
@@ -31,22 +33,22 @@ public record MigrationInfo(
         Instant updatedAt) {
 
     public MigrationInfo to(MigrationState next, Instant at) {
-        return new MigrationInfo(id, gpid, source, target, next, reason, imageBytes, bytesTransferred, freezeMillis,
+        return new MigrationInfo(id, gpid, source, target, mode, next, reason, imageBytes, bytesTransferred, freezeMillis,
                 dumpMillis, restoreMillis, totalMillis, createdAt, at);
     }
 
     public MigrationInfo dumped(long bytes, long dumpMs, Instant at) {
-        return new MigrationInfo(id, gpid, source, target, MigrationState.TRANSFERRING, reason, bytes, 0L, freezeMillis,
+        return new MigrationInfo(id, gpid, source, target, mode, MigrationState.TRANSFERRING, reason, bytes, 0L, freezeMillis,
                 dumpMs, restoreMillis, totalMillis, createdAt, at);
     }
 
     public MigrationInfo transferred(long bytes, Instant at) {
-        return new MigrationInfo(id, gpid, source, target, state, reason, imageBytes, bytes, freezeMillis, dumpMillis,
+        return new MigrationInfo(id, gpid, source, target, mode, state, reason, imageBytes, bytes, freezeMillis, dumpMillis,
                 restoreMillis, totalMillis, createdAt, at);
     }
 
     public MigrationInfo finished(MigrationState end, String why, Long freezeMs, Long restoreMs, Instant at) {
-        return new MigrationInfo(id, gpid, source, target, end, why, imageBytes, bytesTransferred, freezeMs, dumpMillis,
+        return new MigrationInfo(id, gpid, source, target, mode, end, why, imageBytes, bytesTransferred, freezeMs, dumpMillis,
                 restoreMs, at.toEpochMilli() - createdAt.toEpochMilli(), createdAt, at);
     }
 }

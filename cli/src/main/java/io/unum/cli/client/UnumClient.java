@@ -8,6 +8,7 @@ import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.CheckpointRequest;
 import io.unum.api.model.MigrateRequest;
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.OutputChunk;
 import io.unum.api.model.Problem;
@@ -138,8 +139,8 @@ public final class UnumClient {
     // ---- migrations and checkpoints
 
     /** Starts a migration; returns its record (202) at once. */
-    public MigrationInfo migrate(int gpid, String node) {
-        return decode(send(request("/api/v1/processes/" + gpid + "/migrate").POST(body(new MigrateRequest(node)))
+    public MigrationInfo migrate(int gpid, String node, MigrationMode mode) {
+        return decode(send(request("/api/v1/processes/" + gpid + "/migrate").POST(body(new MigrateRequest(node, mode)))
                 .header("Content-Type", JSON)), new TypeReference<>() { });
     }
 

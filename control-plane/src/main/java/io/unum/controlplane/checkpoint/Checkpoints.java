@@ -117,7 +117,7 @@ public class Checkpoints {
             if (!target.name().equals(stored.name())) {
                 images.push(stored, id, target, sent -> { });
             }
-            restored = images.restore(target, gpid, id);
+            restored = images.restore(target, gpid, id, null);
         } catch (AgentCallException e) {
             release(gpid, null, null, null);
             throw refusal("restart of checkpoint " + id + " on " + target.name() + " failed", e);

@@ -40,6 +40,12 @@ public class AgentImages {
                 .setGpid(gpid).setImageId(imageId).setLeaveRunning(leaveRunning).build()));
     }
 
+    /** A post-copy dump: the image without its pages; the agent then serves them on the port it answers. */
+    public DumpProcessResponse dumpLazy(NodeInfo node, int gpid, String imageId) {
+        return call(node, "dump", () -> agents.images(node.address(), LONG_CALL).dumpProcess(DumpProcessRequest.newBuilder()
+                .setGpid(gpid).setImageId(imageId).setLazy(true).build()));
+    }
+
     /** Copies an image from one agent to another; progress gets the bytes sent so far. */
     public void push(NodeInfo from, String imageId, NodeInfo to, LongConsumer progress) {
         call(from, "transfer", () -> {
@@ -52,9 +58,13 @@ public class AgentImages {
         });
     }
 
-    public RestoreProcessResponse restore(NodeInfo node, int gpid, String imageId) {
-        return call(node, "restore", () -> agents.images(node.address(), LONG_CALL).restoreProcess(
-                RestoreProcessRequest.newBuilder().setGpid(gpid).setImageId(imageId).build()));
+    /** lazyPageServer: host:port of the page server of a post-copy dump, else null. */
+    public RestoreProcessResponse restore(NodeInfo node, int gpid, String imageId, String lazyPageServer) {
+        RestoreProcessRequest.Builder request = RestoreProcessRequest.newBuilder().setGpid(gpid).setImageId(imageId);
+        if (lazyPageServer != null) {
+            request.setLazyPageServer(lazyPageServer);
+        }
+        return call(node, "restore", () -> agents.images(node.address(), LONG_CALL).restoreProcess(request.build()));
     }
 
     /** Best effort: an image left behind costs disk space, not correctness. */

@@ -1,6 +1,7 @@
 package io.unum.controlplane.migration;
 
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
 import io.unum.api.model.MigrationState;
 import io.unum.controlplane.error.InvalidStateException;
 import io.unum.controlplane.scheduler.ProcessMover;
@@ -24,7 +25,7 @@ public class MigratingProcessMover implements ProcessMover {
 
     @Override
     public void move(int gpid, String targetNode, String reason) {
-        MigrationInfo started = migrations.start(gpid, targetNode);
+        MigrationInfo started = migrations.start(gpid, targetNode, MigrationMode.STOP_AND_COPY);
         LOG.infof("migration %s of gpid %d to %s: %s", started.id(), gpid, targetNode, reason);
         MigrationInfo end = followers.follow(started.id()).select().where(m -> m.state().isTerminal())
                 .toUni().await().atMost(WAIT);

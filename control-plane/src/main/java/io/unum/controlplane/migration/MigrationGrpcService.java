@@ -13,6 +13,7 @@ import io.unum.api.grpc.MigrateProcessRequest;
 import io.unum.api.grpc.Migration;
 import io.unum.api.grpc.MigrationServiceGrpc;
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
 import io.unum.controlplane.error.GrpcErrors;
 import io.unum.controlplane.process.ProtoMapper;
 
@@ -33,7 +34,9 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
     @Override
     public void migrateProcess(MigrateProcessRequest r, StreamObserver<Migration> response) {
         try {
-            MigrationInfo m = migrations.start(r.getGpid(), r.getNode());
+            MigrationInfo m = migrations.start(r.getGpid(), r.getNode(),
+                    r.getMode() == io.unum.api.grpc.MigrationMode.MIGRATION_MODE_POST_COPY ? MigrationMode.POST_COPY
+                            : MigrationMode.STOP_AND_COPY);
             Cancellable subscription = followers.follow(m.id()).subscribe().with(
                     record -> response.onNext(toProto(record)),
                     error -> response.onError(GrpcErrors.toStatus(error)),
@@ -66,6 +69,7 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
                 .setSource(m.source())
                 .setTarget(m.target())
                 .setState(io.unum.api.grpc.MigrationState.valueOf("MIGRATION_STATE_" + m.state().name()))
+                .setMode(io.unum.api.grpc.MigrationMode.valueOf("MIGRATION_MODE_" + m.mode().name()))
                 .setReason(ProtoMapper.nullToEmpty(m.reason()))
                 .setImageBytes(m.imageBytes() == null ? 0 : m.imageBytes())
                 .setBytesTransferred(m.bytesTransferred() == null ? 0 : m.bytesTransferred())

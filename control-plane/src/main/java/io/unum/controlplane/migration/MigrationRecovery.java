@@ -80,7 +80,7 @@ public class MigrationRecovery {
         try {
             if (m.state() == MigrationState.RESTORING && target.isPresent()) {
                 try {
-                    RestoreProcessResponse r = images.restore(target.get(), m.gpid(), m.id());
+                    RestoreProcessResponse r = images.restore(target.get(), m.gpid(), m.id(), null);
                     migrations.complete(m, r, null);
                     return;
                 } catch (AgentCallException e) {

@@ -5,6 +5,7 @@ import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.RestoreProcessResponse;
 import io.unum.api.model.Capability;
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
 import io.unum.api.model.MigrationState;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
@@ -88,7 +89,7 @@ public class Migrations {
      * Checks the request, writes the migration record (PREPARING) and starts it in the
      * background. Every refusal happens here, before anything is written.
      */
-    public MigrationInfo start(int gpid, String targetName) {
+    public MigrationInfo start(int gpid, String targetName, MigrationMode mode) {
         if (targetName == null || targetName.isBlank()) {
             throw new io.unum.controlplane.error.InvalidRequestException("name the node to migrate to, e.g. {\"node\": \"node-2\"}");
         }
@@ -122,7 +123,8 @@ public class Migrations {
                     + " on " + current.value().node() + "); retry");
         }
         Instant now = clock.instant();
-        MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(), MigrationState.PREPARING, null,
+        MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(),
+                mode == null ? MigrationMode.STOP_AND_COPY : mode, MigrationState.PREPARING, null,
                 null, null, null, null, null, null, now, now);
         if (!store.begin(m, current)) {
             throw new InvalidStateException("process " + gpid + " changed or became busy meanwhile; retry");
@@ -164,9 +166,10 @@ public class Migrations {
         NodeInfo target = nodes.get(m.target());
         m = store.update(m.id(), r -> r.to(MigrationState.DUMPING, clock.instant()));
         long frozenAt = System.nanoTime();
+        boolean postCopy = m.mode() == MigrationMode.POST_COPY;
         DumpProcessResponse dumped;
         try {
-            dumped = images.dump(source, m.gpid(), m.id(), false);
+            dumped = postCopy ? images.dumpLazy(source, m.gpid(), m.id()) : images.dump(source, m.gpid(), m.id(), false);
         } catch (AgentCallException e) {
             // CRIU leaves a tree it could not dump running: nothing to resume.
             end(m, MigrationState.ROLLED_BACK, "the dump failed, the process runs on at " + m.source() + ": "
@@ -191,7 +194,9 @@ public class Migrations {
         m = store.update(m.id(), r -> r.transferred(r.imageBytes(), clock.instant()).to(MigrationState.RESTORING, clock.instant()));
         RestoreProcessResponse restored;
         try {
-            restored = images.restore(target, m.gpid(), m.id());
+            // Post-copy: the target fetches the pages from the source agent's host, where CRIU serves them.
+            String pageServer = postCopy ? host(source.address()) + ":" + dumped.getPageServerPort() : null;
+            restored = images.restore(target, m.gpid(), m.id(), pageServer);
         } catch (AgentCallException e) {
             images.deleteQuietly(target, m.id());
             resumeOnSource(m, "the restore on " + m.target() + " failed: " + e.getMessage());
@@ -237,7 +242,8 @@ public class Migrations {
         NodeInfo source = nodes.get(m.source());
         RestoreProcessResponse resumed;
         try {
-            resumed = images.restore(source, m.gpid(), m.id());
+            // Restoring the image where it was dumped resumes the process (for post-copy: cancels the dump).
+            resumed = images.restore(source, m.gpid(), m.id(), null);
         } catch (AgentCallException e) {
             if (e.code() == io.grpc.Status.Code.ALREADY_EXISTS) {
                 // It was never stopped (the dump failed or had not begun): it runs on as it was.
@@ -298,6 +304,11 @@ public class Migrations {
 
     public Optional<MigrationInfo> find(String id) {
         return store.find(id);
+    }
+
+    private static String host(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon < 0 ? address : address.substring(0, colon);
     }
 
     private String newId() {

@@ -36,13 +36,14 @@ public class ProcessMigrationResource {
 
     @POST
     @RolesAllowed(Role.ADMIN_NAME)
-    @Operation(summary = "Move a RUNNING process with CAN_MIGRATE to another node; answers 202 with the migration, "
+    @Operation(summary = "Move a RUNNING process with CAN_MIGRATE to another node, stop-and-copy (default) or "
+            + "post-copy ({\"node\": \"node-2\", \"mode\": \"POST_COPY\"}); answers 202 with the migration, "
             + "whose progress /api/v1/migrations/{id}/events streams")
     public Response migrate(@PathParam("gpid") String gpid, MigrateRequest request) {
         if (request == null) {
             throw new InvalidRequestException("send the target node, e.g. {\"node\": \"node-2\"}");
         }
-        MigrationInfo m = migrations.start(ProcessResource.parseGpid(gpid), request.node());
+        MigrationInfo m = migrations.start(ProcessResource.parseGpid(gpid), request.node(), request.mode());
         return Response.accepted(m).location(URI.create("/api/v1/migrations/" + m.id())).build();
     }
 }

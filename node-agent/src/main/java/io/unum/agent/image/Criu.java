@@ -51,8 +51,61 @@ public final class Criu {
         return binary;
     }
 
+    /** What CRIU's page pipes ask of F_SETPIPE_SZ (about 3.2 MiB on x86-64). */
+    static final long PIPE_SIZE_NEEDED = 4L << 20;
+
+    /**
+     * Post-copy dumps serve pages through pipes CRIU enlarges to ~3.2 MiB; without
+     * CAP_SYS_RESOURCE (containers) that only works when fs.pipe-max-size allows it, and CRIU
+     * then fails mid-transfer. Raises the limit when it is lower; returns a warning when it cannot.
+     */
+    public static Optional<String> allowLargePipes() {
+        Path sysctl = Path.of("/proc/sys/fs/pipe-max-size");
+        try {
+            long current = Long.parseLong(Files.readString(sysctl).trim());
+            if (current >= PIPE_SIZE_NEEDED) {
+                return Optional.empty();
+            }
+            Files.writeString(sysctl, Long.toString(PIPE_SIZE_NEEDED));
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of("cannot raise fs.pipe-max-size to " + PIPE_SIZE_NEEDED + " (" + e.getMessage()
+                    + "); post-copy migrations of big processes may fail");
+        }
+    }
+
     /** Dumps the tree rooted at initPid into imagesDir; the log goes to imagesDir/../dump.log. */
     public void dump(int initPid, Path imagesDir, boolean leaveRunning, long timeoutSeconds) throws CriuException {
+        run(dumpCommand(initPid, imagesDir, leaveRunning, 0), logFile(imagesDir, "dump"), timeoutSeconds, "dump");
+    }
+
+    /**
+     * Starts a post-copy dump: CRIU writes every image but the memory pages, writes one byte to its
+     * stdout (--status-fd 1), then holds the tree frozen and serves its pages on port until the
+     * restoring side has them all, and ends the tree. The caller reads the byte and waits.
+     */
+    public Process startLazyDump(int initPid, Path imagesDir, int port) throws CriuException {
+        List<String> cmd = dumpCommand(initPid, imagesDir, false, port);
+        try {
+            return new ProcessBuilder(cmd).redirectError(imagesDir.resolveSibling("dump.out").toFile()).start();
+        } catch (IOException e) {
+            throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        }
+    }
+
+    /** Starts the daemon that fetches a post-copy restore's pages from the source's page server. */
+    public Process startLazyPages(Path imagesDir, String host, int port, Path log) throws CriuException {
+        List<String> cmd = List.of(binary.toString(), "lazy-pages", "--page-server", "--address", host, "--port",
+                Integer.toString(port), "--images-dir", imagesDir.toString(), "--log-file", log.toString());
+        try {
+            return new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolveSibling("lazy-pages.out").toFile())).start();
+        } catch (IOException e) {
+            throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        }
+    }
+
+    private List<String> dumpCommand(int initPid, Path imagesDir, boolean leaveRunning, int lazyPort) throws CriuException {
         ProcFs.Owner owner = ProcFs.owner(initPid)
                 .orElseThrow(() -> new CriuException("process tree " + initPid + " is gone"));
         List<String> cmd = new ArrayList<>();
@@ -69,17 +122,23 @@ public final class Criu {
         if (leaveRunning) {
             cmd.add("--leave-running");
         }
-        run(cmd, logFile(imagesDir, "dump"), timeoutSeconds, "dump");
+        if (lazyPort > 0) {
+            cmd.addAll(List.of("--lazy-pages", "--address", "0.0.0.0", "--port", Integer.toString(lazyPort), "--status-fd", "1"));
+        }
+        return cmd;
     }
 
     /**
      * The restore command line for {@code unum-shim -r}: the shim passes the new stdout, stderr and
      * status pipes as fds 3, 4 and 5, which replace the pipes the dumped tree had.
      */
-    public List<String> restoreCommand(Path imagesDir, Path pidFile, Path logFile, long[] pipeInodes) {
+    public List<String> restoreCommand(Path imagesDir, Path pidFile, Path logFile, long[] pipeInodes, boolean lazy) {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "restore", "--images-dir", imagesDir.toString(),
                 "--log-file", logFile.toString(), "--restore-detached", "--restore-sibling", "--pidfile",
                 pidFile.toString(), "--tcp-established", "--file-locks"));
+        if (lazy) {
+            cmd.add("--lazy-pages");
+        }
         for (int i = 0; i < pipeInodes.length; i++) {
             cmd.add("--inherit-fd");
             cmd.add("fd[" + (3 + i) + "]:pipe:[" + pipeInodes[i] + "]");

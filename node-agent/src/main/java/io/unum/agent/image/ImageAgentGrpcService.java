@@ -40,8 +40,13 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
     @Override
     public void dumpProcess(DumpProcessRequest req, StreamObserver<DumpProcessResponse> out) {
         try {
-            ProcessImages.Dumped d = images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning());
-            out.onNext(DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis()).build());
+            if (req.getLazy() && req.getLeaveRunning()) {
+                throw new IllegalArgumentException("a lazy (post-copy) dump always stops the process: leave_running must be false");
+            }
+            ProcessImages.Dumped d = req.getLazy() ? images.dumpLazy(req.getGpid(), req.getImageId())
+                    : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning());
+            out.onNext(DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
+                    .setPageServerPort(d.pageServerPort()).build());
             out.onCompleted();
         } catch (SupervisionException e) {
             out.onError(GrpcStatuses.of(e));
@@ -92,7 +97,7 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
     @Override
     public void restoreProcess(RestoreProcessRequest req, StreamObserver<RestoreProcessResponse> out) {
         try {
-            ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId());
+            ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId(), req.getLazyPageServer());
             out.onNext(RestoreProcessResponse.newBuilder().setLocalPid(r.localPid()).setRestoreMillis(r.restoreMillis()).build());
             out.onCompleted();
         } catch (SupervisionException e) {
@@ -109,7 +114,7 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
     @Override
     public void deleteImage(DeleteImageRequest req, StreamObserver<DeleteImageResponse> out) {
         try {
-            images.store().delete(req.getImageId());
+            images.delete(req.getImageId());
             out.onNext(DeleteImageResponse.getDefaultInstance());
             out.onCompleted();
         } catch (IllegalArgumentException e) {

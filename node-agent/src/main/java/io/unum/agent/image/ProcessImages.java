@@ -31,8 +31,12 @@ public final class ProcessImages {
     private static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(300);
     private static final Duration SHIM_END_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What a dump produced. */
-    public record Dumped(long imageBytes, long dumpMillis) {
+    /** What a dump produced; pageServerPort is 0 unless the dump is lazy. */
+    public record Dumped(long imageBytes, long dumpMillis, int pageServerPort) {
+    }
+
+    /** A post-copy dump whose CRIU still holds the process frozen and serves its pages. */
+    private record LazyDump(int gpid, Process criu, java.util.concurrent.atomic.AtomicBoolean cancelled) {
     }
 
     /** What a restore produced. */
@@ -43,6 +47,7 @@ public final class ProcessImages {
     private final ImageStore store;
     private final Optional<Criu> criu;
     private final String node;
+    private final Map<String, LazyDump> lazyDumps = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ProcessImages(ProcessSupervisor supervisor, ImageStore store, Optional<Criu> criu, String node) {
         this.supervisor = supervisor;
@@ -106,12 +111,156 @@ public final class ProcessImages {
             }
             LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + bytes + " bytes, frozen "
                     + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped"));
-            return new Dumped(bytes, dumpMillis);
+            return new Dumped(bytes, dumpMillis, 0);
         } catch (IOException | RuntimeException e) {
             store.discard(partial);
             // Without a whole image the process cannot be brought back: let its end count as an exit.
             supervisor.endDump(gpid);
             throw SupervisionException.precondition("image " + imageId + " could not be written: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Post-copy: dumps everything but the memory pages, which CRIU keeps serving on a port until
+     * a lazy restore elsewhere has fetched them all; then the process stops here without an exit.
+     * Until then {@link #restore} of the same image here cancels the move and the process runs on.
+     */
+    public Dumped dumpLazy(int gpid, String imageId) throws SupervisionException {
+        Criu c = requireCriu();
+        ImageStore.checkId(imageId);
+        if (supervisor.get(gpid).isEmpty()) {
+            throw new SupervisionException(SupervisionException.Reason.NOT_FOUND, "no process with gpid " + gpid + " on " + node);
+        }
+        Image partial;
+        try {
+            partial = store.createPartial(imageId);
+        } catch (FileAlreadyExistsException e) {
+            throw new SupervisionException(SupervisionException.Reason.ALREADY_EXISTS, e.getMessage());
+        } catch (IOException e) {
+            throw SupervisionException.precondition("cannot create image " + imageId + ": " + e.getMessage());
+        }
+        ProcessSupervisor.DumpTarget target;
+        try {
+            target = supervisor.beginDump(gpid, imageId);
+        } catch (SupervisionException e) {
+            store.discard(partial);
+            throw e;
+        }
+        long t0 = System.nanoTime();
+        Process criuDump;
+        int port;
+        try {
+            Files.createDirectories(partial.criuDir());
+            port = freePort();
+            criuDump = c.startLazyDump(target.initPid(), partial.criuDir(), port);
+            // One byte on its stdout once the images are written and the page server listens.
+            if (criuDump.getInputStream().read() < 0) {
+                criuDump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                throw new CriuException("criu dump failed: " + Criu.errors(Criu.logFile(partial.criuDir(), "dump")));
+            }
+        } catch (CriuException | IOException e) {
+            supervisor.endDump(gpid);
+            store.discard(partial);
+            throw SupervisionException.precondition(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            supervisor.endDump(gpid);
+            store.discard(partial);
+            throw SupervisionException.precondition("interrupted during criu dump");
+        }
+        long dumpMillis = (System.nanoTime() - t0) / 1_000_000;
+        try {
+            long[] ends = supervisor.drainOutput(gpid, SHIM_END_TIMEOUT);
+            ProcDir dir = target.dir();
+            Files.createDirectories(partial.outputDir());
+            copyOutput(dir.dir(), partial.outputDir(), "stdout");
+            copyOutput(dir.dir(), partial.outputDir(), "stderr");
+            Files.copy(dir.spec(), partial.spec());
+            partial.writeMeta(new Image.Meta(gpid, ends[0], ends[1], readPipes(dir)));
+            long bytes = partial.seal();
+            store.publish(partial);
+            LazyDump lazy = new LazyDump(gpid, criuDump, new java.util.concurrent.atomic.AtomicBoolean());
+            lazyDumps.put(imageId, lazy);
+            Thread waiter = new Thread(() -> awaitLazyDump(imageId, lazy), "lazy-dump-" + imageId);
+            waiter.setDaemon(true);
+            waiter.start();
+            LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + " without its pages: " + bytes
+                    + " bytes in " + dumpMillis + " ms; serving the pages on port " + port);
+            return new Dumped(bytes, dumpMillis, port);
+        } catch (IOException | RuntimeException | SupervisionException e) {
+            criuDump.destroyForcibly(); // CRIU's death releases the frozen tree: it runs on here
+            store.discard(partial);
+            supervisor.endDump(gpid);
+            throw SupervisionException.precondition("image " + imageId + " could not be written: " + e.getMessage());
+        }
+    }
+
+    /** Waits for a post-copy dump's CRIU to finish serving pages, then settles the process's fate here. */
+    private void awaitLazyDump(String imageId, LazyDump lazy) {
+        int code;
+        try {
+            code = lazy.criu().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        lazyDumps.remove(imageId, lazy);
+        if (lazy.cancelled().get()) {
+            return; // the canceller resumed it
+        }
+        if (code == 0) {
+            // Every page went to the target; CRIU ended the tree here.
+            try {
+                supervisor.awaitShimEnd(lazy.gpid(), SHIM_END_TIMEOUT);
+            } catch (SupervisionException e) {
+                LOG.warning(e.getMessage());
+            }
+            supervisor.detach(lazy.gpid());
+            LOG.info(() -> "post-copy image " + imageId + ": every page was sent; gpid " + lazy.gpid() + " left this node");
+        } else {
+            // CRIU resumes a tree it failed to serve, but a copy may already run on the target,
+            // where it now lacks pages: never let two run. The process is lost; its end is reported.
+            LOG.warning("post-copy image " + imageId + ": serving pages failed (criu exit " + code + "); stopping gpid "
+                    + lazy.gpid() + " here so that it never runs twice");
+            supervisor.endDump(lazy.gpid());
+            try {
+                supervisor.signal(lazy.gpid(), 9);
+            } catch (SupervisionException e) {
+                LOG.info(() -> "gpid " + lazy.gpid() + " had ended already");
+            }
+        }
+        store.delete(imageId);
+    }
+
+    /** Deletes an image, except one whose pages a post-copy dump still serves: that one goes when it is done. */
+    public void delete(String imageId) {
+        if (!lazyDumps.containsKey(imageId)) {
+            store.delete(imageId);
+        }
+    }
+
+    /** Cancels a post-copy dump that no restore took yet: CRIU lets go and the process runs on here. */
+    private Optional<Restored> cancelLazyDump(int gpid, String imageId) {
+        LazyDump lazy = lazyDumps.get(imageId);
+        if (lazy == null || lazy.gpid() != gpid) {
+            return Optional.empty();
+        }
+        lazy.cancelled().set(true);
+        lazy.criu().destroyForcibly();
+        try {
+            lazy.criu().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        supervisor.endDump(gpid);
+        store.delete(imageId);
+        LOG.info(() -> "post-copy dump " + imageId + " cancelled: gpid " + gpid + " runs on here");
+        return Optional.of(new Restored(supervisor.get(gpid).map(v -> v.localPid()).orElse(0), 0));
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 
@@ -132,9 +281,13 @@ public final class ProcessImages {
         }
     }
 
-    public Restored restore(int gpid, String imageId) throws SupervisionException {
+    public Restored restore(int gpid, String imageId, String lazyPageServer) throws SupervisionException {
         Criu c = requireCriu();
         ImageStore.checkId(imageId);
+        Optional<Restored> cancelled = cancelLazyDump(gpid, imageId);
+        if (cancelled.isPresent()) {
+            return cancelled.get();
+        }
         Optional<String> from = supervisor.restoredFrom(gpid);
         var current = supervisor.get(gpid);
         if (current.isPresent() && current.get().running()) {
@@ -167,7 +320,11 @@ public final class ProcessImages {
                     Files.copy(f, dir.dir().resolve(f.getFileName()));
                 }
             }
-            List<String> cmd = c.restoreCommand(image.criuDir(), dir.initPidFile(), log, meta.pipeInodes());
+            boolean lazy = lazyPageServer != null && !lazyPageServer.isBlank();
+            if (lazy) {
+                startLazyPages(c, image, lazyPageServer, dir.dir().resolve("lazy-pages.log"));
+            }
+            List<String> cmd = c.restoreCommand(image.criuDir(), dir.initPidFile(), log, meta.pipeInodes(), lazy);
             ByteArrayOutputStream spec = new ByteArrayOutputStream();
             field(spec, "unum-restore-1");
             field(spec, Long.toString(meta.stdoutOffset()));
@@ -188,6 +345,26 @@ public final class ProcessImages {
             supervisor.abandonRestore(dir);
             throw SupervisionException.precondition(why);
         }
+    }
+
+    /** The daemon that feeds a post-copy restore its pages; it ends once it has them all. */
+    private void startLazyPages(Criu c, Image image, String pageServer, Path log) throws IOException {
+        int colon = pageServer.lastIndexOf(':');
+        String host = pageServer.substring(0, colon);
+        int port = Integer.parseInt(pageServer.substring(colon + 1));
+        Process daemon;
+        try {
+            daemon = c.startLazyPages(image.criuDir(), host, port, log);
+        } catch (CriuException e) {
+            throw new IOException(e.getMessage());
+        }
+        daemon.onExit().thenAccept(p -> {
+            if (p.exitValue() == 0) {
+                LOG.info(() -> "image " + image.id() + ": every page arrived from " + pageServer);
+            } else {
+                LOG.warning("image " + image.id() + ": fetching pages from " + pageServer + " failed: " + Criu.errors(log));
+            }
+        });
     }
 
     private Criu requireCriu() throws SupervisionException {

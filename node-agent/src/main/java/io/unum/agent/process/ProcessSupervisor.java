@@ -388,6 +388,38 @@ public final class ProcessSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the shim of a process that cannot write right now (frozen by CRIU) to copy what its
+     * pipes hold and say where each stream ends: {stdout end, stderr end}.
+     */
+    public long[] drainOutput(int gpid, Duration timeout) throws SupervisionException {
+        Tracked t = require(gpid);
+        OptionalInt shimPid = t.dir.readShimPid();
+        Path drained = t.dir.dir().resolve("drained");
+        try {
+            Files.deleteIfExists(drained);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String error = shimPid.isEmpty() ? "no shim pid" : Signaller.send(shim, shimPid.getAsInt(), 23); // SIGURG
+        if (error != null) {
+            throw SupervisionException.precondition("cannot reach the unum-shim of process " + gpid + ": " + error);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                String s = Files.readString(drained, StandardCharsets.UTF_8).trim();
+                String[] f = s.split("\\s+");
+                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            } catch (java.nio.file.NoSuchFileException e) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw SupervisionException.precondition("unum-shim of process " + gpid + " did not report its output within " + timeout);
+    }
+
     /** Forgets a process that now lives in an image (or on another node), without an exit report. */
     public void detach(int gpid) {
         Tracked t = tracked.remove(gpid);

@@ -58,6 +58,7 @@ class ProcessImagesTest {
         assumeTrue("root".equals(System.getProperty("user.name")), "CRIU and pid namespaces need root");
         Optional<Criu> criu = criu();
         assertTrue(criu.isPresent(), "CRIU is required: run scripts/install-criu.sh");
+        Criu.allowLargePipes().ifPresent(w -> { throw new AssertionError(w); });
         a = ProcessSupervisor.open(nodeA, 1 << 20);
         b = ProcessSupervisor.open(nodeB, 1 << 20);
         imagesA = new ProcessImages(a, new ImageStore(nodeA), criu, "a");
@@ -109,9 +110,9 @@ class ProcessImagesTest {
         assertTrue(a.get(7).isEmpty(), "the process left node a without an exit");
         copyImage("m-7");
 
-        ProcessImages.Restored restored = imagesB.restore(7, "m-7");
+        ProcessImages.Restored restored = imagesB.restore(7, "m-7", null);
         assertTrue(restored.localPid() > 0);
-        assertEquals(restored.localPid(), imagesB.restore(7, "m-7").localPid(), "a repeated restore is idempotent");
+        assertEquals(restored.localPid(), imagesB.restore(7, "m-7", null).localPid(), "a repeated restore is idempotent");
         Await.until("output after the restore", Duration.ofSeconds(10),
                 () -> numbers(Supervised.output(b, 7, OutputStream.STDOUT)).size() > 60);
 
@@ -133,13 +134,61 @@ class ProcessImagesTest {
         long before = numbers(Supervised.output(a, 8, OutputStream.STDOUT)).size();
         Await.until("it goes on", () -> numbers(Supervised.output(a, 8, OutputStream.STDOUT)).size() > before + 5);
 
-        assertThrows(SupervisionException.class, () -> imagesA.restore(8, "c-8"), "refused while it still runs");
+        assertThrows(SupervisionException.class, () -> imagesA.restore(8, "c-8", null), "refused while it still runs");
         a.signal(8, 9);
         Supervised.awaitEnded(a, 8);
         copyImage("c-8");
-        int pid = imagesB.restore(8, "c-8").localPid();
+        int pid = imagesB.restore(8, "c-8", null).localPid();
         assertTrue(b.get(8).orElseThrow().running());
         assertTrue(Files.exists(Path.of("/proc/" + pid)));
+    }
+
+    /** A process holding 64 MiB of non-zero memory and printing a counter. */
+    private static StartSpec bigCounter(int gpid) {
+        return new StartSpec(gpid, List.of("python3", "-u", "-c", String.join("\n",
+                "import os, time",
+                "blob = bytearray(os.urandom(1 << 20)) * 64",
+                "i = 0",
+                "while True:",
+                "    print(i, blob[i % len(blob)] >= 0)",
+                "    i += 1",
+                "    time.sleep(0.02)")), "/", "nobody", Map.of("PATH", "/usr/bin:/bin"));
+    }
+
+    private static List<Integer> counters(String output) {
+        return Arrays.stream(output.split("\n")).filter(s -> !s.isEmpty()).map(s -> Integer.parseInt(s.split(" ")[0])).toList();
+    }
+
+    @Test
+    void postCopyRunsTheProcessOnTheOtherNodeBeforeItsMemoryArrived() throws Exception {
+        a.start(bigCounter(10));
+        Await.until("some output", Duration.ofSeconds(30), () -> counters(Supervised.output(a, 10, OutputStream.STDOUT)).size() > 5);
+        ProcessImages.Dumped dumped = imagesA.dumpLazy(10, "p-10");
+        assertTrue(dumped.pageServerPort() > 0);
+        assertTrue(dumped.imageBytes() < 16 << 20, "the image leaves the 64 MiB of pages out: " + dumped.imageBytes());
+        copyImage("p-10");
+        int pid = imagesB.restore(10, "p-10", "127.0.0.1:" + dumped.pageServerPort()).localPid();
+        assertTrue(pid > 0);
+        Await.until("the source let go once every page was sent", Duration.ofSeconds(60), () -> a.get(10).isEmpty());
+        Await.until("output after the move", Duration.ofSeconds(30),
+                () -> counters(Supervised.output(b, 10, OutputStream.STDOUT)).size() > 60);
+        List<Integer> seen = counters(Supervised.output(b, 10, OutputStream.STDOUT));
+        assertEquals(IntStream.range(0, seen.size()).boxed().toList(), seen, "every line once, in order");
+    }
+
+    @Test
+    void aPostCopyDumpNobodyRestoredCanBeCancelledAndTheProcessRunsOn() throws Exception {
+        a.start(bigCounter(11));
+        Await.until("some output", Duration.ofSeconds(30), () -> counters(Supervised.output(a, 11, OutputStream.STDOUT)).size() > 5);
+        imagesA.dumpLazy(11, "p-11");
+        int frozen = counters(Supervised.output(a, 11, OutputStream.STDOUT)).size();
+        ProcessImages.Restored resumed = imagesA.restore(11, "p-11", null);
+        assertEquals(a.get(11).orElseThrow().localPid(), resumed.localPid(), "the same process, released");
+        Await.until("it counts on", Duration.ofSeconds(30),
+                () -> counters(Supervised.output(a, 11, OutputStream.STDOUT)).size() > frozen + 10);
+        List<Integer> seen = counters(Supervised.output(a, 11, OutputStream.STDOUT));
+        assertEquals(IntStream.range(0, seen.size()).boxed().toList(), seen);
+        assertTrue(imagesA.store().find("p-11").isEmpty(), "the cancelled image is gone");
     }
 
     @Test
@@ -151,7 +200,7 @@ class ProcessImagesTest {
             pages = files.filter(f -> f.getFileName().toString().startsWith("pages-")).findFirst().orElseThrow();
         }
         Files.write(pages, new byte[] {42}, StandardOpenOption.APPEND);
-        CorruptImageException e = assertThrows(CorruptImageException.class, () -> imagesA.restore(9, "c-9"));
+        CorruptImageException e = assertThrows(CorruptImageException.class, () -> imagesA.restore(9, "c-9", null));
         assertTrue(e.getMessage().contains(pages.getFileName().toString()), e.getMessage());
         assertFalse(a.get(9).isPresent(), "nothing was started");
     }
@@ -161,7 +210,7 @@ class ProcessImagesTest {
         SupervisionException unknown = assertThrows(SupervisionException.class, () -> imagesA.dump(404, "x-1", false));
         assertEquals(SupervisionException.Reason.NOT_FOUND, unknown.reason());
         assertThrows(IllegalArgumentException.class, () -> imagesA.dump(1, "../evil", false));
-        SupervisionException noImage = assertThrows(SupervisionException.class, () -> imagesA.restore(1, "nope"));
+        SupervisionException noImage = assertThrows(SupervisionException.class, () -> imagesA.restore(1, "nope", null));
         assertEquals(SupervisionException.Reason.NOT_FOUND, noImage.reason());
     }
 }
