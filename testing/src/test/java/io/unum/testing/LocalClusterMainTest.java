@@ -63,6 +63,19 @@ class LocalClusterMainTest {
     }
 
     @Test
+    void parsesCapacitiesAndLabels() {
+        LocalClusterMain.Options o = LocalClusterMain.Options.parse(new String[] {"up", "--agents", "4",
+                "--agent-cpu-capacity", "0.5", "--agent-memory-capacity=512M", "--label", "node-2:zone=b",
+                "--label", "node-2:disk=ssd"});
+        assertEquals(0.5, o.agentCpuCapacity);
+        assertEquals(512L << 20, o.agentMemoryCapacity);
+        assertEquals(Map.of("node-2", Map.of("zone", "b", "disk", "ssd")), o.labels);
+        assertEquals(2, run("up", "--label", "zone=b"));
+        assertTrue(err.toString().contains("NODE:KEY=VALUE"), err.toString());
+        assertEquals(2, run("up", "--agent-cpu-capacity", "-1"));
+    }
+
+    @Test
     void parsesDurations() {
         assertEquals(Duration.ofSeconds(3), LocalClusterMain.Options.duration("3s"));
         assertEquals(Duration.ofSeconds(3), LocalClusterMain.Options.duration("3"));
