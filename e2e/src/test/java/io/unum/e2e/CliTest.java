@@ -59,6 +59,48 @@ class CliTest {
     }
 
     @Test
+    void migrateCheckpointAndRestartWithProgressOnStderr() {
+        Result run = admin("run", "--node", "node-1", "--cap", "+CAN_MIGRATE,+CHECKPOINTABLE", "--",
+                "bash", "-c", "for ((i=0; ; i++)); do echo $i; sleep 0.05; done");
+        assertEquals(0, run.exit(), run.err());
+        int gpid = Integer.parseInt(run.out().trim());
+        try {
+            Result migrate = admin("migrate", Integer.toString(gpid), "node-2");
+            assertEquals(0, migrate.exit(), migrate.err());
+            assertTrue(migrate.out().matches("(?s)process " + gpid + " runs on node-2 \\(migration m-[0-9a-f]+, stop-and-copy\\): "
+                    + "frozen \\d+ ms.*"), migrate.out());
+            assertTrue(migrate.err().contains("dumping") || migrate.err().contains("transferring")
+                    || migrate.err().contains("restoring"), "progress on stderr: " + migrate.err());
+            assertEquals("node-2", api.process(gpid).node());
+
+            Result postCopy = admin("migrate", "--post-copy", Integer.toString(gpid), "node-1");
+            assertEquals(0, postCopy.exit(), postCopy.err());
+            assertTrue(postCopy.out().contains("post-copy"), postCopy.out());
+
+            Result checkpoint = admin("checkpoint", "--kill", Integer.toString(gpid));
+            assertEquals(0, checkpoint.exit(), checkpoint.err());
+            String id = checkpoint.out().trim();
+            assertTrue(id.matches("c-[0-9a-f]+"), checkpoint.out());
+            api.awaitState(gpid, ProcessState.EXITED);
+            Result list = admin("checkpoints", "--gpid", Integer.toString(gpid));
+            assertTrue(list.out().contains(id) && list.out().contains("node-1"), list.out());
+
+            Result restart = admin("restart", id, "--node", "node-2");
+            assertEquals(0, restart.exit(), restart.err());
+            assertEquals(Integer.toString(gpid), restart.out().trim());
+            assertEquals("node-2", api.process(gpid).node());
+            Result again = admin("restart", id);
+            assertEquals(1, again.exit());
+            assertTrue(again.err().contains("still RUNNING"), again.err());
+            Result refused = admin("migrate", Integer.toString(gpid), "node-2");
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().contains("already runs on node-2"), refused.err());
+        } finally {
+            api.signal(gpid, "KILL");
+        }
+    }
+
+    @Test
     void runPsLogsKillCaps() {
         Result run = admin("run", "--node", "node-2", "--cap", "+CAN_MIGRATE", "--",
                 "sh", "-c", "echo hello-from-unum; echo oops >&2; exec sleep 300");
@@ -105,6 +147,6 @@ class CliTest {
         assertTrue(viewer.err().contains("admin"), viewer.err());
         Result noBinary = admin("run", "--", "definitely-not-a-binary");
         assertEquals(1, noBinary.exit());
-        assertTrue(noBinary.err().contains("definitely-not-a-binary"), noBinary.err());
+        assertTrue(noBinary.err().contains("definitely-not-a-binary"), noBinary.err() + noBinary.out());
     }
 }

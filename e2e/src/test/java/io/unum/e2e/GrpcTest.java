@@ -14,7 +14,15 @@ import io.grpc.reflection.v1alpha.ServerReflectionRequest;
 import io.grpc.reflection.v1alpha.ServerReflectionResponse;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.unum.api.grpc.Checkpoint;
+import io.unum.api.grpc.CheckpointServiceGrpc;
+import io.unum.api.grpc.CreateCheckpointRequest;
+import io.unum.api.grpc.GetCheckpointRequest;
 import io.unum.api.grpc.GetProcessRequest;
+import io.unum.api.grpc.MigrateProcessRequest;
+import io.unum.api.grpc.MigrationServiceGrpc;
+import io.unum.api.grpc.MigrationState;
+import io.unum.api.grpc.RestartCheckpointRequest;
 import io.unum.api.grpc.ListNodesRequest;
 import io.unum.api.grpc.NodeServiceGrpc;
 import io.unum.api.grpc.Process;
@@ -44,7 +52,7 @@ class GrpcTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(1).build().start();
+        cluster = LocalCluster.builder().controlPlanes(1).agents(2).build().start();
         channel = NettyChannelBuilder.forTarget(cluster.controlPlane(0).grpcAddress()).usePlaintext().build();
         adminHeaders = new Metadata();
         adminHeaders.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + cluster.adminToken());
@@ -100,12 +108,47 @@ class GrpcTest {
     }
 
     @Test
+    void migrateStreamsTheRecordUntilDoneAndCheckpointsRestart() {
+        Process p = processes().spawnProcess(SpawnProcessRequest.newBuilder().addArgv("sleep").addArgv("300").setNode("node-1")
+                .setCapabilities("+CAN_MIGRATE,+CHECKPOINTABLE").build()).getProcess();
+        try {
+            var migrations = MigrationServiceGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            List<MigrationState> states = new ArrayList<>();
+            migrations.migrateProcess(MigrateProcessRequest.newBuilder().setGpid(p.getGpid()).setNode("node-2").build())
+                    .forEachRemaining(m -> states.add(m.getState()));
+            assertEquals(MigrationState.MIGRATION_STATE_DONE, states.get(states.size() - 1), states.toString());
+            assertEquals("node-2", processes().getProcess(GetProcessRequest.newBuilder().setGpid(p.getGpid()).build())
+                    .getProcess().getNode());
+            StatusRuntimeException same = assertThrows(StatusRuntimeException.class, () -> migrations.migrateProcess(
+                    MigrateProcessRequest.newBuilder().setGpid(p.getGpid()).setNode("node-2").build()).hasNext());
+            assertEquals(Status.Code.FAILED_PRECONDITION, same.getStatus().getCode());
+
+            var checkpoints = CheckpointServiceGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            Checkpoint c = checkpoints.createCheckpoint(CreateCheckpointRequest.newBuilder().setGpid(p.getGpid()).setKill(true)
+                    .build()).getCheckpoint();
+            assertEquals("node-2", c.getNode());
+            Process again = checkpoints.restartCheckpoint(RestartCheckpointRequest.newBuilder().setId(c.getId())
+                    .setNode("node-1").build()).getProcess();
+            assertEquals(p.getGpid(), again.getGpid());
+            assertEquals("node-1", again.getNode());
+            StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> checkpoints.getCheckpoint(
+                    GetCheckpointRequest.newBuilder().setId("c-nope").build()));
+            assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+        } finally {
+            processes().signalProcess(io.unum.api.grpc.SignalProcessRequest.newBuilder().setGpid(p.getGpid()).setSignal("KILL").build());
+        }
+    }
+
+    @Test
     void nodesAreListed() {
         var nodes = NodeServiceGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
                 .listNodes(ListNodesRequest.getDefaultInstance()).getNodesList();
-        assertEquals(1, nodes.size());
-        assertEquals("node-1", nodes.get(0).getName());
+        assertEquals(List.of("node-1", "node-2"), nodes.stream().map(io.unum.api.grpc.Node::getName).sorted().toList());
     }
 
     @Test
@@ -133,6 +176,7 @@ class GrpcTest {
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         List<String> names = services.get(20, TimeUnit.SECONDS);
         requests.onCompleted();
-        assertTrue(names.containsAll(List.of("unum.v1.ProcessService", "unum.v1.NodeService")), names.toString());
+        assertTrue(names.containsAll(List.of("unum.v1.ProcessService", "unum.v1.NodeService", "unum.v1.MigrationService",
+                "unum.v1.CheckpointService")), names.toString());
     }
 }

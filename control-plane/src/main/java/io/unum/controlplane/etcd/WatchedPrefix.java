@@ -31,7 +31,10 @@ public final class WatchedPrefix<T> implements AutoCloseable {
     public record Versioned<T>(T value, long modRevision) {
     }
 
-    /** Told about every change the watch delivers (not about local applies). */
+    /**
+     * Told about every change the watch delivers (not about local applies). Listeners run on
+     * jetcd's event loop: a listener that waits for an etcd call deadlocks it until the timeout.
+     */
     public interface Listener<T> {
         void changed(String key, T oldValue, T newValue);
     }

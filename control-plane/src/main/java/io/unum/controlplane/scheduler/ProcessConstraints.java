@@ -79,12 +79,12 @@ public class ProcessConstraints {
         return constraints.get(key(gpid)).map(Versioned::value).orElse(Map.of());
     }
 
+    /** Runs in a watch callback, on jetcd's event loop: it must not wait for etcd's answer. */
     private void forget(int gpid) {
-        try {
-            etcd.await(etcd.kv().delete(Etcd.bytes(key(gpid))));
-        } catch (RuntimeException e) {
+        etcd.kv().delete(Etcd.bytes(key(gpid))).exceptionally(e -> {
             LOG.debugf("constraints of gpid %d not deleted: %s", gpid, e.getMessage());
-        }
+            return null;
+        });
     }
 
     private String key(int gpid) {
