@@ -14,7 +14,10 @@ import java.util.TreeMap;
  * of work, all started on node-1 of a cluster of agents that each enforce half a core. Once with
  * balancing 'none', once with 'mosix', each on a fresh cluster: wall time until every process
  * ended, for mosix also the time until no node held more than three and the number of
- * migrations. The ideal speed-up is the number of agents (all of this machine's cores).
+ * migrations. The ideal speed-up is the number of agents (all of this machine's cores). Each
+ * change in where the processes run is printed with its time, and the machine's load average
+ * before and after, since other work on the machine slows 'mosix' (which needs every core) far
+ * more than 'none' (which uses half of one).
  *
  * <p>Run: {@code ./mvnw -q -DskipTests install && ./mvnw -q -pl bench exec:java -Dbench=BalancingBenchmark}
  * (options: {@code -Dprocesses=8 -Dagents=4 -Dcapacity=0.5 -Dwork=4000000}, work being
@@ -51,8 +54,10 @@ public final class BalancingBenchmark {
                 gpids.add(api.json(api.post("/api/v1/processes", "{\"argv\": " + argv
                         + ", \"node\": \"node-1\", \"capabilities\": \"+CAN_MIGRATE\"}")).path("gpid").asInt());
             }
+            System.out.printf("  %s: load average before %s%n", balancing, loadAverage());
             Duration spread = null;
             int maxPerNode = processes;
+            Map<String, Integer> shown = Map.of();
             while (true) {
                 Map<String, Integer> running = new TreeMap<>();
                 int ended = 0;
@@ -64,12 +69,15 @@ public final class BalancingBenchmark {
                         ended++;
                     }
                 }
+                if (!running.equals(shown)) {
+                    System.out.printf("  %s: %5.1f s %s, %d ended%n", balancing,
+                            Duration.between(start, Instant.now()).toMillis() / 1000.0, running, ended);
+                    shown = running;
+                }
                 int max = running.values().stream().mapToInt(Integer::intValue).max().orElse(0);
                 if (spread == null && max <= 3 && ended == 0) {
                     spread = Duration.between(start, Instant.now());
                     maxPerNode = max;
-                    System.out.printf("  %s: no node holds more than 3 after %.1f s: %s%n", balancing,
-                            spread.toMillis() / 1000.0, running);
                 }
                 if (ended == processes) {
                     break;
@@ -89,10 +97,18 @@ public final class BalancingBenchmark {
                     throw new IllegalStateException("gpid " + gpid + " did not finish its work: " + p);
                 }
             }
-            System.out.printf("%-6s wall %.1f s, migrations %d (failed %d), time to spread %s%n", balancing, wall,
-                    migrated, failed, spread == null ? "never" : String.format("%.1f s (max %d per node)",
-                            spread.toMillis() / 1000.0, maxPerNode));
+            System.out.printf("%-6s wall %.1f s, migrations %d (failed %d), time to spread %s; load average after %s%n",
+                    balancing, wall, migrated, failed, spread == null ? "never" : String.format("%.1f s (max %d per node)",
+                            spread.toMillis() / 1000.0, maxPerNode), loadAverage());
             return wall;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
         }
     }
 
