@@ -93,15 +93,27 @@ public final class Criu {
         }
     }
 
-    /** Starts the daemon that fetches a post-copy restore's pages from the source's page server. */
+    /**
+     * Starts the daemon that fetches a post-copy restore's pages from the source's page server, and
+     * returns once it listens for the restore (it writes one byte to its stdout, --status-fd 1).
+     */
     public Process startLazyPages(Path imagesDir, String host, int port, Path log) throws CriuException {
         List<String> cmd = List.of(binary.toString(), "lazy-pages", "--page-server", "--address", host, "--port",
-                Integer.toString(port), "--images-dir", imagesDir.toString(), "--log-file", log.toString());
+                Integer.toString(port), "--images-dir", imagesDir.toString(), "--log-file", log.toString(),
+                "--status-fd", "1");
+        Process daemon;
         try {
-            return new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolveSibling("lazy-pages.out").toFile())).start();
+            daemon = new ProcessBuilder(cmd).redirectError(log.resolveSibling("lazy-pages.out").toFile()).start();
+            if (daemon.getInputStream().read() < 0) {
+                daemon.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                throw new CriuException("criu lazy-pages failed: " + errors(log));
+            }
+            return daemon;
         } catch (IOException e) {
             throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CriuException("interrupted while starting criu lazy-pages");
         }
     }
 

@@ -130,6 +130,9 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
         private Image partial;
         private String openPath;
         private FileChannel file;
+        /** The checksum of each file, computed as its bytes arrive (chunks come in order). */
+        private java.util.zip.CRC32C digest;
+        private final java.util.Map<String, String> digests = new java.util.HashMap<>();
         private long received;
         private boolean failed;
 
@@ -160,8 +163,10 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
                     Files.createDirectories(target.getParent());
                     file = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                     openPath = chunk.getPath();
+                    digest = new java.util.zip.CRC32C();
                 }
                 file.write(chunk.getData().asReadOnlyByteBuffer(), chunk.getOffset());
+                digest.update(chunk.getData().asReadOnlyByteBuffer());
                 received += chunk.getData().size();
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 fail(Status.ALREADY_EXISTS.withDescription(e.getMessage()));
@@ -188,7 +193,8 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
                 if (partial == null) {
                     throw new IllegalArgumentException("no header");
                 }
-                partial.verify();
+                partial.verify(digests);
+                partial.markVerified();
                 images.store().publish(partial);
                 LOG.info(() -> "received image " + partial.id() + ": " + received + " bytes");
                 out.onNext(ReceiveImageResponse.newBuilder().setBytesReceived(received).build());
@@ -223,6 +229,7 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
             if (file != null) {
                 file.close();
                 file = null;
+                digests.put(openPath, Image.hex(digest));
             }
         }
     }

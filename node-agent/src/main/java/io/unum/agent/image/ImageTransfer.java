@@ -38,6 +38,8 @@ public final class ImageTransfer {
     public static final int FLOW_CONTROL_WINDOW = 16 << 20;
 
     private final CallCredentials credentials;
+    /** One channel per receiving agent, reused: setting up a connection costs more than a small image. */
+    private final java.util.Map<String, ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ImageTransfer(CallCredentials credentials) {
         this.credentials = credentials;
@@ -49,38 +51,43 @@ public final class ImageTransfer {
         image.manifest().forEach(e -> paths.add(e.path()));
         paths.add(Image.MANIFEST);
         long total = image.transferSize();
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> ManagedChannelBuilder.forTarget(a).usePlaintext().build());
+        Sender sender = new Sender();
+        ImageAgentServiceGrpc.newStub(channel).withCallCredentials(credentials)
+                .withDeadlineAfter(30, TimeUnit.MINUTES).receiveImage(sender);
+        sender.send(ReceiveImageRequest.newBuilder()
+                .setHeader(ImageHeader.newBuilder().setImageId(image.id()).setBytesTotal(total)).build());
         try {
-            Sender sender = new Sender();
-            ImageAgentServiceGrpc.newStub(channel).withCallCredentials(credentials)
-                    .withDeadlineAfter(30, TimeUnit.MINUTES).receiveImage(sender);
-            sender.send(ReceiveImageRequest.newBuilder()
-                    .setHeader(ImageHeader.newBuilder().setImageId(image.id()).setBytesTotal(total)).build());
-            long sent = 0;
-            byte[] buf = new byte[CHUNK];
-            for (String rel : paths) {
-                Path f = image.resolveInside(rel);
-                long offset = 0;
-                try (InputStream in = Files.newInputStream(f)) {
-                    int n;
-                    boolean first = true;
-                    while ((n = in.readNBytes(buf, 0, buf.length)) > 0 || first) {
-                        first = false;
-                        sender.send(ReceiveImageRequest.newBuilder().setChunk(ImageFileChunk.newBuilder()
-                                .setPath(rel).setOffset(offset).setData(ByteString.copyFrom(buf, 0, n))).build());
-                        offset += n;
-                        sent += n;
-                        progress.accept(sent);
-                        if (n == 0) {
-                            break; // an empty file still has to exist on the far side
-                        }
+            sendFiles(image, paths, sender, progress);
+            sender.finish();
+        } catch (IOException | RuntimeException e) {
+            sender.cancel(e); // the receiver drops what it got
+            throw e;
+        }
+        return total;
+    }
+
+    private static void sendFiles(Image image, List<String> paths, Sender sender, LongConsumer progress) throws IOException {
+        long sent = 0;
+        byte[] buf = new byte[CHUNK];
+        for (String rel : paths) {
+            Path f = image.resolveInside(rel);
+            long offset = 0;
+            try (InputStream in = Files.newInputStream(f)) {
+                int n;
+                boolean first = true;
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0 || first) {
+                    first = false;
+                    sender.send(ReceiveImageRequest.newBuilder().setChunk(ImageFileChunk.newBuilder()
+                            .setPath(rel).setOffset(offset).setData(ByteString.copyFrom(buf, 0, n))).build());
+                    offset += n;
+                    sent += n;
+                    progress.accept(sent);
+                    if (n == 0) {
+                        break; // an empty file still has to exist on the far side
                     }
                 }
             }
-            sender.finish();
-            return total;
-        } finally {
-            channel.shutdownNow();
         }
     }
 
@@ -107,7 +114,7 @@ public final class ImageTransfer {
                         failure(); // the receiver gave up: say why
                     }
                     try {
-                        readyLock.wait(5);
+                        readyLock.wait(1);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         call.cancel("interrupted", e);
@@ -119,6 +126,10 @@ public final class ImageTransfer {
                 failure();
             }
             call.onNext(message);
+        }
+
+        void cancel(Throwable cause) {
+            call.cancel("the sender failed: " + cause.getMessage(), cause);
         }
 
         void finish() throws IOException {

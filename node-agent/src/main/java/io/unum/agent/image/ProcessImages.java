@@ -36,7 +36,8 @@ public final class ProcessImages {
     }
 
     /** A post-copy dump whose CRIU still holds the process frozen and serves its pages. */
-    private record LazyDump(int gpid, Process criu, java.util.concurrent.atomic.AtomicBoolean cancelled) {
+    private record LazyDump(int gpid, Process criu, java.util.concurrent.atomic.AtomicBoolean cancelled,
+            java.util.concurrent.CompletableFuture<Void> settled) {
     }
 
     /** What a restore produced. */
@@ -48,6 +49,8 @@ public final class ProcessImages {
     private final Optional<Criu> criu;
     private final String node;
     private final Map<String, LazyDump> lazyDumps = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Post-copy restores here whose pages are still arriving, by gpid: their daemons. */
+    private final Map<Integer, Process> pagesArriving = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ProcessImages(ProcessSupervisor supervisor, ImageStore store, Optional<Criu> criu, String node) {
         this.supervisor = supervisor;
@@ -66,6 +69,7 @@ public final class ProcessImages {
         if (supervisor.get(gpid).isEmpty()) {
             throw new SupervisionException(SupervisionException.Reason.NOT_FOUND, "no process with gpid " + gpid + " on " + node);
         }
+        awaitMemory(gpid);
         Image partial;
         try {
             partial = store.createPartial(imageId);
@@ -131,6 +135,7 @@ public final class ProcessImages {
         if (supervisor.get(gpid).isEmpty()) {
             throw new SupervisionException(SupervisionException.Reason.NOT_FOUND, "no process with gpid " + gpid + " on " + node);
         }
+        awaitMemory(gpid);
         Image partial;
         try {
             partial = store.createPartial(imageId);
@@ -179,7 +184,8 @@ public final class ProcessImages {
             partial.writeMeta(new Image.Meta(gpid, ends[0], ends[1], readPipes(dir)));
             long bytes = partial.seal();
             store.publish(partial);
-            LazyDump lazy = new LazyDump(gpid, criuDump, new java.util.concurrent.atomic.AtomicBoolean());
+            LazyDump lazy = new LazyDump(gpid, criuDump, new java.util.concurrent.atomic.AtomicBoolean(),
+                    new java.util.concurrent.CompletableFuture<>());
             lazyDumps.put(imageId, lazy);
             Thread waiter = new Thread(() -> awaitLazyDump(imageId, lazy), "lazy-dump-" + imageId);
             waiter.setDaemon(true);
@@ -197,6 +203,14 @@ public final class ProcessImages {
 
     /** Waits for a post-copy dump's CRIU to finish serving pages, then settles the process's fate here. */
     private void awaitLazyDump(String imageId, LazyDump lazy) {
+        try {
+            settleLazyDump(imageId, lazy);
+        } finally {
+            lazy.settled().complete(null);
+        }
+    }
+
+    private void settleLazyDump(String imageId, LazyDump lazy) {
         int code;
         try {
             code = lazy.criu().waitFor();
@@ -258,6 +272,48 @@ public final class ProcessImages {
         return Optional.of(new Restored(supervisor.get(gpid).map(v -> v.localPid()).orElse(0), 0));
     }
 
+    /**
+     * A process that comes back right after a post-copy move away from here is still held frozen
+     * here until its last pages went over: wait for that copy to go before restoring the new one.
+     */
+    private void awaitEarlierLazyDump(int gpid) throws SupervisionException {
+        for (LazyDump lazy : lazyDumps.values()) {
+            if (lazy.gpid() == gpid) {
+                try {
+                    lazy.settled().get(SHIM_END_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw SupervisionException.precondition("process " + gpid + " is still sending its memory from " + node
+                            + " after an earlier post-copy move; retry in a moment");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw SupervisionException.precondition("interrupted");
+                }
+            }
+        }
+    }
+
+    /**
+     * A process restored post-copy has part of its memory still on its old node: dumping it then
+     * would write an image without those pages. Waits until they all arrived.
+     */
+    private void awaitMemory(int gpid) throws SupervisionException {
+        Process daemon = pagesArriving.get(gpid);
+        if (daemon == null) {
+            return;
+        }
+        try {
+            if (!daemon.waitFor(SHIM_END_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw SupervisionException.precondition("process " + gpid + " is still receiving its memory after a "
+                        + "post-copy migration; retry in a moment");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SupervisionException.precondition("interrupted");
+        }
+    }
+
     private static int freePort() throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             return s.getLocalPort();
@@ -288,6 +344,7 @@ public final class ProcessImages {
         if (cancelled.isPresent()) {
             return cancelled.get();
         }
+        awaitEarlierLazyDump(gpid);
         Optional<String> from = supervisor.restoredFrom(gpid);
         var current = supervisor.get(gpid);
         if (current.isPresent() && current.get().running()) {
@@ -302,7 +359,9 @@ public final class ProcessImages {
         long t0 = System.nanoTime();
         Image.Meta meta;
         try {
-            image.verify();
+            if (!image.consumeVerified()) {
+                image.verify();
+            }
             meta = image.meta();
         } catch (IOException e) {
             throw SupervisionException.precondition("cannot read image " + imageId + ": " + e.getMessage());
@@ -313,6 +372,7 @@ public final class ProcessImages {
         }
         ProcDir dir = supervisor.prepareRestore(gpid);
         Path log = dir.dir().resolve("restore.log");
+        Process lazyPages = null;
         try {
             Files.copy(image.spec(), dir.spec());
             try (Stream<Path> files = Files.list(image.outputDir())) {
@@ -322,7 +382,7 @@ public final class ProcessImages {
             }
             boolean lazy = lazyPageServer != null && !lazyPageServer.isBlank();
             if (lazy) {
-                startLazyPages(c, image, lazyPageServer, dir.dir().resolve("lazy-pages.log"));
+                lazyPages = startLazyPages(c, image, lazyPageServer, dir.dir().resolve("lazy-pages.log"));
             }
             List<String> cmd = c.restoreCommand(image.criuDir(), dir.initPidFile(), log, meta.pipeInodes(), lazy);
             ByteArrayOutputStream spec = new ByteArrayOutputStream();
@@ -333,22 +393,33 @@ public final class ProcessImages {
             cmd.forEach(a -> field(spec, a));
             Files.write(dir.restoreFile(), spec.toByteArray());
         } catch (IOException e) {
+            if (lazyPages != null) {
+                lazyPages.destroyForcibly();
+            }
             supervisor.abandonRestore(dir);
             throw SupervisionException.precondition("cannot prepare the restore of " + gpid + ": " + e.getMessage());
         }
         try {
             int pid = supervisor.startRestored(dir, imageId, RESTORE_TIMEOUT);
             long millis = (System.nanoTime() - t0) / 1_000_000;
+            if (lazyPages != null) {
+                Process daemon = lazyPages;
+                pagesArriving.put(gpid, daemon);
+                daemon.onExit().thenRun(() -> pagesArriving.remove(gpid, daemon));
+            }
             return new Restored(pid, millis);
         } catch (SupervisionException e) {
             String why = e.getMessage() + ": " + Criu.errors(log);
+            if (lazyPages != null) {
+                lazyPages.destroyForcibly(); // nothing will ask it for pages
+            }
             supervisor.abandonRestore(dir);
             throw SupervisionException.precondition(why);
         }
     }
 
     /** The daemon that feeds a post-copy restore its pages; it ends once it has them all. */
-    private void startLazyPages(Criu c, Image image, String pageServer, Path log) throws IOException {
+    private Process startLazyPages(Criu c, Image image, String pageServer, Path log) throws IOException {
         int colon = pageServer.lastIndexOf(':');
         String host = pageServer.substring(0, colon);
         int port = Integer.parseInt(pageServer.substring(colon + 1));
@@ -365,6 +436,7 @@ public final class ProcessImages {
                 LOG.warning("image " + image.id() + ": fetching pages from " + pageServer + " failed: " + Criu.errors(log));
             }
         });
+        return daemon;
     }
 
     private Criu requireCriu() throws SupervisionException {
