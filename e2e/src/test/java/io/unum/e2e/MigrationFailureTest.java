@@ -139,6 +139,9 @@ class MigrationFailureTest {
         ProcessInfo after = api.process(p.gpid());
         assertEquals(ProcessState.RUNNING, after.state(), "its old node going DOWN does not touch it");
         assertEquals("node-2", after.node());
+        Api.Reply toDown = api.post("/api/v1/processes/" + p.gpid() + "/migrate", Map.of("node", "node-1"));
+        assertEquals(409, toDown.status(), toDown.body());
+        assertTrue(toDown.json().path("detail").asText().contains("DOWN"), toDown.body());
         cluster.agent("node-1").restart();
         cluster.awaitNodeState("node-1", "READY", Duration.ofSeconds(30));
         long before = api.stdout(p.gpid()).lines().count();

@@ -12,6 +12,7 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.controlplane.error.InvalidStateException;
 import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.error.NotFoundException;
 import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
@@ -88,7 +89,7 @@ public class Checkpoints {
     }
 
     public CheckpointInfo get(String id) {
-        return store.find(id).orElseThrow(() -> new CheckpointNotFoundException(id));
+        return store.find(id).orElseThrow(() -> new NotFoundException("no checkpoint has id '" + id + "'; 'unum checkpoints' lists them"));
     }
 
     public List<CheckpointInfo> list(Integer gpid) {

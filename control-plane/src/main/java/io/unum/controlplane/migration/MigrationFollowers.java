@@ -38,7 +38,7 @@ public class MigrationFollowers {
 
     /** The record now and at every change until it ends; fails with 404 semantics when unknown. */
     public Multi<MigrationInfo> follow(String id) {
-        MigrationInfo now = store.find(id).orElseThrow(() -> new MigrationNotFoundException(id));
+        MigrationInfo now = store.get(id);
         return Multi.createFrom().<MigrationInfo>emitter(emitter -> {
             Follower f = new Follower(emitter);
             List<Follower> list = followers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());

@@ -52,7 +52,7 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
     @Override
     public void getMigration(GetMigrationRequest r, StreamObserver<GetMigrationResponse> response) {
         GrpcErrors.unary(response, () -> GetMigrationResponse.newBuilder().setMigration(toProto(
-                store.find(r.getId()).orElseThrow(() -> new MigrationNotFoundException(r.getId())))).build());
+                store.get(r.getId()))).build());
     }
 
     @Override

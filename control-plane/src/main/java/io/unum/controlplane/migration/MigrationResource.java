@@ -42,7 +42,7 @@ public class MigrationResource {
     @RolesAllowed(Role.VIEWER_NAME)
     @Operation(summary = "One migration")
     public MigrationInfo get(@PathParam("id") String id) {
-        return store.find(id).orElseThrow(() -> new MigrationNotFoundException(id));
+        return store.get(id);
     }
 
     @GET

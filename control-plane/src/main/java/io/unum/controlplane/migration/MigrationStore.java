@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.ProcessInfo;
+import io.unum.controlplane.error.NotFoundException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
 import io.unum.controlplane.etcd.WatchedPrefix;
@@ -76,6 +77,11 @@ public class MigrationStore {
 
     public Optional<MigrationInfo> find(String id) {
         return versioned(id).map(Versioned::value);
+    }
+
+    public MigrationInfo get(String id) {
+        return find(id).orElseThrow(() -> new NotFoundException("no migration has id '" + id
+                + "'; GET /api/v1/migrations lists the recent ones"));
     }
 
     private Optional<Versioned<MigrationInfo>> versioned(String id) {

@@ -65,26 +65,9 @@ public final class ProcessImages {
 
     public Dumped dump(int gpid, String imageId, boolean leaveRunning) throws SupervisionException {
         Criu c = requireCriu();
-        ImageStore.checkId(imageId);
-        if (supervisor.get(gpid).isEmpty()) {
-            throw new SupervisionException(SupervisionException.Reason.NOT_FOUND, "no process with gpid " + gpid + " on " + node);
-        }
-        awaitMemory(gpid);
-        Image partial;
-        try {
-            partial = store.createPartial(imageId);
-        } catch (FileAlreadyExistsException e) {
-            throw new SupervisionException(SupervisionException.Reason.ALREADY_EXISTS, e.getMessage());
-        } catch (IOException e) {
-            throw SupervisionException.precondition("cannot create image " + imageId + ": " + e.getMessage());
-        }
-        ProcessSupervisor.DumpTarget target;
-        try {
-            target = supervisor.beginDump(gpid, imageId);
-        } catch (SupervisionException e) {
-            store.discard(partial);
-            throw e;
-        }
+        Begun begun = begin(gpid, imageId);
+        Image partial = begun.partial();
+        ProcessSupervisor.DumpTarget target = begun.target();
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(partial.criuDir());
@@ -124,13 +107,11 @@ public final class ProcessImages {
         }
     }
 
-    /**
-     * Post-copy: dumps everything but the memory pages, which CRIU keeps serving on a port until
-     * a lazy restore elsewhere has fetched them all; then the process stops here without an exit.
-     * Until then {@link #restore} of the same image here cancels the move and the process runs on.
-     */
-    public Dumped dumpLazy(int gpid, String imageId) throws SupervisionException {
-        Criu c = requireCriu();
+    private record Begun(Image partial, ProcessSupervisor.DumpTarget target) {
+    }
+
+    /** A partial image for the dump, and the process marked as being dumped into it. */
+    private Begun begin(int gpid, String imageId) throws SupervisionException {
         ImageStore.checkId(imageId);
         if (supervisor.get(gpid).isEmpty()) {
             throw new SupervisionException(SupervisionException.Reason.NOT_FOUND, "no process with gpid " + gpid + " on " + node);
@@ -144,13 +125,24 @@ public final class ProcessImages {
         } catch (IOException e) {
             throw SupervisionException.precondition("cannot create image " + imageId + ": " + e.getMessage());
         }
-        ProcessSupervisor.DumpTarget target;
         try {
-            target = supervisor.beginDump(gpid, imageId);
+            return new Begun(partial, supervisor.beginDump(gpid, imageId));
         } catch (SupervisionException e) {
             store.discard(partial);
             throw e;
         }
+    }
+
+    /**
+     * Post-copy: dumps everything but the memory pages, which CRIU keeps serving on a port until
+     * a lazy restore elsewhere has fetched them all; then the process stops here without an exit.
+     * Until then {@link #restore} of the same image here cancels the move and the process runs on.
+     */
+    public Dumped dumpLazy(int gpid, String imageId) throws SupervisionException {
+        Criu c = requireCriu();
+        Begun begun = begin(gpid, imageId);
+        Image partial = begun.partial();
+        ProcessSupervisor.DumpTarget target = begun.target();
         long t0 = System.nanoTime();
         Process criuDump;
         int port;

@@ -170,11 +170,16 @@ public record ProcDir(int gpid, Path dir) {
     }
 
     void deleteRecursively() {
-        if (!Files.exists(dir)) {
+        deleteTree(dir);
+    }
+
+    /** Deletes a directory and everything in it; a tree that is gone already is fine. */
+    public static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
             return;
         }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     Files.deleteIfExists(file);
