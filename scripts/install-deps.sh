@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and running Unum locally needs, on Debian/Ubuntu:
-# a JDK 17+, etcd, util-linux (unshare, setsid), a C compiler, curl, Node.js 18+ with npm (the web
-# UI's build) and Chromium (the web UI's browser tests); then scripts/install-criu.sh if it exists.
+# a JDK 17+, etcd, util-linux (unshare, setsid, setpriv), a C compiler, Python 3, curl, Node.js 18+
+# with npm (the web UI's build) and Chromium (the web UI's browser tests); then scripts/install-criu.sh.
 # Idempotent and non-interactive: it installs only what is missing, and runs `apt-get update` only
 # then. Run it as root, or as a user with sudo.
 set -euo pipefail
@@ -54,11 +54,15 @@ fi
 if ! command -v etcd >/dev/null 2>&1 && [ ! -x /usr/bin/etcd ]; then
   packages+=(etcd-server)
 fi
-if ! command -v unshare >/dev/null 2>&1 || ! command -v setsid >/dev/null 2>&1; then
+if ! command -v unshare >/dev/null 2>&1 || ! command -v setsid >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; then
   packages+=(util-linux)
 fi
 if ! command -v cc >/dev/null 2>&1; then
   packages+=(build-essential)
+fi
+# Python 3 runs the example programs of the README and of the migration tests.
+if [ ! -x /usr/bin/python3 ]; then
+  packages+=(python3)
 fi
 if ! command -v curl >/dev/null 2>&1; then
   packages+=(curl ca-certificates)
