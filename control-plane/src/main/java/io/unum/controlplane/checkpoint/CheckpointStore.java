@@ -58,11 +58,7 @@ public class CheckpointStore {
     }
 
     public Optional<CheckpointInfo> find(String id) {
-        Optional<Versioned<CheckpointInfo>> cached = table.get(key(id));
-        if (cached.isPresent()) {
-            return cached.map(Versioned::value);
-        }
-        return etcd.get(key(id)).map(kv -> codec.decode(kv.getValue().getBytes()));
+        return table.getOrFetch(key(id)).map(Versioned::value);
     }
 
     /** Newest first. */

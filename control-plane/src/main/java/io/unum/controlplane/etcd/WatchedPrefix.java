@@ -71,6 +71,20 @@ public final class WatchedPrefix<T> implements AutoCloseable {
         return Optional.ofNullable(entries.get(key));
     }
 
+    /** The key as etcd has it now (not the copy), with its revision. */
+    public Optional<Versioned<T>> fetch(String key) {
+        return etcd.get(key).map(kv -> new Versioned<>(decoder.apply(kv.getValue().getBytes()), kv.getModRevision()));
+    }
+
+    /**
+     * The copy's value, else etcd's: another replica may have written the key an instant ago
+     * and the watch has not delivered it yet.
+     */
+    public Optional<Versioned<T>> getOrFetch(String key) {
+        Optional<Versioned<T>> cached = get(key);
+        return cached.isPresent() ? cached : fetch(key);
+    }
+
     public Map<String, Versioned<T>> snapshot() {
         return Map.copyOf(entries);
     }

@@ -85,12 +85,11 @@ public class MigrationStore {
     }
 
     private Optional<Versioned<MigrationInfo>> versioned(String id) {
-        Optional<Versioned<MigrationInfo>> cached = table.get(key(id));
-        return cached.isPresent() ? cached : fresh(id);
+        return table.getOrFetch(key(id));
     }
 
     private Optional<Versioned<MigrationInfo>> fresh(String id) {
-        return etcd.get(key(id)).map(kv -> new Versioned<>(codec.decode(kv.getValue().getBytes()), kv.getModRevision()));
+        return table.fetch(key(id));
     }
 
     /** Every record, newest first. */

@@ -32,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -208,33 +209,23 @@ public class Migrations {
 
     /** The process runs on the target: move its record there, end the migration, drop the images. */
     void complete(MigrationInfo m, RestoreProcessResponse restored, Long freezeMillis) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            Versioned<ProcessInfo> current = processes.current(m.gpid()).orElse(null);
-            if (current == null) {
-                // Nobody deletes a locked record; if it happened anyway, keep the migration honest.
-                end(m, MigrationState.FAILED, "the process record vanished during the migration", freezeMillis,
-                        restored.getRestoreMillis());
-                return;
-            }
-            Instant at = clock.instant();
-            MigrationInfo done = store.find(m.id()).orElse(m).finished(MigrationState.DONE, null, freezeMillis,
-                    restored.getRestoreMillis(), at);
-            // Whatever happened to the record meanwhile (a LOST mark when the source stopped
-            // heartbeating), the process now runs on the target.
-            ProcessInfo moved = current.value().runningOn(m.target(), restored.getLocalPid(), at);
-            if (store.finish(done, current, moved)) {
-                metrics.counter("unum.migrations", "result", "done").increment();
-                if (freezeMillis != null) {
-                    metrics.timer("unum.migration.freeze").record(freezeMillis, TimeUnit.MILLISECONDS);
-                }
-                LOG.infof("migration %s done: gpid %d runs on %s as pid %d, frozen %s ms", m.id(), m.gpid(), m.target(),
-                        restored.getLocalPid(), freezeMillis);
-                nodes.find(m.source()).ifPresent(n -> images.deleteQuietly(n, m.id()));
-                nodes.find(m.target()).ifPresent(n -> images.deleteQuietly(n, m.id()));
-                return;
-            }
+        if (processes.current(m.gpid()).isEmpty()) {
+            // Nobody deletes a locked record; if it happened anyway, keep the migration honest.
+            finish(m, MigrationState.FAILED, "the process record vanished during the migration", freezeMillis,
+                    restored.getRestoreMillis(), null);
+            return;
         }
-        throw new IllegalStateException("migration " + m.id() + ": the switch kept conflicting");
+        // Whatever happened to the record meanwhile (a LOST mark when the source stopped
+        // heartbeating), the process now runs on the target.
+        finish(m, MigrationState.DONE, null, freezeMillis, restored.getRestoreMillis(),
+                (p, at) -> p.runningOn(m.target(), restored.getLocalPid(), at));
+        if (freezeMillis != null) {
+            metrics.timer("unum.migration.freeze").record(freezeMillis, TimeUnit.MILLISECONDS);
+        }
+        LOG.infof("migration %s done: gpid %d runs on %s as pid %d, frozen %s ms", m.id(), m.gpid(), m.target(),
+                restored.getLocalPid(), freezeMillis);
+        nodes.find(m.source()).ifPresent(n -> images.deleteQuietly(n, m.id()));
+        nodes.find(m.target()).ifPresent(n -> images.deleteQuietly(n, m.id()));
     }
 
     /** Brings the process back on the source from the image it was dumped into, then ends the migration. */
@@ -253,20 +244,10 @@ public class Migrations {
             lost(m, why + "; resuming it on " + m.source() + " failed too: " + e.getMessage());
             return;
         }
-        for (int attempt = 0; attempt < 20; attempt++) {
-            Versioned<ProcessInfo> current = processes.current(m.gpid()).orElse(null);
-            Instant at = clock.instant();
-            MigrationInfo end = store.find(m.id()).orElse(m).finished(MigrationState.ROLLED_BACK,
-                    why + "; the process runs on at " + m.source(), null, null, at);
-            ProcessInfo back = current == null ? null : current.value().runningOn(m.source(), resumed.getLocalPid(), at);
-            if (store.finish(end, current, back)) {
-                metrics.counter("unum.migrations", "result", "rolled_back").increment();
-                LOG.infof("migration %s rolled back: %s", m.id(), why);
-                images.deleteQuietly(source, m.id());
-                return;
-            }
-        }
-        throw new IllegalStateException("migration " + m.id() + ": the rollback kept conflicting");
+        finish(m, MigrationState.ROLLED_BACK, why + "; the process runs on at " + m.source(), null, null,
+                (p, at) -> p.runningOn(m.source(), resumed.getLocalPid(), at));
+        LOG.infof("migration %s rolled back: %s", m.id(), why);
+        images.deleteQuietly(source, m.id());
     }
 
     /**
@@ -274,32 +255,34 @@ public class Migrations {
      * the record says LOST with where the image is.
      */
     private void lost(MigrationInfo m, String why) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            Versioned<ProcessInfo> current = processes.current(m.gpid()).orElse(null);
-            Instant at = clock.instant();
-            String reason = why + "; its image " + m.id() + " is kept on " + m.source();
-            MigrationInfo end = store.find(m.id()).orElse(m).finished(MigrationState.FAILED, reason, null, null, at);
-            ProcessInfo lostRecord = current == null ? null : current.value().withState(ProcessState.LOST, "migration " + m.id()
-                    + " failed: " + reason);
-            if (store.finish(end, current, lostRecord)) {
-                metrics.counter("unum.migrations", "result", "failed").increment();
-                LOG.errorf("migration %s failed: %s", m.id(), reason);
-                return;
-            }
-        }
-        throw new IllegalStateException("migration " + m.id() + ": the failure kept conflicting");
+        String reason = why + "; its image " + m.id() + " is kept on " + m.source();
+        finish(m, MigrationState.FAILED, reason, null, null,
+                (p, at) -> p.withState(ProcessState.LOST, "migration " + m.id() + " failed: " + reason));
+        LOG.errorf("migration %s failed: %s", m.id(), reason);
     }
 
     private void end(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis) {
+        finish(m, state, why, freezeMillis, restoreMillis, null);
+        LOG.infof("migration %s %s: %s", m.id(), state, why);
+    }
+
+    /**
+     * Ends the migration and unlocks the process in one transaction, with the process record that
+     * {@code next} makes of the current one (null: the record stays as it is). Retried while
+     * something else writes the record meanwhile.
+     */
+    private void finish(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis,
+            BiFunction<ProcessInfo, Instant, ProcessInfo> next) {
         for (int attempt = 0; attempt < 20; attempt++) {
-            MigrationInfo end = store.find(m.id()).orElse(m).finished(state, why, freezeMillis, restoreMillis, clock.instant());
-            if (store.finish(end, null, null)) {
+            Versioned<ProcessInfo> current = next == null ? null : processes.current(m.gpid()).orElse(null);
+            Instant at = clock.instant();
+            MigrationInfo end = store.find(m.id()).orElse(m).finished(state, why, freezeMillis, restoreMillis, at);
+            if (store.finish(end, current, current == null ? null : next.apply(current.value(), at))) {
                 metrics.counter("unum.migrations", "result", state.name().toLowerCase()).increment();
-                LOG.infof("migration %s %s: %s", m.id(), state, why);
                 return;
             }
         }
-        throw new IllegalStateException("migration " + m.id() + ": ending it kept conflicting");
+        throw new IllegalStateException("migration " + m.id() + ": ending it " + state + " kept conflicting");
     }
 
     public Optional<MigrationInfo> find(String id) {

@@ -68,13 +68,7 @@ public class ProcessStore {
     }
 
     private Optional<Versioned<ProcessInfo>> findVersioned(int gpid) {
-        String key = key(gpid);
-        Optional<Versioned<ProcessInfo>> cached = table.get(key);
-        if (cached.isPresent()) {
-            return cached;
-        }
-        // Another replica may have written it an instant ago and our watch has not caught up.
-        return etcd.get(key).map(kv -> new Versioned<>(codec.decode(kv.getValue().getBytes()), kv.getModRevision()));
+        return table.getOrFetch(key(gpid));
     }
 
     /**
@@ -104,7 +98,7 @@ public class ProcessStore {
     }
 
     private Optional<Versioned<ProcessInfo>> fresh(String key) {
-        return etcd.get(key).map(kv -> new Versioned<>(codec.decode(kv.getValue().getBytes()), kv.getModRevision()));
+        return table.fetch(key);
     }
 
     /** Deletes the record if it is still the one given. */
