@@ -80,7 +80,7 @@ public final class Agent implements AutoCloseable {
             LOG.warning("no CRIU (" + (cfg.criu() != null ? cfg.criu() + " is not executable" : "none on PATH")
                     + "): processes on this node cannot be migrated or checkpointed");
         }
-        ProcessImages images = new ProcessImages(supervisor, new ImageStore(cfg.stateDir()), criu, cfg.name());
+        ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name());
         images.recoverInterruptedDumps();
         BearerAuthInterceptor auth = new BearerAuthInterceptor(cfg.joinToken());
         Server server = NettyServerBuilder
