@@ -4,15 +4,15 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.unum.agent.cgroup.CapacityEnforcer;
-import io.unum.agent.grpc.BearerAuthInterceptor;
-import io.unum.agent.grpc.BearerCredentials;
+import io.unum.agent.auth.BearerAuthInterceptor;
+import io.unum.agent.auth.BearerCredentials;
 import io.unum.agent.image.Criu;
 import io.unum.agent.image.ImageAgentGrpcService;
 import io.unum.agent.image.ImageStore;
 import io.unum.agent.image.ImageTransfer;
 import io.unum.agent.image.ProcessImages;
-import io.unum.agent.grpc.NodeAgentGrpcService;
 import io.unum.agent.load.NodeLoadProbe;
+import io.unum.agent.process.NodeAgentGrpcService;
 import io.unum.agent.process.ProcessSupervisor;
 import io.unum.agent.profile.ProfileReporter;
 import io.unum.agent.registration.ControlPlaneClient;
@@ -80,7 +80,7 @@ public final class Agent implements AutoCloseable {
             LOG.warning("no CRIU (" + (cfg.criu() != null ? cfg.criu() + " is not executable" : "none on PATH")
                     + "): processes on this node cannot be migrated or checkpointed");
         }
-        ProcessImages images = new ProcessImages(supervisor, new ImageStore(cfg.stateDir()), criu, cfg.name());
+        ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name());
         images.recoverInterruptedDumps();
         BearerAuthInterceptor auth = new BearerAuthInterceptor(cfg.joinToken());
         Server server = NettyServerBuilder

@@ -1,10 +1,9 @@
 package io.unum.agent.image;
 
 import io.grpc.Status;
-import io.unum.agent.grpc.GrpcStatuses;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.unum.agent.process.SupervisionException;
+import io.unum.agent.process.GrpcStatuses;
 import io.unum.api.grpc.DeleteImageRequest;
 import io.unum.api.grpc.DeleteImageResponse;
 import io.unum.api.grpc.DumpProcessRequest;
@@ -39,22 +38,15 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
 
     @Override
     public void dumpProcess(DumpProcessRequest req, StreamObserver<DumpProcessResponse> out) {
-        try {
+        GrpcStatuses.answer("DumpProcess", out, () -> {
             if (req.getLazy() && req.getLeaveRunning()) {
                 throw new IllegalArgumentException("a lazy (post-copy) dump always stops the process: leave_running must be false");
             }
             ProcessImages.Dumped d = req.getLazy() ? images.dumpLazy(req.getGpid(), req.getImageId())
                     : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning());
-            out.onNext(DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
-                    .setPageServerPort(d.pageServerPort()).build());
-            out.onCompleted();
-        } catch (SupervisionException e) {
-            out.onError(GrpcStatuses.of(e));
-        } catch (IllegalArgumentException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-        } catch (RuntimeException e) {
-            out.onError(GrpcStatuses.internal("DumpProcess", e));
-        }
+            return DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
+                    .setPageServerPort(d.pageServerPort()).build();
+        });
     }
 
     @Override
@@ -96,32 +88,22 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
 
     @Override
     public void restoreProcess(RestoreProcessRequest req, StreamObserver<RestoreProcessResponse> out) {
-        try {
-            ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId(), req.getLazyPageServer());
-            out.onNext(RestoreProcessResponse.newBuilder().setLocalPid(r.localPid()).setRestoreMillis(r.restoreMillis()).build());
-            out.onCompleted();
-        } catch (SupervisionException e) {
-            out.onError(GrpcStatuses.of(e));
-        } catch (CorruptImageException e) {
-            out.onError(Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException());
-        } catch (IllegalArgumentException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-        } catch (RuntimeException e) {
-            out.onError(GrpcStatuses.internal("RestoreProcess", e));
-        }
+        GrpcStatuses.answer("RestoreProcess", out, () -> {
+            try {
+                ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId(), req.getLazyPageServer());
+                return RestoreProcessResponse.newBuilder().setLocalPid(r.localPid()).setRestoreMillis(r.restoreMillis()).build();
+            } catch (CorruptImageException e) {
+                throw Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException();
+            }
+        });
     }
 
     @Override
     public void deleteImage(DeleteImageRequest req, StreamObserver<DeleteImageResponse> out) {
-        try {
+        GrpcStatuses.answer("DeleteImage", out, () -> {
             images.delete(req.getImageId());
-            out.onNext(DeleteImageResponse.getDefaultInstance());
-            out.onCompleted();
-        } catch (IllegalArgumentException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-        } catch (RuntimeException e) {
-            out.onError(GrpcStatuses.internal("DeleteImage", e));
-        }
+            return DeleteImageResponse.getDefaultInstance();
+        });
     }
 
     /** Writes an incoming image into a partial directory; publishes it once it verified. */

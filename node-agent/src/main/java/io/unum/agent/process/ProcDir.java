@@ -22,11 +22,11 @@ import java.util.OptionalInt;
  */
 public record ProcDir(int gpid, Path dir) {
 
-    public Path spec() {
+    Path spec() {
         return dir.resolve("spec");
     }
 
-    public Path shimLog() {
+    Path shimLog() {
         return dir.resolve("shim.log");
     }
 
@@ -62,17 +62,17 @@ public record ProcDir(int gpid, Path dir) {
     }
 
     /** The namespace init: the root of the tree CRIU dumps. Absent without a pid namespace. */
-    public Path initPidFile() {
+    Path initPidFile() {
         return dir.resolve("init.pid");
     }
 
     /** Inode numbers of the stdout, stderr and status pipes, for CRIU's --inherit-fd on restore. */
-    public Path pipesFile() {
+    Path pipesFile() {
         return dir.resolve("pipes");
     }
 
     /** The criu restore command line for {@code unum-shim -r}. */
-    public Path restoreFile() {
+    Path restoreFile() {
         return dir.resolve("restore");
     }
 
@@ -151,7 +151,7 @@ public record ProcDir(int gpid, Path dir) {
     }
 
     /** Writes tmp + rename so readers (and the shim) never see half a file. */
-    public void writeAtomically(Path file, String content) {
+    void writeAtomically(Path file, String content) {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".agent.tmp");
         try {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);

@@ -21,6 +21,15 @@ final class Tracked {
         this.dir = dir;
     }
 
+    /** Records the pid the shim reported, with its start time so a recycled pid is never mistaken for it. */
+    synchronized void started(int hostPid) {
+        pid = hostPid;
+        pidStart = ProcFs.startTime(hostPid).orElse(-1L);
+        if (pidStart >= 0) {
+            dir.writeAtomically(dir.pidStartFile(), pidStart + "\n");
+        }
+    }
+
     synchronized ProcessView view() {
         return new ProcessView(dir.gpid(), pid, exit == null, java.util.Optional.ofNullable(exit));
     }

@@ -1,10 +1,10 @@
 package io.unum.agent.profile;
 
 import io.unum.agent.cgroup.Capacity;
+import io.unum.api.units.ByteSize;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
@@ -42,28 +42,14 @@ public final class ProfileOptions {
         if (!(cpuCapacity >= 0)) {
             throw new IllegalArgumentException("--cpu-capacity must not be negative");
         }
-        return new NodeProfileSettings(parsed, new Capacity(cpuCapacity, bytes(memoryCapacity)));
+        return new NodeProfileSettings(parsed, new Capacity(cpuCapacity, memoryBytes()));
     }
 
-    static long bytes(String s) {
-        if (s == null || s.isBlank()) {
-            return 0;
-        }
-        String t = s.trim().toUpperCase(Locale.ROOT);
-        long unit = switch (t.charAt(t.length() - 1)) {
-            case 'K' -> 1L << 10;
-            case 'M' -> 1L << 20;
-            case 'G' -> 1L << 30;
-            default -> 1;
-        };
+    private long memoryBytes() {
         try {
-            long n = Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1));
-            if (n >= 0) {
-                return n * unit;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
+            return ByteSize.parse(memoryCapacity);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--memory-capacity " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("--memory-capacity '" + s + "': expected bytes, or a number with K, M or G");
     }
 }

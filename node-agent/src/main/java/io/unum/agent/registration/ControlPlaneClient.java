@@ -5,7 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.unum.agent.grpc.BearerCredentials;
+import io.unum.agent.auth.BearerCredentials;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
 import io.unum.api.grpc.AgentRegistryServiceGrpc.AgentRegistryServiceBlockingStub;
 import io.grpc.stub.AbstractBlockingStub;

@@ -61,8 +61,8 @@ class ProcessImagesTest {
         Criu.allowLargePipes().ifPresent(w -> { throw new AssertionError(w); });
         a = ProcessSupervisor.open(nodeA, 1 << 20);
         b = ProcessSupervisor.open(nodeB, 1 << 20);
-        imagesA = new ProcessImages(a, new ImageStore(nodeA), criu, "a");
-        imagesB = new ProcessImages(b, new ImageStore(nodeB), criu, "b");
+        imagesA = new ProcessImages(a.handoff(), new ImageStore(nodeA), criu, "a");
+        imagesB = new ProcessImages(b.handoff(), new ImageStore(nodeB), criu, "b");
     }
 
     @AfterEach

@@ -2,6 +2,7 @@ package io.unum.agent.profile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unum.agent.AgentConfig;
 import io.unum.agent.AgentMain;
@@ -26,7 +27,13 @@ class ProfileOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentMain.parse("--name", "n",
                 "--control-plane", "h:1", "--state-dir", "/tmp/s", "--join-token", "t", "--label", "zone"));
         assertEquals(true, e.getMessage().contains("--label 'zone'"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ProfileOptions.bytes("12X"));
-        assertEquals(2L << 30, ProfileOptions.bytes("2g"));
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> withMemoryCapacity("12X"));
+        assertTrue(size.getMessage().contains("--memory-capacity '12X'"), size.getMessage());
+        assertEquals(2L << 30, withMemoryCapacity("2g").profile().capacity().memoryBytes());
+    }
+
+    private static AgentConfig withMemoryCapacity(String size) {
+        return AgentMain.parse("--name", "n", "--control-plane", "h:1", "--state-dir", "/tmp/s", "--join-token", "t",
+                "--memory-capacity", size);
     }
 }

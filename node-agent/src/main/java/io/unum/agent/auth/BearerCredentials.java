@@ -1,4 +1,4 @@
-package io.unum.agent.grpc;
+package io.unum.agent.auth;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;

@@ -1,4 +1,4 @@
-package io.unum.agent.grpc;
+package io.unum.agent.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.unum.agent.Agent;
 import io.unum.agent.AgentMain;
+import io.unum.agent.auth.BearerCredentials;
 import io.unum.agent.support.Await;
 import io.unum.agent.support.FakeRegistry;
 import io.unum.agent.support.Supervised;

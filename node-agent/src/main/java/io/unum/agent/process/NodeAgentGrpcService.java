@@ -1,11 +1,9 @@
-package io.unum.agent.grpc;
+package io.unum.agent.process;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.unum.agent.process.ProcessSupervisor;
-import io.unum.agent.process.StartSpec;
-import io.unum.agent.process.SupervisionException;
+import io.unum.agent.output.OutputStreamer;
 import io.unum.api.grpc.NodeAgentServiceGrpc;
 import io.unum.api.grpc.ReadOutputRequest;
 import io.unum.api.grpc.ReadOutputResponse;
@@ -17,7 +15,7 @@ import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
 import java.util.concurrent.ExecutorService;
 
-/** The agent's gRPC face: a thin translation onto {@link ProcessSupervisor}. */
+/** The agent's process calls: a thin translation onto {@link ProcessSupervisor}. */
 public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentServiceImplBase {
 
     private final ProcessSupervisor supervisor;
@@ -31,55 +29,42 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
 
     @Override
     public void startProcess(StartProcessRequest req, StreamObserver<StartProcessResponse> out) {
-        StartSpec spec = new StartSpec(req.getGpid(), req.getArgvList(), req.getCwd(), req.getUser(), req.getEnvMap());
-        try {
-            int pid = supervisor.start(spec);
-            out.onNext(StartProcessResponse.newBuilder().setLocalPid(pid).build());
-            out.onCompleted();
-        } catch (SupervisionException e) {
-            out.onError(GrpcStatuses.of(e));
-        } catch (RuntimeException e) {
-            out.onError(GrpcStatuses.internal("StartProcess", e));
-        }
+        GrpcStatuses.answer("StartProcess", out, () -> {
+            int pid = supervisor.start(new StartSpec(req.getGpid(), req.getArgvList(), req.getCwd(), req.getUser(),
+                    req.getEnvMap()));
+            return StartProcessResponse.newBuilder().setLocalPid(pid).build();
+        });
     }
 
     @Override
     public void signalProcess(SignalLocalProcessRequest req, StreamObserver<SignalLocalProcessResponse> out) {
-        try {
+        GrpcStatuses.answer("SignalProcess", out, () -> {
             supervisor.signal(req.getGpid(), req.getSignal());
-            out.onNext(SignalLocalProcessResponse.getDefaultInstance());
-            out.onCompleted();
-        } catch (SupervisionException e) {
-            out.onError(GrpcStatuses.of(e));
-        } catch (RuntimeException e) {
-            out.onError(GrpcStatuses.internal("SignalProcess", e));
-        }
+            return SignalLocalProcessResponse.getDefaultInstance();
+        });
     }
 
     @Override
     public void readOutput(ReadOutputRequest req, StreamObserver<ReadOutputResponse> out) {
-        var dir = supervisor.procDir(req.getGpid());
+        int gpid = req.getGpid();
+        var dir = supervisor.procDir(gpid);
         if (dir.isEmpty()) {
-            out.onError(Status.NOT_FOUND.withDescription("no process with gpid " + req.getGpid() + " on this node")
+            out.onError(Status.NOT_FOUND.withDescription("no process with gpid " + gpid + " on this node")
                     .asRuntimeException());
             return;
         }
         ServerCallStreamObserver<ReadOutputResponse> call = (ServerCallStreamObserver<ReadOutputResponse>) out;
-        OutputStreamer streamer = new OutputStreamer(supervisor, req.getGpid(), dir.get(), req, call);
+        OutputStreamer streamer = new OutputStreamer(gpid, dir.get().dir(),
+                () -> supervisor.get(gpid).map(v -> !v.running()).orElse(true), req, call);
         call.setOnCancelHandler(streamer::cancel);
         streamers.execute(streamer);
     }
 
     @Override
     public void removeProcess(RemoveProcessRequest req, StreamObserver<RemoveProcessResponse> out) {
-        try {
+        GrpcStatuses.answer("RemoveProcess", out, () -> {
             supervisor.remove(req.getGpid());
-            out.onNext(RemoveProcessResponse.getDefaultInstance());
-            out.onCompleted();
-        } catch (SupervisionException e) {
-            out.onError(GrpcStatuses.of(e));
-        } catch (RuntimeException e) {
-            out.onError(GrpcStatuses.internal("RemoveProcess", e));
-        }
+            return RemoveProcessResponse.getDefaultInstance();
+        });
     }
 }

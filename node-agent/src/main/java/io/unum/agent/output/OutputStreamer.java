@@ -1,17 +1,15 @@
-package io.unum.agent.grpc;
+package io.unum.agent.output;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.unum.agent.output.OutputStore;
-import io.unum.agent.output.OutputStream;
-import io.unum.agent.process.ProcDir;
-import io.unum.agent.process.ProcessSupervisor;
 import io.unum.api.grpc.OutputChunk;
 import io.unum.api.grpc.ReadOutputRequest;
 import io.unum.api.grpc.ReadOutputResponse;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -21,31 +19,32 @@ import java.util.logging.Logger;
  * cancelled. "Ended" is checked before reading, so the last read after the end sees all output
  * (the shim writes its exit file only after both pipes hit EOF).
  */
-final class OutputStreamer implements Runnable {
+public final class OutputStreamer implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(OutputStreamer.class.getName());
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final ProcessSupervisor supervisor;
     private final int gpid;
+    private final BooleanSupplier ended;
     private final OutputStore store;
     private final boolean follow;
     private final ServerCallStreamObserver<ReadOutputResponse> call;
     private final long[] offsets = new long[2];
     private volatile boolean cancelled;
 
-    OutputStreamer(ProcessSupervisor supervisor, int gpid, ProcDir dir, ReadOutputRequest req,
+    /** procDir holds the output segments of gpid; ended says whether it ended (or is gone). */
+    public OutputStreamer(int gpid, Path procDir, BooleanSupplier ended, ReadOutputRequest req,
             ServerCallStreamObserver<ReadOutputResponse> call) {
-        this.supervisor = supervisor;
         this.gpid = gpid;
-        this.store = new OutputStore(dir.dir());
+        this.ended = ended;
+        this.store = new OutputStore(procDir);
         this.follow = req.getFollow();
         this.call = call;
         offsets[0] = Math.max(0, req.getStdoutOffset());
         offsets[1] = Math.max(0, req.getStderrOffset());
     }
 
-    void cancel() {
+    public void cancel() {
         cancelled = true;
     }
 
@@ -53,7 +52,7 @@ final class OutputStreamer implements Runnable {
     public void run() {
         try {
             while (!cancelled) {
-                boolean endedBefore = supervisor.get(gpid).map(v -> !v.running()).orElse(true);
+                boolean endedBefore = ended.getAsBoolean();
                 boolean sent = sendAvailable();
                 if (cancelled) {
                     return;

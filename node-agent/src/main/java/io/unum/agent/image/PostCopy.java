@@ -1,0 +1,235 @@
+package io.unum.agent.image;
+
+import io.unum.agent.process.Dumping;
+import io.unum.agent.process.ProcessHandoff;
+import io.unum.agent.process.ProcessView;
+import io.unum.agent.process.SupervisionException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * Post-copy moves on this node: as the source, a dump whose CRIU holds the process frozen and
+ * serves its pages until the target has them all; as the target, the daemon that fetches them.
+ */
+final class PostCopy {
+
+    private static final Logger LOG = Logger.getLogger(PostCopy.class.getName());
+    private static final long SETTLE_MILLIS = ProcessImages.SHIM_END_TIMEOUT.toMillis();
+
+    /** A post-copy dump whose CRIU still holds the process frozen and serves its pages. */
+    private record LazyDump(Dumping dumping, Process criu, AtomicBoolean cancelled, CompletableFuture<Void> settled) {
+    }
+
+    private final ProcessHandoff handoff;
+    private final ImageStore store;
+    private final String node;
+    private final Map<String, LazyDump> lazyDumps = new ConcurrentHashMap<>();
+    /** Post-copy restores here whose pages are still arriving, by gpid: their daemons. */
+    private final Map<Integer, Process> pagesArriving = new ConcurrentHashMap<>();
+
+    PostCopy(ProcessHandoff handoff, ImageStore store, String node) {
+        this.handoff = handoff;
+        this.store = store;
+        this.node = node;
+    }
+
+    /** Dumps all but the pages into partial and starts serving the pages; see ProcessImages.dumpLazy. */
+    ProcessImages.Dumped dump(Criu c, Image partial, Dumping dumping) throws SupervisionException {
+        int gpid = dumping.gpid();
+        String imageId = partial.id();
+        long t0 = System.nanoTime();
+        Process criuDump;
+        int port;
+        try {
+            Files.createDirectories(partial.criuDir());
+            port = freePort();
+            criuDump = c.startLazyDump(dumping.initPid(), partial.criuDir(), port);
+            // One byte on its stdout once the images are written and the page server listens.
+            if (criuDump.getInputStream().read() < 0) {
+                criuDump.waitFor(30, TimeUnit.SECONDS);
+                throw new CriuException("criu dump failed: " + Criu.errors(Criu.logFile(partial.criuDir(), "dump")));
+            }
+        } catch (CriuException | IOException e) {
+            dumping.release();
+            store.discard(partial);
+            throw SupervisionException.precondition(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dumping.release();
+            store.discard(partial);
+            throw SupervisionException.precondition("interrupted during criu dump");
+        }
+        long dumpMillis = (System.nanoTime() - t0) / 1_000_000;
+        try {
+            long[] ends = dumping.drainOutput(ProcessImages.SHIM_END_TIMEOUT);
+            Dumping.Exported exported = dumping.export(partial.spec(), partial.outputDir());
+            partial.writeMeta(new Image.Meta(gpid, ends[0], ends[1], exported.pipeInodes()));
+            long bytes = partial.seal();
+            store.publish(partial);
+            LazyDump lazy = new LazyDump(dumping, criuDump, new AtomicBoolean(), new CompletableFuture<>());
+            lazyDumps.put(imageId, lazy);
+            Thread waiter = new Thread(() -> awaitLazyDump(imageId, lazy), "lazy-dump-" + imageId);
+            waiter.setDaemon(true);
+            waiter.start();
+            LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + " without its pages: " + bytes
+                    + " bytes in " + dumpMillis + " ms; serving the pages on port " + port);
+            return new ProcessImages.Dumped(bytes, dumpMillis, port);
+        } catch (IOException | RuntimeException | SupervisionException e) {
+            criuDump.destroyForcibly(); // CRIU's death releases the frozen tree: it runs on here
+            store.discard(partial);
+            dumping.release();
+            throw SupervisionException.precondition("image " + imageId + " could not be written: " + e.getMessage());
+        }
+    }
+
+    /** Waits for a post-copy dump's CRIU to finish serving pages, then settles the process's fate here. */
+    private void awaitLazyDump(String imageId, LazyDump lazy) {
+        try {
+            settleLazyDump(imageId, lazy);
+        } finally {
+            lazy.settled().complete(null);
+        }
+    }
+
+    private void settleLazyDump(String imageId, LazyDump lazy) {
+        int code;
+        try {
+            code = lazy.criu().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        lazyDumps.remove(imageId, lazy);
+        if (lazy.cancelled().get()) {
+            return; // the canceller resumed it
+        }
+        Dumping dumping = lazy.dumping();
+        if (code == 0) {
+            // Every page went to the target; CRIU ended the tree here.
+            try {
+                dumping.awaitShimEnd(ProcessImages.SHIM_END_TIMEOUT);
+            } catch (SupervisionException e) {
+                LOG.warning(e.getMessage());
+            }
+            dumping.handOver();
+            LOG.info(() -> "post-copy image " + imageId + ": every page was sent; gpid " + dumping.gpid() + " left this node");
+        } else {
+            // CRIU resumes a tree it failed to serve, but a copy may already run on the target,
+            // where it now lacks pages: never let two run. The process is lost; its end is reported.
+            LOG.warning("post-copy image " + imageId + ": serving pages failed (criu exit " + code + "); stopping gpid "
+                    + dumping.gpid() + " here so that it never runs twice");
+            dumping.releaseAndKill();
+        }
+        store.delete(imageId);
+    }
+
+    /** True while a post-copy dump serves the pages of imageId. */
+    boolean isServing(String imageId) {
+        return lazyDumps.containsKey(imageId);
+    }
+
+    /** Cancels a post-copy dump that no restore took yet: CRIU lets go and the process runs on here. */
+    Optional<ProcessImages.Restored> cancel(int gpid, String imageId) {
+        LazyDump lazy = lazyDumps.get(imageId);
+        if (lazy == null || lazy.dumping().gpid() != gpid) {
+            return Optional.empty();
+        }
+        lazy.cancelled().set(true);
+        lazy.criu().destroyForcibly();
+        try {
+            lazy.criu().waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lazy.dumping().release();
+        store.delete(imageId);
+        LOG.info(() -> "post-copy dump " + imageId + " cancelled: gpid " + gpid + " runs on here");
+        return Optional.of(new ProcessImages.Restored(handoff.get(gpid).map(ProcessView::localPid).orElse(0), 0));
+    }
+
+    /**
+     * A process that comes back right after a post-copy move away from here is still held frozen
+     * here until its last pages went over: wait for that copy to go before restoring the new one.
+     */
+    void awaitEarlierDump(int gpid) throws SupervisionException {
+        for (LazyDump lazy : lazyDumps.values()) {
+            if (lazy.dumping().gpid() == gpid) {
+                try {
+                    lazy.settled().get(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw SupervisionException.precondition("process " + gpid + " is still sending its memory from " + node
+                            + " after an earlier post-copy move; retry in a moment");
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw SupervisionException.precondition("interrupted");
+                }
+            }
+        }
+    }
+
+    /**
+     * A process restored post-copy has part of its memory still on its old node: dumping it then
+     * would write an image without those pages. Waits until they all arrived.
+     */
+    void awaitMemory(int gpid) throws SupervisionException {
+        Process daemon = pagesArriving.get(gpid);
+        if (daemon == null) {
+            return;
+        }
+        try {
+            if (!daemon.waitFor(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw SupervisionException.precondition("process " + gpid + " is still receiving its memory after a "
+                        + "post-copy migration; retry in a moment");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SupervisionException.precondition("interrupted");
+        }
+    }
+
+    /** The daemon that feeds a post-copy restore its pages; it ends once it has them all. */
+    Process fetchPages(Criu c, Image image, String pageServer, Path log) throws IOException {
+        int colon = pageServer.lastIndexOf(':');
+        String host = pageServer.substring(0, colon);
+        int port = Integer.parseInt(pageServer.substring(colon + 1));
+        Process daemon;
+        try {
+            daemon = c.startLazyPages(image.criuDir(), host, port, log);
+        } catch (CriuException e) {
+            throw new IOException(e.getMessage());
+        }
+        daemon.onExit().thenAccept(p -> {
+            if (p.exitValue() == 0) {
+                LOG.info(() -> "image " + image.id() + ": every page arrived from " + pageServer);
+            } else {
+                LOG.warning("image " + image.id() + ": fetching pages from " + pageServer + " failed: " + Criu.errors(log));
+            }
+        });
+        return daemon;
+    }
+
+    /** A restore of gpid whose pages daemon still fetches them: a dump waits for it. */
+    void pagesArriving(int gpid, Process daemon) {
+        pagesArriving.put(gpid, daemon);
+        daemon.onExit().thenRun(() -> pagesArriving.remove(gpid, daemon));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

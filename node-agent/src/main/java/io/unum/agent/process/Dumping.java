@@ -1,0 +1,177 @@
+package io.unum.agent.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/** A process handed over for a dump: its end is not an exit until it is released. */
+public final class Dumping {
+
+    private static final Logger LOG = Logger.getLogger(Dumping.class.getName());
+
+    private final Tracked t;
+    private final String imageId;
+    private final ProcessSupervisor supervisor;
+    private final ProcessTable table;
+    private final ExitWatcher watcher;
+    private final ShimLauncher launcher;
+
+    Dumping(Tracked t, String imageId, ProcessSupervisor supervisor, ProcessTable table, ExitWatcher watcher,
+            ShimLauncher launcher) {
+        this.t = t;
+        this.imageId = imageId;
+        this.supervisor = supervisor;
+        this.table = table;
+        this.watcher = watcher;
+        this.launcher = launcher;
+    }
+
+    /** What a dump carries of the proc-dir: where each output stream continues, and the pipes to re-attach. */
+    public record Exported(long stdoutEnd, long stderrEnd, long[] pipeInodes) {
+    }
+
+    public int gpid() {
+        return t.dir.gpid();
+    }
+
+    public String imageId() {
+        return imageId;
+    }
+
+    /** The namespace init: the root of the tree CRIU dumps. */
+    public int initPid() {
+        return t.dir.readInitPid().orElseThrow();
+    }
+
+    /**
+     * Waits until the shim of a process that a dump stopped has copied the last output and
+     * ended; after that the output segments in its directory are complete.
+     */
+    public void awaitShimEnd(Duration timeout) throws SupervisionException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!t.dir.has(t.dir.exitFile())) {
+            ProcessHandle h;
+            synchronized (t) {
+                h = t.shim;
+            }
+            if (h == null || !h.isAlive()) {
+                if (t.dir.has(t.dir.exitFile())) {
+                    break;
+                }
+                if (h == null) {
+                    return; // adopted without a live shim: nothing more will be written
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw SupervisionException.precondition("unum-shim of process " + gpid() + " did not finish within " + timeout);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /**
+     * Asks the shim of a process that cannot write right now (frozen by CRIU) to copy what its
+     * pipes hold and say where each stream ends: {stdout end, stderr end}.
+     */
+    public long[] drainOutput(Duration timeout) throws SupervisionException {
+        java.util.OptionalInt shimPid = t.dir.readShimPid();
+        Path drained = t.dir.dir().resolve("drained");
+        try {
+            Files.deleteIfExists(drained);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String error = shimPid.isEmpty() ? "no shim pid" : launcher.signal(shimPid.getAsInt(), 23); // SIGURG
+        if (error != null) {
+            throw SupervisionException.precondition("cannot reach the unum-shim of process " + gpid() + ": " + error);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                String[] f = Files.readString(drained, StandardCharsets.UTF_8).trim().split("\\s+");
+                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            } catch (NoSuchFileException e) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw SupervisionException.precondition("unum-shim of process " + gpid() + " did not report its output within " + timeout);
+    }
+
+    /** Copies the spec and the output segments for the image; a restore hands them back to a shim. */
+    public Exported export(Path spec, Path outputDir) throws IOException {
+        Files.createDirectories(outputDir);
+        long stdoutEnd = copyOutput(outputDir, "stdout");
+        long stderrEnd = copyOutput(outputDir, "stderr");
+        Files.copy(t.dir.spec(), spec);
+        String pipes = Files.readString(t.dir.pipesFile(), StandardCharsets.UTF_8).trim();
+        return new Exported(stdoutEnd, stderrEnd, Stream.of(pipes.split("\\s+")).mapToLong(Long::parseLong).toArray());
+    }
+
+    /** Copies a stream's segments; returns the offset where the stream continues. */
+    private long copyOutput(Path outputDir, String stream) throws IOException {
+        long end = 0;
+        try (DirectoryStream<Path> segs = Files.newDirectoryStream(t.dir.dir(), stream + ".*")) {
+            for (Path seg : segs) {
+                long start;
+                try {
+                    start = Long.parseLong(seg.getFileName().toString().substring(stream.length() + 1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                try {
+                    Files.copy(seg, outputDir.resolve(seg.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    end = Math.max(end, start + Files.size(outputDir.resolve(seg.getFileName())));
+                } catch (NoSuchFileException e) {
+                    // rotated away by a shim that still runs (a checkpoint that leaves it running)
+                }
+            }
+        }
+        return end;
+    }
+
+    /** The dump failed or left the process running: its end is an ordinary exit again. */
+    public void release() {
+        synchronized (t) {
+            t.dumping = null;
+            try {
+                Files.deleteIfExists(t.dir.dumpingFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        watcher.check(t);
+    }
+
+    /**
+     * Releases a process whose copy may already run elsewhere, and kills it here so that it
+     * never runs twice; its end is reported as an exit.
+     */
+    public void releaseAndKill() {
+        release();
+        try {
+            supervisor.signal(gpid(), 9);
+        } catch (SupervisionException e) {
+            LOG.info(() -> "gpid " + gpid() + " had ended already");
+        }
+    }
+
+    /** The process now lives in the image (or on another node): forgotten here without an exit report. */
+    public void handOver() {
+        if (table.remove(t)) {
+            t.dir.deleteRecursively();
+            LOG.info(() -> "gpid " + gpid() + " left this node");
+        }
+    }
+}

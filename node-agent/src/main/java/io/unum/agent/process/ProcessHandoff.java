@@ -1,0 +1,32 @@
+package io.unum.agent.process;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the supervisor lets a dumper and a restorer do (see image/ProcessImages): hand a running
+ * process over for a dump, and adopt a restored tree. The proc-dir and the shim stay the
+ * supervisor's; these calls keep its books straight while CRIU works.
+ */
+public interface ProcessHandoff {
+
+    Optional<ProcessView> get(int gpid);
+
+    /** The image a running process was restored from, if it was. */
+    Optional<String> restoredFrom(int gpid);
+
+    /**
+     * Marks a running process as being dumped into imageId, so that the end CRIU causes is not
+     * reported as an exit. Every dump is ended with {@link Dumping#release} or {@link Dumping#handOver}.
+     */
+    Dumping beginDump(int gpid, String imageId) throws SupervisionException;
+
+    /** Dumps an earlier agent began and did not finish. */
+    List<Dumping> interruptedDumps();
+
+    /**
+     * Creates the proc-dir of a process that is about to be restored; an ended earlier life of
+     * the same gpid makes way.
+     */
+    Restoring beginRestore(int gpid) throws SupervisionException;
+}

@@ -1,0 +1,77 @@
+package io.unum.agent.process;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The proc-dir of a process being restored: filled with what its image brought, then handed to
+ * {@code unum-shim -r}, which runs the CRIU restore and supervises the restored tree.
+ */
+public final class Restoring {
+
+    private static final Logger LOG = Logger.getLogger(Restoring.class.getName());
+
+    private final ProcDir dir;
+    private final ProcessTable table;
+    private final ExitWatcher watcher;
+    private final ShimLauncher launcher;
+
+    Restoring(ProcDir dir, ProcessTable table, ExitWatcher watcher, ShimLauncher launcher) {
+        this.dir = dir;
+        this.table = table;
+        this.watcher = watcher;
+        this.launcher = launcher;
+    }
+
+    /** A file in the proc-dir for a log of the restore. */
+    public Path logFile(String name) {
+        return dir.dir().resolve(name);
+    }
+
+    /** Where CRIU writes the pid of the restored namespace init. */
+    public Path initPidFile() {
+        return dir.initPidFile();
+    }
+
+    /**
+     * Writes the shim's inputs: the spec and output segments a dump exported, and the criu restore
+     * command with the offsets at which the output streams continue.
+     */
+    public void write(Path spec, Path outputDir, long stdoutOffset, long stderrOffset, List<String> criuRestore)
+            throws IOException {
+        ShimInputs.importImage(dir, spec, outputDir);
+        ShimInputs.writeRestore(dir, stdoutOffset, stderrOffset, criuRestore);
+    }
+
+    /** Runs {@code unum-shim -r} and waits until the restored program runs; then it is supervised here. */
+    public int start(String imageId, Duration timeout) throws SupervisionException {
+        ShimLauncher.Launch launch;
+        try {
+            dir.writeAtomically(dir.restoredFromFile(), imageId + "\n");
+            launch = launcher.launch(dir, true, timeout.toNanos());
+        } catch (IOException e) {
+            throw ShimLauncher.cannotStart(dir, e);
+        }
+        Process shim = launch.shim();
+        if (launch.pid().isEmpty()) {
+            String why = dir.readExecError().orElse(shim.isAlive() ? "no answer within " + timeout : ShimLauncher.log(dir));
+            shim.destroyForcibly();
+            ShimLauncher.awaitEnd(shim);
+            throw SupervisionException.precondition(why);
+        }
+        watcher.track(launch.tracked());
+        int pid = launch.pid().getAsInt();
+        LOG.info(() -> "restored gpid " + dir.gpid() + " from image " + imageId + " as pid " + pid);
+        return pid;
+    }
+
+    /** Removes the directory of a restore that did not happen. */
+    public void abandon() {
+        if (!table.contains(dir.gpid())) {
+            dir.deleteRecursively();
+        }
+    }
+}
