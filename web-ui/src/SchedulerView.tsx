@@ -3,12 +3,12 @@
 // and the recent migrations, whoever asked for them.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, follow, type Role, type StreamStatus } from './api';
+import { call, follow, type StreamStatus } from './api';
 import { bytes, time } from './format';
 import { errorText, MessageLine, type Message } from './messages';
 import { ended } from './Migration';
 import {
-  BALANCINGS, PLACEMENTS, type MigrationInfo, type SchedulerEvent, type SchedulerEventType, type SchedulerNode, type SchedulerPolicy,
+  BALANCINGS, PLACEMENTS, type MigrationInfo, type Role, type SchedulerEvent, type SchedulerEventType, type SchedulerNode, type SchedulerPolicy,
   type SchedulerStatus,
 } from './model';
 

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Role } from './api';
+import { call } from './api';
 import { CheckpointForm, CheckpointsCard, useCheckpoints } from './Checkpoints';
 import { bytes, command, duration, percent, time } from './format';
 import { errorText, MessageLine, type Message } from './messages';
 import { MigrateForm } from './Migration';
-import { CAPABILITIES, type Capabilities, type Capability, type CapabilitySetName, type ProcessInfo } from './model';
+import {
+  CAPABILITIES, type Capabilities, type Capability, type CapabilitySetName, type ProcessInfo, type Role,
+} from './model';
 import { OutputTail } from './OutputTail';
 import { uptime } from './ProcessesView';
 import { processes, useStore } from './store';
