@@ -1,5 +1,7 @@
 package io.unum.api.model;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * The four capability sets of a process, with Kerrighed's rules:
  *
@@ -11,10 +13,10 @@ package io.unum.api.model;
  * </ul>
  */
 public record Capabilities(
-        CapabilitySet effective,
-        CapabilitySet permitted,
-        CapabilitySet inheritableEffective,
-        CapabilitySet inheritablePermitted) {
+        @Schema(required = true) CapabilitySet effective,
+        @Schema(required = true) CapabilitySet permitted,
+        @Schema(required = true) CapabilitySet inheritableEffective,
+        @Schema(required = true) CapabilitySet inheritablePermitted) {
 
     public Capabilities {
         effective = effective == null ? CapabilitySet.NONE : effective;

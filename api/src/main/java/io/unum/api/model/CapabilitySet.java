@@ -7,8 +7,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An immutable set of capabilities; serialized as a JSON array of names. */
+@Schema(type = SchemaType.ARRAY, implementation = Capability.class, uniqueItems = true)
 public final class CapabilitySet {
     public static final CapabilitySet NONE = new CapabilitySet(EnumSet.noneOf(Capability.class));
     public static final CapabilitySet ALL = new CapabilitySet(EnumSet.allOf(Capability.class));

@@ -2,6 +2,7 @@ package io.unum.api.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A checkpoint: the record in etcd ({@code /unum/checkpoints/<id>}) and its REST representation.
@@ -12,12 +13,12 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CheckpointInfo(
-        String id,
-        int gpid,
-        String node,
-        long imageBytes,
-        long dumpMillis,
-        boolean killed,
+        @Schema(required = true) String id,
+        @Schema(required = true) int gpid,
+        @Schema(required = true) String node,
+        @Schema(required = true) long imageBytes,
+        @Schema(required = true) long dumpMillis,
+        @Schema(required = true) boolean killed,
         Instant createdAt,
         ProcessInfo process) {
 }

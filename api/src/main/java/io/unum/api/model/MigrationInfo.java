@@ -2,6 +2,7 @@ package io.unum.api.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One migration: the record in etcd ({@code /unum/migrations/<id>}) and its REST representation.
@@ -16,12 +17,12 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MigrationInfo(
-        String id,
-        int gpid,
-        String source,
-        String target,
+        @Schema(required = true) String id,
+        @Schema(required = true) int gpid,
+        @Schema(required = true) String source,
+        @Schema(required = true) String target,
         MigrationMode mode,
-        MigrationState state,
+        @Schema(required = true) MigrationState state,
         String reason,
         Long imageBytes,
         Long bytesTransferred,

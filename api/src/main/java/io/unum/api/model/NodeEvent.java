@@ -3,6 +3,7 @@ package io.unum.api.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One event of {@code GET /api/v1/nodes/events} (server-sent events, JSON data). A stream starts
@@ -13,8 +14,13 @@ import java.util.List;
  * @param names REMOVE: nodes whose records are gone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record NodeEvent(Type type, Instant at, List<NodeInfo> nodes, List<String> names) {
+public record NodeEvent(
+        @Schema(required = true) Type type,
+        @Schema(required = true) Instant at,
+        List<NodeInfo> nodes,
+        List<String> names) {
 
+    @Schema(name = "NodeEventType")
     public enum Type {
         /** Every node; replaces whatever the client held. */
         SNAPSHOT,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One event of {@code GET /api/v1/processes/events} (server-sent events, JSON data). A stream
@@ -17,12 +18,13 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProcessEvent(
-        Type type,
-        Instant at,
+        @Schema(required = true) Type type,
+        @Schema(required = true) Instant at,
         List<ProcessInfo> processes,
         List<Integer> gpids,
         Map<Integer, Usage> usage) {
 
+    @Schema(name = "ProcessEventType")
     public enum Type {
         /** Every process; replaces whatever the client held. */
         SNAPSHOT,
@@ -35,7 +37,7 @@ public record ProcessEvent(
     }
 
     /** CPU (percent of one core) and resident memory of a running process. */
-    public record Usage(double cpuPercent, long rssBytes) {
+    public record Usage(@Schema(required = true) double cpuPercent, @Schema(required = true) long rssBytes) {
     }
 
     public static ProcessEvent snapshot(Instant at, List<ProcessInfo> processes) {

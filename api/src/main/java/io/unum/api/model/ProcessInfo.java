@@ -3,6 +3,7 @@ package io.unum.api.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One entry of the cluster-wide process table: the record stored in etcd and the
@@ -11,19 +12,19 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProcessInfo(
-        int gpid,
+        @Schema(required = true) int gpid,
         Integer parentGpid,
         String node,
-        int localPid,
-        List<String> argv,
+        @Schema(required = true) int localPid,
+        @Schema(required = true) List<String> argv,
         String cwd,
         String user,
         List<String> envNames,
-        ProcessState state,
+        @Schema(required = true) ProcessState state,
         Integer exitCode,
         Integer exitSignal,
         String reason,
-        Capabilities capabilities,
+        @Schema(required = true) Capabilities capabilities,
         Instant createdAt,
         Instant startedAt,
         Instant endedAt,

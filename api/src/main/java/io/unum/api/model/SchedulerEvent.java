@@ -2,6 +2,7 @@ package io.unum.api.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One decision of the scheduler, with its reason: an event of {@code GET /api/v1/scheduler/events}
@@ -17,9 +18,9 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SchedulerEvent(
-        String id,
-        Instant at,
-        Type type,
+        @Schema(required = true) String id,
+        @Schema(required = true) Instant at,
+        @Schema(required = true) Type type,
         String replica,
         Integer gpid,
         String fromNode,
@@ -27,6 +28,7 @@ public record SchedulerEvent(
         String policy,
         String reason) {
 
+    @Schema(name = "SchedulerEventType")
     public enum Type {
         /** A new process was given a node. */
         PLACED,

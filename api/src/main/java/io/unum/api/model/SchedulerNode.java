@@ -2,6 +2,7 @@ package io.unum.api.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A node as the scheduler sees it when it decides ({@code GET /api/v1/scheduler/nodes}): the
@@ -12,7 +13,15 @@ import java.util.Map;
  * @param processCount Unum processes running there
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record SchedulerNode(String name, NodeState state, Map<String, String> labels, double cpuCapacity,
-        long memoryBytes, String enforcement, double load, double loadPerCore, long memoryFreeBytes,
-        int processCount) {
+public record SchedulerNode(
+        @Schema(required = true) String name,
+        @Schema(required = true) NodeState state,
+        Map<String, String> labels,
+        @Schema(required = true) double cpuCapacity,
+        @Schema(required = true) long memoryBytes,
+        String enforcement,
+        @Schema(required = true) double load,
+        @Schema(required = true) double loadPerCore,
+        @Schema(required = true) long memoryFreeBytes,
+        @Schema(required = true) int processCount) {
 }

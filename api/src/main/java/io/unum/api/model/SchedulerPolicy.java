@@ -3,6 +3,7 @@ package io.unum.api.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The cluster's scheduling policy: the record at {@code /unum/scheduler/policy} and the body of
@@ -20,8 +21,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SchedulerPolicy(
-        String placement,
-        String balancing,
+        @Schema(required = true) String placement,
+        @Schema(required = true) String balancing,
         Double loadThreshold,
         Long minFreeMemoryBytes,
         Double minIntervalSeconds,

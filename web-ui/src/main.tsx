@@ -1,7 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, clearToken, onUnauthorized, storedToken, storeToken, type Role } from './api';
+import { call, clearToken, onUnauthorized, storedToken, storeToken } from './api';
 import { ClusterView } from './ClusterView';
+import type { Role, SessionInfo } from './model';
 import { ProcessDetailView } from './ProcessDetailView';
 import { ProcessesView } from './ProcessesView';
 import { SchedulerView } from './SchedulerView';
@@ -49,7 +50,7 @@ function App() {
     onUnauthorized((message) => signOut(`Signed out: ${message}`));
     const token = storedToken();
     if (token) {
-      call<{ role: Role }>('GET', 'api/v1/session', undefined, token)
+      call<SessionInfo>('GET', 'api/v1/session', undefined, token)
         .then((s) => setRole(s.role))
         .catch((e) => signOut(`Sign in again: ${e.message}`))
         .finally(() => setChecking(false));

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, follow } from './api';
 import { bytes, time } from './format';
-import { errorText, MessageLine, type Message } from './messages';
+import { MessageLine, useAction, type Message } from './messages';
 import { TERMINAL_MIGRATION_STATES, type MigrationInfo, type MigrationState, type ProcessInfo } from './model';
 import { nodes, useStore } from './store';
 
@@ -20,8 +20,8 @@ export function MigrateForm({ p }: { p: ProcessInfo }) {
   useStore(nodes);
   const targets = nodes.list().filter((n) => n.state === 'READY' && n.name !== p.node);
   const [wanted, setWanted] = useState('');
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
+  const { busy, run } = useAction(setMessage);
   const [current, setCurrent] = useState<MigrationInfo | null>(null);
   const [history, setHistory] = useState<MigrationInfo[]>([]);
   const target = targets.some((n) => n.name === wanted) ? wanted : (targets[0]?.name ?? '');
@@ -61,17 +61,11 @@ export function MigrateForm({ p }: { p: ProcessInfo }) {
     });
   }, [following]);
 
-  const migrate = async (e: Event) => {
+  const migrate = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setMessage(null);
-    try {
+    run(async () => {
       setCurrent(await call<MigrationInfo>('POST', `api/v1/processes/${p.gpid}/migrate`, { node: target }));
-    } catch (err) {
-      setMessage({ kind: 'error', text: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const earlier = history.filter((m) => m.id !== current?.id).slice(0, HISTORY_SHOWN);

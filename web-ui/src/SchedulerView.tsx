@@ -3,12 +3,12 @@
 // and the recent migrations, whoever asked for them.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, follow, type Role, type StreamStatus } from './api';
+import { call, follow, type StreamStatus } from './api';
 import { bytes, time } from './format';
-import { errorText, MessageLine, type Message } from './messages';
+import { errorText, MessageLine, useAction, type Message } from './messages';
 import { ended } from './Migration';
 import {
-  BALANCINGS, PLACEMENTS, type MigrationInfo, type SchedulerEvent, type SchedulerEventType, type SchedulerNode, type SchedulerPolicy,
+  BALANCINGS, PLACEMENTS, type MigrationInfo, type Role, type SchedulerEvent, type SchedulerEventType, type SchedulerNode, type SchedulerPolicy,
   type SchedulerStatus,
 } from './model';
 
@@ -139,16 +139,14 @@ function PolicyForm({ policy, onSaved, onMessage }: {
     minIntervalSeconds: String(policy.minIntervalSeconds ?? ''),
     probePeriodSeconds: String(policy.probePeriodSeconds ?? ''),
   }));
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction(onMessage);
   const set = (key: keyof typeof draft) => (e: Event) =>
     setDraft({ ...draft, [key]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
   // Empty fields are left out: the control plane gives them their defaults.
   const num = (v: string) => (v.trim() === '' ? undefined : Number(v));
 
-  const save = async (e: Event) => {
+  const save = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    onMessage(null);
     const body: SchedulerPolicy = {
       placement: draft.placement,
       balancing: draft.balancing,
@@ -157,15 +155,11 @@ function PolicyForm({ policy, onSaved, onMessage }: {
       minIntervalSeconds: num(draft.minIntervalSeconds),
       probePeriodSeconds: num(draft.probePeriodSeconds),
     };
-    try {
+    run(async () => {
       const saved = await call<SchedulerPolicy>('PUT', 'api/v1/scheduler/policy', body);
-      onMessage({ kind: 'ok', text: `Policy saved: placement ${saved.placement}, balancing ${saved.balancing}.` });
       onSaved(saved);
-    } catch (err) {
-      onMessage({ kind: 'error', text: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
+      return `Policy saved: placement ${saved.placement}, balancing ${saved.balancing}.`;
+    });
   };
 
   return (

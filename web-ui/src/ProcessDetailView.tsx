@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Role } from './api';
+import { call } from './api';
 import { CheckpointForm, CheckpointsCard, useCheckpoints } from './Checkpoints';
 import { bytes, command, duration, percent, time } from './format';
-import { errorText, MessageLine, type Message } from './messages';
+import { errorText, MessageLine, useAction, type Message } from './messages';
 import { MigrateForm } from './Migration';
-import { CAPABILITIES, type Capabilities, type Capability, type CapabilitySetName, type ProcessInfo } from './model';
+import {
+  CAPABILITIES, type Capabilities, type Capability, type CapabilitySetName, type ProcessInfo, type Role,
+} from './model';
 import { OutputTail } from './OutputTail';
 import { uptime } from './ProcessesView';
 import { processes, useStore } from './store';
@@ -108,21 +110,15 @@ function AdminCards({ p, live }: { p: ProcessInfo; live: boolean }) {
 
 function Actions({ p, onCheckpoint }: { p: ProcessInfo; onCheckpoint: () => void }) {
   const [signal, setSignal] = useState('TERM');
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
+  const { busy, run } = useAction(setMessage);
   const running = p.state === 'RUNNING';
 
-  const send = async (name: string) => {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const send = (name: string) => {
+    run(async () => {
       await call('POST', `api/v1/processes/${p.gpid}/signal`, { signal: name });
-      setMessage({ kind: 'ok', text: `Sent ${name} to process ${p.gpid}.` });
-    } catch (e) {
-      setMessage({ kind: 'error', text: errorText(e) });
-    } finally {
-      setBusy(false);
-    }
+      return `Sent ${name} to process ${p.gpid}.`;
+    });
   };
 
   return (
@@ -146,27 +142,21 @@ function Actions({ p, onCheckpoint }: { p: ProcessInfo; onCheckpoint: () => void
 
 function CapabilitiesCard({ p, admin, live }: { p: ProcessInfo; admin: boolean; live: boolean }) {
   const [force, setForce] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
+  const { busy, run } = useAction(setMessage);
   const editable = admin && live;
 
-  const toggle = async (set: CapabilitySetName, cap: Capability, on: boolean) => {
-    setBusy(true);
-    setMessage(null);
+  const toggle = (set: CapabilitySetName, cap: Capability, on: boolean) => {
     const change = `${on ? '+' : '-'}${cap}`;
-    try {
+    run(async () => {
       const caps = await call<Capabilities>('PATCH', `api/v1/processes/${p.gpid}/capabilities`,
         force ? { [set]: change, force: true } : { [set]: change });
       const current = processes.get(p.gpid);
       if (current) {
         processes.put({ ...current, capabilities: caps });
       }
-      setMessage({ kind: 'ok', text: `${change} applied to the ${SETS.find((s) => s.key === set)!.label.toLowerCase()} set.` });
-    } catch (e) {
-      setMessage({ kind: 'error', text: errorText(e) });
-    } finally {
-      setBusy(false);
-    }
+      return `${change} applied to the ${SETS.find((s) => s.key === set)!.label.toLowerCase()} set.`;
+    });
   };
 
   return (

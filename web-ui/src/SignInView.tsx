@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiError, call, type Role } from './api';
+import { ApiError, call } from './api';
+import type { Role, SessionInfo } from './model';
 
 export function SignInView({ notice, onSignedIn }: { notice: string; onSignedIn: (token: string, role: Role) => void }) {
   const [token, setToken] = useState('');
@@ -11,7 +12,7 @@ export function SignInView({ notice, onSignedIn }: { notice: string; onSignedIn:
     setBusy(true);
     setError('');
     try {
-      const session = await call<{ role: Role }>('GET', 'api/v1/session', undefined, token.trim());
+      const session = await call<SessionInfo>('GET', 'api/v1/session', undefined, token.trim());
       onSignedIn(token.trim(), session.role);
     } catch (err) {
       setError(err instanceof ApiError ? err.detail : String(err));

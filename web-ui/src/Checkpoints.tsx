@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api';
 import { bytes, time } from './format';
-import { errorText, MessageLine, type Message } from './messages';
+import { errorText, MessageLine, useAction, type Message } from './messages';
 import type { CheckpointInfo, ProcessInfo } from './model';
 import { nodes, processes, useStore } from './store';
 
@@ -33,27 +33,18 @@ export function useCheckpoints(p: ProcessInfo) {
 
 export function CheckpointForm({ p, onTaken }: { p: ProcessInfo; onTaken: () => void }) {
   const [stop, setStop] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
+  const { busy, run } = useAction(setMessage);
   const running = p.state === 'RUNNING';
 
-  const take = async (e: Event) => {
+  const take = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setMessage(null);
-    try {
+    run(async () => {
       const c = await call<CheckpointInfo>('POST', `api/v1/processes/${p.gpid}/checkpoints`, { kill: stop });
-      setMessage({
-        kind: 'ok',
-        text: `Checkpoint ${c.id} taken on ${c.node}: ${bytes(c.imageBytes)} in ${c.dumpMillis} ms`
-          + (c.killed ? '; the process was stopped.' : '; the process runs on.'),
-      });
       onTaken();
-    } catch (err) {
-      setMessage({ kind: 'error', text: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
+      return `Checkpoint ${c.id} taken on ${c.node}: ${bytes(c.imageBytes)} in ${c.dumpMillis} ms`
+        + (c.killed ? '; the process was stopped.' : '; the process runs on.');
+    });
   };
 
   return (
@@ -93,7 +84,7 @@ export function CheckpointsCard({ p, list, error, reload }: {
               </tr>
             </thead>
             <tbody>
-              {list.map((c) => <CheckpointRow key={c.id} c={c} onDone={(m) => { setMessage(m); reload(); }} />)}
+              {list.map((c) => <CheckpointRow key={c.id} c={c} onDone={(m) => { setMessage(m); if (m) { reload(); } }} />)}
             </tbody>
           </table>
         </div>
@@ -107,35 +98,25 @@ function CheckpointRow({ c, onDone }: { c: CheckpointInfo; onDone: (m: Message) 
   useStore(nodes);
   const ready = nodes.list().filter((n) => n.state === 'READY');
   const [node, setNode] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction(onDone);
 
-  const restart = async (e: Event) => {
+  const restart = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    run(async () => {
       const p = await call<ProcessInfo>('POST', `api/v1/checkpoints/${c.id}/restart`, node ? { node } : {});
       processes.put(p);
-      onDone({ kind: 'ok', text: `Process ${p.gpid} restarted from ${c.id} on ${p.node}.` });
-    } catch (err) {
-      onDone({ kind: 'error', text: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
+      return `Process ${p.gpid} restarted from ${c.id} on ${p.node}.`;
+    });
   };
 
-  const remove = async () => {
+  const remove = () => {
     if (!confirm(`Delete checkpoint ${c.id} and its image?`)) {
       return;
     }
-    setBusy(true);
-    try {
+    run(async () => {
       await call('DELETE', `api/v1/checkpoints/${c.id}`);
-      onDone({ kind: 'ok', text: `Checkpoint ${c.id} deleted.` });
-    } catch (err) {
-      onDone({ kind: 'error', text: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
+      return `Checkpoint ${c.id} deleted.`;
+    });
   };
 
   return (

@@ -3,8 +3,6 @@
 // sessionStorage: it is gone when the tab closes.
 import { EventStreamContentType, fetchEventSource } from '@microsoft/fetch-event-source';
 
-export type Role = 'admin' | 'viewer';
-
 const TOKEN_KEY = 'unum.token';
 
 export function storedToken(): string | null {
