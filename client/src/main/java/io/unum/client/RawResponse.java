@@ -12,6 +12,14 @@ public record RawResponse(int status, HttpHeaders headers, String body) {
         return headers.firstValue("Content-Type").orElse("");
     }
 
+    /** This answer if its status is 2xx, else the error it carries as {@link UnumApiException}. */
+    public RawResponse requireOk() {
+        if (status / 100 != 2) {
+            throw Http.problem(status, body);
+        }
+        return this;
+    }
+
     /** The body as a JSON tree. */
     public JsonNode json() {
         return Json.read(body, JsonNode.class);
