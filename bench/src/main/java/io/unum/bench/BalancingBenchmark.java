@@ -1,6 +1,9 @@
 package io.unum.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.api.model.SchedulerEvent;
+import io.unum.client.EventStream;
+import io.unum.client.UnumClient;
 import io.unum.testing.LocalCluster;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,15 +47,15 @@ public final class BalancingBenchmark {
     private double run(String balancing) {
         try (LocalCluster cluster = LocalCluster.builder().controlPlanes(1).agents(agents).agentCapacity(capacity, 0)
                 .build().start()) {
-            BenchApi api = new BenchApi(cluster.apiUrl(), cluster.adminToken());
-            api.json(api.put("/api/v1/scheduler/policy", "{\"placement\": \"least-loaded\", \"balancing\": \"" + balancing
-                    + "\", \"loadThreshold\": 0.5, \"minIntervalSeconds\": 20, \"probePeriodSeconds\": 2}"));
+            UnumClient api = cluster.api();
+            api.raw("PUT", "/api/v1/scheduler/policy", "{\"placement\": \"least-loaded\", \"balancing\": \"" + balancing
+                    + "\", \"loadThreshold\": 0.5, \"minIntervalSeconds\": 20, \"probePeriodSeconds\": 2}").requireOk();
             String argv = "[\"sh\", \"-c\", \"i=0; while [ $i -lt " + work + " ]; do i=$((i+1)); done\"]";
             Instant start = Instant.now();
             List<Integer> gpids = new ArrayList<>();
             for (int i = 0; i < processes; i++) {
-                gpids.add(api.json(api.post("/api/v1/processes", "{\"argv\": " + argv
-                        + ", \"node\": \"node-1\", \"capabilities\": \"+CAN_MIGRATE\"}")).path("gpid").asInt());
+                gpids.add(api.raw("POST", "/api/v1/processes", "{\"argv\": " + argv
+                        + ", \"node\": \"node-1\", \"capabilities\": \"+CAN_MIGRATE\"}").requireOk().json().path("gpid").asInt());
             }
             System.out.printf("  %s: load average before %s%n", balancing, loadAverage());
             Duration spread = null;
@@ -62,7 +65,7 @@ public final class BalancingBenchmark {
                 Map<String, Integer> running = new TreeMap<>();
                 int ended = 0;
                 for (int gpid : gpids) {
-                    JsonNode p = api.json(api.get("/api/v1/processes/" + gpid));
+                    JsonNode p = api.raw("GET", "/api/v1/processes/" + gpid, null).requireOk().json();
                     if (p.path("state").asText().equals("RUNNING")) {
                         running.merge(p.path("node").asText(), 1, Integer::sum);
                     } else if (!p.path("state").asText().equals("PENDING")) {
@@ -87,12 +90,14 @@ public final class BalancingBenchmark {
             double wall = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long migrated = 0;
             long failed = 0;
-            for (String line : api.get("/api/v1/scheduler/events?follow=false").body().split("\n")) {
-                migrated += line.contains("\"type\":\"MIGRATED\"") ? 1 : 0;
-                failed += line.contains("\"type\":\"MIGRATION_FAILED\"") ? 1 : 0;
+            try (EventStream<SchedulerEvent> events = api.schedulerEvents(false)) {
+                for (SchedulerEvent e = events.next(); e != null; e = events.next()) {
+                    migrated += e.type() == SchedulerEvent.Type.MIGRATED ? 1 : 0;
+                    failed += e.type() == SchedulerEvent.Type.MIGRATION_FAILED ? 1 : 0;
+                }
             }
             for (int gpid : gpids) {
-                JsonNode p = api.json(api.get("/api/v1/processes/" + gpid));
+                JsonNode p = api.raw("GET", "/api/v1/processes/" + gpid, null).requireOk().json();
                 if (!p.path("state").asText().equals("EXITED") || p.path("exitCode").asInt(-1) != 0) {
                     throw new IllegalStateException("gpid " + gpid + " did not finish its work: " + p);
                 }

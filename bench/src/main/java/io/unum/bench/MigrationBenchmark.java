@@ -1,6 +1,10 @@
 package io.unum.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.OutputChunk;
+import io.unum.client.Json;
+import io.unum.client.UnumClient;
 import io.unum.testing.LocalCluster;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,9 +36,9 @@ import java.util.concurrent.CompletableFuture;
 public final class MigrationBenchmark {
     private static final long MIB = 1 << 20;
 
-    private final BenchApi api;
+    private final UnumClient api;
 
-    private MigrationBenchmark(BenchApi api) {
+    private MigrationBenchmark(UnumClient api) {
         this.api = api;
     }
 
@@ -48,7 +52,7 @@ public final class MigrationBenchmark {
             double disk = diskWriteMiBps(cluster.agent(0).stateDir(), 1024);
             System.out.printf("loopback TCP: %.0f MiB/s; sequential write with fsync to the agents' disk: %.0f MiB/s%n",
                     loopback, disk);
-            MigrationBenchmark bench = new MigrationBenchmark(new BenchApi(cluster.apiUrl(), cluster.adminToken()));
+            MigrationBenchmark bench = new MigrationBenchmark(cluster.api());
             for (int size : sizes) {
                 bench.measure(size, rounds, loopback, disk);
             }
@@ -61,8 +65,8 @@ public final class MigrationBenchmark {
                 "blob = bytearray(os.urandom(1 << 20)) * " + mib,
                 "print('ready', flush=True)",
                 "while True: time.sleep(0.05)");
-        JsonNode p = api.json(api.post("/api/v1/processes", BenchApi.JSON.writeValueAsString(Map.of(
-                "argv", List.of("python3", "-c", program), "node", "node-1", "capabilities", "+CAN_MIGRATE,+CHECKPOINTABLE"))));
+        JsonNode p = api.raw("POST", "/api/v1/processes", Json.write(Map.of(
+                "argv", List.of("python3", "-c", program), "node", "node-1", "capabilities", "+CAN_MIGRATE,+CHECKPOINTABLE"))).requireOk().json();
         int gpid = p.get("gpid").asInt();
         try {
             awaitReady(gpid);
@@ -82,24 +86,24 @@ public final class MigrationBenchmark {
             }
             List<long[]> checkpoints = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
-                JsonNode c = api.json(api.post("/api/v1/processes/" + gpid + "/checkpoints", "{\"kill\": false}"));
-                checkpoints.add(new long[] {c.get("dumpMillis").asLong(), c.get("imageBytes").asLong()});
-                api.delete("/api/v1/checkpoints/" + c.get("id").asText());
+                CheckpointInfo c = api.checkpoint(gpid, false);
+                checkpoints.add(new long[] {c.dumpMillis(), c.imageBytes()});
+                api.deleteCheckpoint(c.id());
             }
             long ckMs = median(checkpoints.stream().mapToLong(c -> c[0]).toArray());
             long ckBytes = checkpoints.get(0)[1];
             System.out.printf("checkpoint    %4d MiB resident: %6.1f MiB written in %d ms = %.0f MiB/s (disk: %.0f MiB/s)%n",
                     mib, ckBytes / (double) MIB, ckMs, ckBytes / (double) MIB / Math.max(1, ckMs) * 1000, disk);
         } finally {
-            api.post("/api/v1/processes/" + gpid + "/signal", "{\"signal\": \"KILL\"}");
+            api.signal(gpid, "KILL");
         }
     }
 
     private void awaitReady(int gpid) throws Exception {
         Instant deadline = Instant.now().plusSeconds(120);
         while (Instant.now().isBefore(deadline)) {
-            for (JsonNode chunk : api.json(api.get("/api/v1/processes/" + gpid + "/output"))) {
-                if (new String(java.util.Base64.getDecoder().decode(chunk.get("data").asText())).contains("ready")) {
+            for (OutputChunk chunk : api.output(gpid, 0, 0)) {
+                if (new String(java.util.Base64.getDecoder().decode(chunk.data())).contains("ready")) {
                     return;
                 }
             }
@@ -109,12 +113,12 @@ public final class MigrationBenchmark {
     }
 
     private JsonNode migrate(int gpid, String node, String mode) throws Exception {
-        JsonNode started = api.json(api.post("/api/v1/processes/" + gpid + "/migrate",
-                "{\"node\": \"" + node + "\", \"mode\": \"" + mode + "\"}"));
+        JsonNode started = api.raw("POST", "/api/v1/processes/" + gpid + "/migrate",
+                "{\"node\": \"" + node + "\", \"mode\": \"" + mode + "\"}").requireOk().json();
         String id = started.get("id").asText();
         Instant deadline = Instant.now().plusSeconds(600);
         while (Instant.now().isBefore(deadline)) {
-            JsonNode m = api.json(api.get("/api/v1/migrations/" + id));
+            JsonNode m = api.raw("GET", "/api/v1/migrations/" + id, null).requireOk().json();
             String state = m.get("state").asText();
             if (state.equals("DONE")) {
                 return m;

@@ -1,6 +1,9 @@
 package io.unum.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.client.Json;
+import io.unum.client.RawResponse;
+import io.unum.client.UnumClient;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.unum.testing.LocalCluster;
@@ -27,16 +30,16 @@ import java.util.concurrent.Future;
  * (options as system properties: {@code -Dspawns=1000 -Dconcurrency=8 -Drecords=10000}).
  */
 public final class ProcessTableBenchmark {
-    private static final ObjectMapper JSON = BenchApi.JSON;
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final String api;
-    private final BenchApi http;
+    private final UnumClient http;
     private final String etcd;
 
     private ProcessTableBenchmark(String api, String token, String etcd) {
         this.api = api;
-        this.http = new BenchApi(api, token);
+        this.http = new UnumClient(api, token);
         this.etcd = etcd;
     }
 
@@ -66,10 +69,10 @@ public final class ProcessTableBenchmark {
         for (int i = 0; i < count; i++) {
             futures.add(pool.submit(() -> {
                 long t0 = System.nanoTime();
-                HttpResponse<String> r = post("/api/v1/processes", "{\"argv\":[\"true\"]}");
+                RawResponse r = http.raw("POST", "/api/v1/processes", "{\"argv\":[\"true\"]}");
                 long t1 = System.nanoTime();
-                if (r.statusCode() != 201) {
-                    throw new IllegalStateException("spawn failed: " + r.statusCode() + " " + r.body());
+                if (r.status() != 201) {
+                    throw new IllegalStateException("spawn failed: " + r.status() + " " + r.body());
                 }
                 return new long[] {t1 - t0, JSON.readTree(r.body()).get("gpid").asLong()};
             }));
@@ -175,12 +178,9 @@ public final class ProcessTableBenchmark {
                 size, bytes / 1e6, ms(percentile(latencies, 50)), ms(percentile(latencies, 99)));
     }
 
-    private HttpResponse<String> post(String path, String body) {
-        return http.post(path, body);
-    }
 
-    private HttpResponse<String> get(String path) {
-        return http.get(path);
+    private RawResponse get(String path) {
+        return http.raw("GET", path, null).requireOk();
     }
 
     private String etcdCall(String path, String body) throws Exception {

@@ -1,9 +1,9 @@
 package io.unum.cli;
 
-import io.unum.cli.client.UnumApiException;
-import io.unum.cli.client.UnumClient;
-import io.unum.cli.client.UnumIoException;
-import io.unum.cli.client.UnumUnreachableException;
+import io.unum.client.UnumApiException;
+import io.unum.client.UnumClient;
+import io.unum.client.UnumIoException;
+import io.unum.client.UnumUnreachableException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

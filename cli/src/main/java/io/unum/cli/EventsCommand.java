@@ -1,6 +1,7 @@
 package io.unum.cli;
 
 import io.unum.api.model.SchedulerEvent;
+import io.unum.client.EventStream;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import picocli.CommandLine.Command;
@@ -30,10 +31,12 @@ class EventsCommand extends ClientCommand {
 
     @Override
     protected int run() {
-        client().followEvents(follow, e -> {
-            out().println(json ? NodesCommand.toJson(e).replaceAll("\\s*\\n\\s*", " ") : line(e));
-            out().flush();
-        });
+        try (EventStream<SchedulerEvent> events = client().schedulerEvents(follow)) {
+            events.forEach(e -> {
+                out().println(json ? NodesCommand.toJson(e).replaceAll("\\s*\\n\\s*", " ") : line(e));
+                out().flush();
+            });
+        }
         return 0;
     }
 

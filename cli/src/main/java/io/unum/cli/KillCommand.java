@@ -1,7 +1,7 @@
 package io.unum.cli;
 
 import io.unum.api.model.Signals;
-import io.unum.cli.client.UnumApiException;
+import io.unum.client.UnumApiException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;

@@ -1,5 +1,8 @@
 package io.unum.cli;
 
+import io.unum.api.model.OutputChunk;
+import io.unum.client.EventStream;
+import io.unum.client.UnumClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,12 +35,14 @@ class LogsCommand extends ClientCommand {
     }
 
     /** Copies the output of {@code gpid} to the command's byte streams; shared with {@code run --follow}. */
-    static void copy(ClientCommand command, io.unum.cli.client.UnumClient client, int gpid, boolean follow) {
+    static void copy(ClientCommand command, UnumClient client, int gpid, boolean follow) {
         command.out().flush();
         command.err().flush();
         OutputCopier copier = new OutputCopier(command.root.rawOut(), command.root.rawErr());
         if (follow) {
-            client.followOutput(gpid, 0, 0, copier);
+            try (EventStream<OutputChunk> chunks = client.outputStream(gpid, 0, 0)) {
+                chunks.forEach(copier);
+            }
         } else {
             client.output(gpid, 0, 0).forEach(copier);
         }

@@ -1,6 +1,7 @@
 package io.unum.cli;
 
 import io.unum.api.model.MigrationInfo;
+import io.unum.client.EventStream;
 import io.unum.api.model.MigrationMode;
 import io.unum.api.model.MigrationState;
 import java.util.Locale;
@@ -47,14 +48,16 @@ class MigrateCommand extends ClientCommand {
         }
         ProgressBar progress = new ProgressBar(err());
         MigrationInfo[] last = {started};
-        client().followMigration(started.id(), m -> {
-            last[0] = m;
-            switch (m.state()) {
-                case TRANSFERRING -> progress.bar("transferring", orZero(m.bytesTransferred()), orZero(m.imageBytes()));
-                case PREPARING, DUMPING, RESTORING -> progress.spin(m.state().name().toLowerCase(Locale.ROOT));
-                default -> { }
-            }
-        });
+        try (EventStream<MigrationInfo> events = client().migrationEvents(started.id())) {
+            events.forEach(m -> {
+                last[0] = m;
+                switch (m.state()) {
+                    case TRANSFERRING -> progress.bar("transferring", orZero(m.bytesTransferred()), orZero(m.imageBytes()));
+                    case PREPARING, DUMPING, RESTORING -> progress.spin(m.state().name().toLowerCase(Locale.ROOT));
+                    default -> { }
+                }
+            });
+        }
         progress.done();
         MigrationInfo end = last[0];
         if (end.state() != MigrationState.DONE) {

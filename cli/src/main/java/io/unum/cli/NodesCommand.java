@@ -2,7 +2,7 @@ package io.unum.cli;
 
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
-import io.unum.cli.client.Json;
+import io.unum.client.Json;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

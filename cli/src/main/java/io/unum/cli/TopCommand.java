@@ -4,7 +4,7 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
-import io.unum.cli.client.UnumClient;
+import io.unum.client.UnumClient;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;

@@ -1,6 +1,6 @@
 package io.unum.cli;
 
-import io.unum.cli.client.UnumClient;
+import io.unum.client.UnumClient;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Map;

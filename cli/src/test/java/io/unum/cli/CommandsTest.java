@@ -12,7 +12,7 @@ import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
 import io.unum.api.model.OutputChunk;
 import io.unum.api.model.ProcessState;
-import io.unum.cli.client.Json;
+import io.unum.client.Json;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package io.unum.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.unum.api.model.Problem;
-import io.unum.cli.client.Json;
+import io.unum.client.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -7,7 +7,7 @@ import io.unum.api.model.NodeState;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerNode;
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.cli.client.Json;
+import io.unum.client.Json;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

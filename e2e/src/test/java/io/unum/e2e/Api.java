@@ -1,122 +1,100 @@
 package io.unum.e2e;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
 import io.unum.api.model.NodeInfo;
+import io.unum.api.model.OutputChunk;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
+import io.unum.api.model.SignalRequest;
 import io.unum.api.model.SpawnRequest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.unum.client.EventStream;
+import io.unum.client.Json;
+import io.unum.client.RawResponse;
+import io.unum.client.UnumClient;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
-/** A raw REST client for tests: every call returns status and body so tests can assert both. */
+/**
+ * The tests' fixture over {@link UnumClient}: the typed calls, shorthands for the raw requests
+ * whose status and body tests check, and waiting until the cluster reached a state.
+ */
 final class Api {
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    record Reply(int status, String contentType, String body) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not JSON: " + body, e);
-            }
-        }
-
-        <T> T as(Class<T> type) {
-            try {
-                return JSON.readValue(body, type);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not a " + type.getSimpleName() + ": " + body, e);
-            }
-        }
-    }
-
-    private final String baseUrl;
-    private final String token;
+    private final UnumClient client;
 
     Api(String baseUrl, String token) {
-        this.baseUrl = baseUrl;
-        this.token = token;
+        this(new UnumClient(baseUrl, token));
+    }
+
+    Api(UnumClient client) {
+        this.client = client;
+    }
+
+    /** The client itself, for every typed call. */
+    UnumClient client() {
+        return client;
     }
 
     Api as(String otherToken) {
-        return new Api(baseUrl, otherToken);
+        return new Api(client.withToken(otherToken));
     }
 
-    Reply get(String path) {
-        return send(request(path).GET());
+    RawResponse get(String path) {
+        return client.raw("GET", path, null);
     }
 
-    Reply post(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json").POST(body(body)));
+    RawResponse post(String path, Object body) {
+        return client.raw("POST", path, Json.write(body));
     }
 
-    Reply postRaw(String path, String rawJson) {
-        return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(rawJson)));
+    RawResponse postRaw(String path, String rawJson) {
+        return client.raw("POST", path, rawJson);
     }
 
-    Reply put(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json").PUT(body(body)));
+    RawResponse put(String path, Object body) {
+        return client.raw("PUT", path, Json.write(body));
     }
 
-    Reply putRaw(String path, String rawJson) {
-        return send(request(path).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(rawJson)));
+    RawResponse putRaw(String path, String rawJson) {
+        return client.raw("PUT", path, rawJson);
     }
 
-    Reply patch(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json").method("PATCH", body(body)));
+    RawResponse patch(String path, Object body) {
+        return client.raw("PATCH", path, Json.write(body));
     }
 
     ProcessInfo spawn(SpawnRequest request) {
-        Reply reply = post("/api/v1/processes", request);
-        if (reply.status() != 201) {
-            throw new AssertionError("spawn failed: " + reply.status() + " " + reply.body());
-        }
-        return reply.as(ProcessInfo.class);
+        return client.spawn(request);
     }
 
     ProcessInfo spawn(List<String> argv) {
-        return spawn(new SpawnRequest(argv, null, null, null, null, null, null));
+        return client.spawn(argv);
     }
 
     ProcessInfo process(int gpid) {
-        return get("/api/v1/processes/" + gpid).as(ProcessInfo.class);
+        return client.process(gpid);
     }
 
     List<ProcessInfo> processes() {
-        try {
-            return JSON.readValue(get("/api/v1/processes").body(), new TypeReference<>() { });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return client.processes();
     }
 
     List<NodeInfo> nodes() {
-        try {
-            return JSON.readValue(get("/api/v1/nodes").body(), new TypeReference<>() { });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return client.nodes();
     }
 
-    Reply signal(int gpid, String signal) {
-        return post("/api/v1/processes/" + gpid + "/signal", Map.of("signal", signal));
+    /** The answer to a signal as it came, so tests can check refusals too. */
+    RawResponse signal(int gpid, String signal) {
+        return post("/api/v1/processes/" + gpid + "/signal", new SignalRequest(signal));
     }
 
     /** Polls the process until it matches, failing with its last state after the deadline. */
@@ -146,21 +124,18 @@ final class Api {
         throw new AssertionError(what + " did not reach the expected condition within " + timeout + "; last: " + last);
     }
 
-    /** Starts a migration and waits until it ended; fails unless it was accepted (202). */
+    /** Starts a migration and waits until it ended; fails unless it was accepted. */
     MigrationInfo migrate(int gpid, String node) {
         return migrate(gpid, node, "STOP_AND_COPY");
     }
 
     MigrationInfo migrate(int gpid, String node, String mode) {
-        Reply reply = post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node, "mode", mode));
-        if (reply.status() != 202) {
-            throw new AssertionError("migrate failed: " + reply.status() + " " + reply.body());
-        }
-        return awaitMigration(reply.as(MigrationInfo.class).id(), Duration.ofSeconds(120));
+        MigrationInfo started = client.migrate(gpid, node, MigrationMode.valueOf(mode));
+        return awaitMigration(started.id(), Duration.ofSeconds(120));
     }
 
     MigrationInfo migration(String id) {
-        return get("/api/v1/migrations/" + id).as(MigrationInfo.class);
+        return client.migration(id);
     }
 
     MigrationInfo awaitMigration(String id, Duration timeout) {
@@ -170,40 +145,44 @@ final class Api {
     /** Everything the process printed to stdout that its node still keeps. */
     String stdout(int gpid) {
         StringBuilder out = new StringBuilder();
-        for (JsonNode chunk : get("/api/v1/processes/" + gpid + "/output").json()) {
-            if ("stdout".equals(chunk.path("stream").asText())) {
-                out.append(new String(java.util.Base64.getDecoder().decode(chunk.path("data").asText()),
-                        java.nio.charset.StandardCharsets.UTF_8));
+        for (OutputChunk chunk : client.output(gpid, 0, 0)) {
+            if (isStdout(chunk)) {
+                out.append(new String(Base64.getDecoder().decode(chunk.data()), StandardCharsets.UTF_8));
             }
         }
         return out.toString();
     }
 
-    /** Follows stdout from the start as server-sent events, in the background, until the stream ends. */
+    /** Follows stdout from the start, in the background, until the server ends the stream. */
     Follower follow(int gpid) {
         Follower f = new Follower();
-        HttpRequest request = request("/api/v1/processes/" + gpid + "/output/stream")
-                .timeout(Duration.ofMinutes(10)).header("Accept", "text/event-stream").GET().build();
-        f.done = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(line -> {
-            if (line.startsWith("data:")) {
-                try {
-                    JsonNode chunk = JSON.readTree(line.substring(5).trim());
-                    if ("stdout".equals(chunk.path("stream").asText())) {
-                        f.append(chunk.path("offset").asLong(), java.util.Base64.getDecoder().decode(chunk.path("data").asText()));
+        // A thread of its own: the common pool may have a single thread on small machines.
+        Thread reader = new Thread(() -> {
+            try (EventStream<OutputChunk> chunks = client.outputStream(gpid, 0, 0)) {
+                chunks.forEach(chunk -> {
+                    if (isStdout(chunk)) {
+                        f.append(chunk.offset(), Base64.getDecoder().decode(chunk.data()));
                     }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                });
+                f.done.complete(null);
+            } catch (RuntimeException e) {
+                f.done.completeExceptionally(e);
             }
-        }));
+        }, "follow-" + gpid);
+        reader.setDaemon(true);
+        reader.start();
         return f;
+    }
+
+    private static boolean isStdout(OutputChunk chunk) {
+        return "stdout".equals(chunk.stream());
     }
 
     /** What a follower received, with a check that chunks arrived contiguous and in order. */
     static final class Follower {
-        private final java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-        private final List<String> gaps = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private java.util.concurrent.CompletableFuture<Void> done;
+        private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+        private final List<String> gaps = new CopyOnWriteArrayList<>();
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
 
         synchronized void append(long offset, byte[] bytes) {
             if (offset != data.size()) {
@@ -215,7 +194,7 @@ final class Api {
         /** Waits until the server ended the stream and returns everything received. */
         String await(Duration timeout) {
             try {
-                done.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 throw new AssertionError("the output stream did not end within " + timeout + ": " + e, e);
             }
@@ -226,35 +205,7 @@ final class Api {
         }
 
         synchronized String text() {
-            return data.toString(java.nio.charset.StandardCharsets.UTF_8);
-        }
-    }
-
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return b;
-    }
-
-    private static HttpRequest.BodyPublisher body(Object body) {
-        try {
-            return HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Reply send(HttpRequest.Builder request) {
-        try {
-            HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted");
+            return data.toString(StandardCharsets.UTF_8);
         }
     }
 }

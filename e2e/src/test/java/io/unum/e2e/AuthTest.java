@@ -14,6 +14,7 @@ import io.unum.api.grpc.ProcessServiceGrpc;
 import io.unum.api.grpc.SignalProcessRequest;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ class AuthTest {
     @Test
     void restRefusesMissingAndWrongTokens() {
         for (Api api : List.of(admin.as(null), admin.as("wrong-token"), admin.as(cluster.joinToken()))) {
-            Api.Reply reply = api.get("/api/v1/processes");
+            RawResponse reply = api.get("/api/v1/processes");
             assertEquals(401, reply.status(), reply.body());
             assertTrue(reply.contentType().startsWith("application/problem+json"));
             assertEquals(401, api.post("/api/v1/processes", Map.of("argv", List.of("true"))).status());
@@ -58,7 +59,7 @@ class AuthTest {
             Api viewer = admin.as(cluster.viewerToken());
             assertEquals(200, viewer.get("/api/v1/processes").status());
             assertEquals(200, viewer.get("/api/v1/nodes").status());
-            Api.Reply kill = viewer.signal(p.gpid(), "KILL");
+            RawResponse kill = viewer.signal(p.gpid(), "KILL");
             assertEquals(403, kill.status(), kill.body());
             assertTrue(kill.json().path("detail").asText().contains("admin"));
             assertEquals(403, viewer.post("/api/v1/processes", Map.of("argv", List.of("true"))).status());

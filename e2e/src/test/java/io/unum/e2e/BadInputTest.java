@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.util.HashMap;
 import java.util.List;
@@ -38,7 +39,7 @@ class BadInputTest {
         return new SpawnRequest(List.of(argv), null, null, null, null, null, null);
     }
 
-    private static void assertProblem(Api.Reply reply, int status, String detailContains) {
+    private static void assertProblem(RawResponse reply, int status, String detailContains) {
         assertEquals(status, reply.status(), reply.body());
         assertTrue(reply.contentType().startsWith("application/problem+json"), reply.contentType());
         String detail = reply.json().path("detail").asText();

@@ -8,6 +8,7 @@ import io.unum.api.model.Capabilities;
 import io.unum.api.model.Capability;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ class CapabilitiesTest {
     }
 
     private Capabilities change(int gpid, Map<String, Object> update) {
-        Api.Reply reply = api.patch("/api/v1/processes/" + gpid + "/capabilities", update);
+        RawResponse reply = api.patch("/api/v1/processes/" + gpid + "/capabilities", update);
         assertEquals(200, reply.status(), reply.body());
         return reply.as(Capabilities.class);
     }
@@ -77,7 +78,7 @@ class CapabilitiesTest {
         assertFalse(cc.permitted().contains(Capability.USE_REMOTE_MEMORY), "a bit dropped two generations up stays dropped");
         assertEquals(parent.gpid(), child.parentGpid());
 
-        Api.Reply raise = api.patch("/api/v1/processes/" + child.gpid() + "/capabilities", Map.of("permitted", "+CHECKPOINTABLE"));
+        RawResponse raise = api.patch("/api/v1/processes/" + child.gpid() + "/capabilities", Map.of("permitted", "+CHECKPOINTABLE"));
         assertEquals(403, raise.status(), raise.body());
         assertTrue(raise.json().path("detail").asText().contains("CHECKPOINTABLE"));
         Capabilities forced = change(child.gpid(), Map.of("permitted", "+CHECKPOINTABLE", "force", true));
@@ -98,7 +99,7 @@ class CapabilitiesTest {
     @Test
     void raisingNeedsChangeCaps() {
         ProcessInfo p = spawn(null, null, null);
-        Api.Reply reply = api.patch("/api/v1/processes/" + p.gpid() + "/capabilities", Map.of("effective", "+CAN_MIGRATE"));
+        RawResponse reply = api.patch("/api/v1/processes/" + p.gpid() + "/capabilities", Map.of("effective", "+CAN_MIGRATE"));
         assertEquals(403, reply.status(), reply.body());
         assertTrue(reply.json().path("detail").asText().contains("CHANGE_CAPS"));
     }
@@ -109,7 +110,7 @@ class CapabilitiesTest {
         for (int i = 0; i < 4; i++) {
             assertEquals("node-1", spawn(parent.gpid(), null, null).node());
         }
-        Api.Reply elsewhere = api.post("/api/v1/processes",
+        RawResponse elsewhere = api.post("/api/v1/processes",
                 new SpawnRequest(List.of("sleep", "300"), "node-2", parent.gpid(), null, null, null, null));
         assertEquals(409, elsewhere.status(), elsewhere.body());
         assertTrue(elsewhere.json().path("detail").asText().contains("DISTANT_FORK"));

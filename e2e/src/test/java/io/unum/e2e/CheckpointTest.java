@@ -8,6 +8,7 @@ import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,13 +63,13 @@ class CheckpointTest {
     }
 
     private static CheckpointInfo checkpoint(int gpid, boolean kill) {
-        Api.Reply r = api.post("/api/v1/processes/" + gpid + "/checkpoints", Map.of("kill", kill));
+        RawResponse r = api.post("/api/v1/processes/" + gpid + "/checkpoints", Map.of("kill", kill));
         assertEquals(201, r.status(), r.body());
         return r.as(CheckpointInfo.class);
     }
 
     private static ProcessInfo restart(String id, String node) {
-        Api.Reply r = api.post("/api/v1/checkpoints/" + id + "/restart", Map.of("node", node));
+        RawResponse r = api.post("/api/v1/checkpoints/" + id + "/restart", Map.of("node", node));
         assertEquals(200, r.status(), r.body());
         return r.as(ProcessInfo.class);
     }
@@ -106,7 +107,7 @@ class CheckpointTest {
         CheckpointInfo c = checkpoint(p.gpid(), false);
         assertEquals(ProcessState.RUNNING, api.process(p.gpid()).state(), "it runs on");
 
-        Api.Reply refused = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-2"));
+        RawResponse refused = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-2"));
         assertEquals(409, refused.status(), refused.body());
         assertTrue(refused.json().path("detail").asText().contains("still RUNNING"), refused.body());
 
@@ -131,10 +132,10 @@ class CheckpointTest {
         }
         Files.write(pages, new byte[] {1}, StandardOpenOption.APPEND);
 
-        Api.Reply sameNode = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-1"));
+        RawResponse sameNode = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-1"));
         assertEquals(409, sameNode.status(), sameNode.body());
         assertTrue(sameNode.json().path("detail").asText().contains("corrupt"), sameNode.body());
-        Api.Reply otherNode = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-2"));
+        RawResponse otherNode = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-2"));
         assertEquals(409, otherNode.status(), otherNode.body());
         assertTrue(otherNode.json().path("detail").asText().contains("checksum"), otherNode.body());
         assertEquals(ProcessState.EXITED, api.process(p.gpid()).state(), "nothing was started");
@@ -143,14 +144,14 @@ class CheckpointTest {
     @Test
     void refusals() {
         ProcessInfo plain = spawn(List.of("sleep", "300"), "-CHECKPOINTABLE");
-        Api.Reply noCap = api.post("/api/v1/processes/" + plain.gpid() + "/checkpoints", Map.of());
+        RawResponse noCap = api.post("/api/v1/processes/" + plain.gpid() + "/checkpoints", Map.of());
         assertEquals(409, noCap.status(), noCap.body());
         assertTrue(noCap.contentType().startsWith("application/problem+json"));
         assertTrue(noCap.json().path("detail").asText().contains("CHECKPOINTABLE"), noCap.body());
         assertEquals(404, api.post("/api/v1/checkpoints/c-00000000/restart", Map.of()).status());
         assertEquals(404, api.get("/api/v1/checkpoints/nope").status());
         assertEquals(404, api.post("/api/v1/processes/999999/checkpoints", Map.of()).status());
-        Api.Reply viewer = api.as(cluster.viewerToken()).post("/api/v1/processes/" + plain.gpid() + "/checkpoints", Map.of());
+        RawResponse viewer = api.as(cluster.viewerToken()).post("/api/v1/processes/" + plain.gpid() + "/checkpoints", Map.of());
         assertEquals(403, viewer.status(), viewer.body());
         assertTrue(api.get("/api/v1/checkpoints?gpid=" + plain.gpid()).json().isEmpty(), "nothing was written");
     }

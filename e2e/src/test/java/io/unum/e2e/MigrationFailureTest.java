@@ -9,6 +9,7 @@ import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -94,7 +95,7 @@ class MigrationFailureTest {
     }
 
     private String startMigration(int gpid, String node) {
-        Api.Reply r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node));
+        RawResponse r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node));
         assertEquals(202, r.status(), r.body());
         return r.as(MigrationInfo.class).id();
     }
@@ -139,7 +140,7 @@ class MigrationFailureTest {
         ProcessInfo after = api.process(p.gpid());
         assertEquals(ProcessState.RUNNING, after.state(), "its old node going DOWN does not touch it");
         assertEquals("node-2", after.node());
-        Api.Reply toDown = api.post("/api/v1/processes/" + p.gpid() + "/migrate", Map.of("node", "node-1"));
+        RawResponse toDown = api.post("/api/v1/processes/" + p.gpid() + "/migrate", Map.of("node", "node-1"));
         assertEquals(409, toDown.status(), toDown.body());
         assertTrue(toDown.json().path("detail").asText().contains("DOWN"), toDown.body());
         cluster.agent("node-1").restart();

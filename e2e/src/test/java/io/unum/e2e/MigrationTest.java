@@ -9,6 +9,7 @@ import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -260,31 +261,31 @@ class MigrationTest {
         started.add(plain.gpid());
         ProcessInfo movable = spawn(List.of("sleep", "300"), "node-1");
 
-        Api.Reply noCap = api.post("/api/v1/processes/" + plain.gpid() + "/migrate", java.util.Map.of("node", "node-2"));
+        RawResponse noCap = api.post("/api/v1/processes/" + plain.gpid() + "/migrate", java.util.Map.of("node", "node-2"));
         assertEquals(409, noCap.status(), noCap.body());
         assertTrue(noCap.contentType().startsWith("application/problem+json"));
         assertTrue(noCap.json().path("detail").asText().contains("CAN_MIGRATE"), noCap.body());
 
-        Api.Reply unknownNode = api.post("/api/v1/processes/" + movable.gpid() + "/migrate", java.util.Map.of("node", "nowhere"));
+        RawResponse unknownNode = api.post("/api/v1/processes/" + movable.gpid() + "/migrate", java.util.Map.of("node", "nowhere"));
         assertEquals(404, unknownNode.status(), unknownNode.body());
 
-        Api.Reply sameNode = api.post("/api/v1/processes/" + movable.gpid() + "/migrate", java.util.Map.of("node", "node-1"));
+        RawResponse sameNode = api.post("/api/v1/processes/" + movable.gpid() + "/migrate", java.util.Map.of("node", "node-1"));
         assertEquals(409, sameNode.status(), sameNode.body());
         assertTrue(sameNode.json().path("detail").asText().contains("already runs on node-1"), sameNode.body());
 
-        Api.Reply noBody = api.postRaw("/api/v1/processes/" + movable.gpid() + "/migrate", "{}");
+        RawResponse noBody = api.postRaw("/api/v1/processes/" + movable.gpid() + "/migrate", "{}");
         assertEquals(400, noBody.status(), noBody.body());
 
-        Api.Reply unknownGpid = api.post("/api/v1/processes/999999/migrate", java.util.Map.of("node", "node-2"));
+        RawResponse unknownGpid = api.post("/api/v1/processes/999999/migrate", java.util.Map.of("node", "node-2"));
         assertEquals(404, unknownGpid.status(), unknownGpid.body());
 
         api.signal(movable.gpid(), "KILL");
         api.awaitState(movable.gpid(), ProcessState.EXITED);
-        Api.Reply ended = api.post("/api/v1/processes/" + movable.gpid() + "/migrate", java.util.Map.of("node", "node-2"));
+        RawResponse ended = api.post("/api/v1/processes/" + movable.gpid() + "/migrate", java.util.Map.of("node", "node-2"));
         assertEquals(409, ended.status(), ended.body());
         assertTrue(ended.json().path("detail").asText().contains("EXITED"), ended.body());
 
-        Api.Reply viewer = api.as(cluster.viewerToken()).post("/api/v1/processes/" + plain.gpid() + "/migrate",
+        RawResponse viewer = api.as(cluster.viewerToken()).post("/api/v1/processes/" + plain.gpid() + "/migrate",
                 java.util.Map.of("node", "node-2"));
         assertEquals(403, viewer.status(), viewer.body());
 

@@ -8,6 +8,7 @@ import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class NodeFailureTest {
             assertEquals(NodeState.DOWN, down.state());
             assertTrue(Files.exists(Path.of("/proc/" + survivor.localPid())), "the process itself kept running");
 
-            Api.Reply refused = api.post("/api/v1/processes",
+            RawResponse refused = api.post("/api/v1/processes",
                     new SpawnRequest(List.of("true"), "node-1", null, null, null, null, null));
             assertEquals(409, refused.status(), refused.body());
             assertTrue(refused.json().path("detail").asText().contains("DOWN"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.Signals;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,7 +87,7 @@ class ProcessTableTest {
         started.add(p.gpid());
         ProcessInfo ended = api.awaitState(p.gpid(), ProcessState.EXITED);
         assertEquals(7, ended.exitCode());
-        Api.Reply output = api.get("/api/v1/processes/" + p.gpid() + "/output");
+        RawResponse output = api.get("/api/v1/processes/" + p.gpid() + "/output");
         assertEquals(200, output.status(), output.body());
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();

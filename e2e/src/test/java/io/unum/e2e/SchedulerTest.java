@@ -3,17 +3,15 @@ package io.unum.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerNode;
 import io.unum.api.model.SchedulerPolicy;
 import io.unum.api.model.SchedulerStatus;
 import io.unum.api.model.SpawnRequest;
-import io.unum.testing.ControlPlaneProcess;
+import io.unum.client.EventStream;
+import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,7 +53,7 @@ class SchedulerTest {
         Api second = new Api(cluster.controlPlane(1).httpUrl(), cluster.adminToken());
         assertEquals("least-loaded", policy(second).placement(), "the default");
 
-        Api.Reply set = first.put("/api/v1/scheduler/policy", new SchedulerPolicy("round-robin", "none", null, null, null,
+        RawResponse set = first.put("/api/v1/scheduler/policy", new SchedulerPolicy("round-robin", "none", null, null, null,
                 null, null, null));
         assertEquals(200, set.status(), set.body());
         Api.await(() -> policy(second), p -> p.placement().equals("round-robin"), Duration.ofSeconds(1),
@@ -91,13 +89,13 @@ class SchedulerTest {
 
         for (String bad : List.of("{\"placement\": \"fastest\"}", "{\"balancing\": \"mosix\", \"loadThreshold\": -1}",
                 "{\"placement\": \"spread\", \"treshold\": 0.5}", "{\"probePeriodSeconds\": 0}", "not json")) {
-            Api.Reply r = api.putRaw("/api/v1/scheduler/policy", bad);
+            RawResponse r = api.putRaw("/api/v1/scheduler/policy", bad);
             assertEquals(400, r.status(), bad + " -> " + r.body());
             assertTrue(r.contentType().startsWith("application/problem+json"), r.contentType());
         }
-        Api.Reply unknown = api.putRaw("/api/v1/scheduler/policy", "{\"placement\": \"fastest\"}");
+        RawResponse unknown = api.putRaw("/api/v1/scheduler/policy", "{\"placement\": \"fastest\"}");
         assertTrue(unknown.json().path("detail").asText().contains("round-robin, least-loaded"), unknown.body());
-        Api.Reply viewer = api.as(cluster.viewerToken()).put("/api/v1/scheduler/policy",
+        RawResponse viewer = api.as(cluster.viewerToken()).put("/api/v1/scheduler/policy",
                 new SchedulerPolicy("binpack", null, null, null, null, null, null, null));
         assertEquals(403, viewer.status(), viewer.body());
         assertEquals(before, policy(api), "nothing was written");
@@ -116,14 +114,14 @@ class SchedulerTest {
             assertEquals("node-2", p.node());
         }
         int count = api.processes().size();
-        Api.Reply none = api.post("/api/v1/processes", new SpawnRequest(List.of("true"), null, null, null, null, null, null,
+        RawResponse none = api.post("/api/v1/processes", new SpawnRequest(List.of("true"), null, null, null, null, null, null,
                 Map.of("zone", "z")));
         assertEquals(409, none.status(), none.body());
         assertTrue(none.json().path("detail").asText().contains("zone=z"), none.body());
-        Api.Reply wrongNode = api.post("/api/v1/processes", new SpawnRequest(List.of("true"), "node-1", null, null, null,
+        RawResponse wrongNode = api.post("/api/v1/processes", new SpawnRequest(List.of("true"), "node-1", null, null, null,
                 null, null, Map.of("zone", "b")));
         assertEquals(409, wrongNode.status(), wrongNode.body());
-        Api.Reply malformed = api.post("/api/v1/processes", new SpawnRequest(List.of("true"), null, null, null, null, null,
+        RawResponse malformed = api.post("/api/v1/processes", new SpawnRequest(List.of("true"), null, null, null, null, null,
                 null, Map.of("zone", "a b")));
         assertEquals(400, malformed.status(), malformed.body());
         assertEquals(count, api.processes().size(), "refused spawns wrote nothing");
@@ -194,25 +192,20 @@ class SchedulerTest {
 
     /** Kills the processes a test started, through whichever control plane is still alive. */
     static void killAll(LocalCluster cluster, List<Integer> gpids) {
-        Api api = new Api(cluster.controlPlanes().stream().filter(ControlPlaneProcess::isAlive).findFirst()
-                .orElseThrow().httpUrl(), cluster.adminToken());
+        Api api = new Api(cluster.liveApi());
         gpids.forEach(gpid -> api.signal(gpid, "KILL"));
     }
 
     static SchedulerPolicy policy(Api api) {
-        return api.get("/api/v1/scheduler/policy").as(SchedulerPolicy.class);
+        return api.client().policy();
     }
 
     static SchedulerStatus status(Api api) {
-        return api.get("/api/v1/scheduler/status").as(SchedulerStatus.class);
+        return api.client().schedulerStatus();
     }
 
     static List<SchedulerNode> schedulerNodes(Api api) {
-        try {
-            return Api.JSON.readValue(api.get("/api/v1/scheduler/nodes").body(), new TypeReference<>() { });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return api.client().schedulerNodes();
     }
 
     static SchedulerNode byName(List<SchedulerNode> nodes, String name) {
@@ -226,16 +219,9 @@ class SchedulerTest {
 
     /** The decisions the replica still keeps: its event stream without following. */
     static List<SchedulerEvent> events(Api api) {
-        Api.Reply r = api.get("/api/v1/scheduler/events?follow=false");
         List<SchedulerEvent> events = new ArrayList<>();
-        for (String line : r.body().split("\n")) {
-            if (line.startsWith("data:")) {
-                try {
-                    events.add(Api.JSON.readValue(line.substring(5).trim(), SchedulerEvent.class));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
+        try (EventStream<SchedulerEvent> stream = api.client().schedulerEvents(false)) {
+            stream.forEach(events::add);
         }
         return events;
     }

@@ -1,5 +1,7 @@
 package io.unum.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.client.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -168,7 +170,7 @@ public final class EtcdServer implements AutoCloseable {
             return this;
         }
 
-        /** Start it in its own session so it outlives the launching JVM (see {@link LocalCluster.Builder#detached}). */
+        /** Start it in its own session so it outlives the launching JVM (see {@link LocalClusterBuilder#detached}). */
         public Builder detached(boolean detached) {
             this.detached = detached;
             return this;
@@ -256,7 +258,7 @@ public final class EtcdServer implements AutoCloseable {
         if (r.statusCode() != 200) {
             return false;
         }
-        for (var member : ClusterApi.parse(r.body()).path("members")) {
+        for (var member : Json.read(r.body(), JsonNode.class).path("members")) {
             for (var url : member.path("peerURLs")) {
                 if (url.asText().equals("http://127.0.0.1:" + peerPort)) {
                     return process.isAlive();

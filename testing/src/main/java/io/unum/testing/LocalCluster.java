@@ -1,6 +1,7 @@
 package io.unum.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.api.model.NodeInfo;
+import io.unum.client.UnumClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>{@code
  * try (LocalCluster cluster = LocalCluster.builder().controlPlanes(2).agents(3)
  *         .downGrace(Duration.ofSeconds(3)).build().start()) {
- *     JsonNode nodes = cluster.api().getJson("/api/v1/nodes");
+ *     List<NodeInfo> nodes = cluster.api().nodes();
  *     cluster.controlPlane(0).kill();      // fail over
  *     cluster.agent("node-2").kill();
  *     cluster.awaitNodeState("node-2", "DOWN", Duration.ofSeconds(20));
@@ -36,17 +37,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Indexes are 0-based ({@code agent(0)} is {@code node-1}). {@link #start()} returns once every
  * agent is listed READY by {@code GET /api/v1/nodes}. {@link #close()} stops everything that was
  * started, also after a failed start, and a JVM shutdown hook does the same if a test forgets to
- * (except for a {@linkplain Builder#detached(boolean) detached} cluster, which is meant to outlive
+ * (except for a {@linkplain LocalClusterBuilder#detached(boolean) detached} cluster, which is meant to outlive
  * its launcher).
  *
  * <p>Layout of the directory: {@code etcd/} (data), {@code agents/<node>/} (state dirs),
  * {@code logs/} ({@code etcd.log}, {@code control-plane-<i>.log}, {@code <node>.log}). Without
- * {@link Builder#dir(Path)}, the directory is {@code target/unum-clusters/<id>} when the current
+ * {@link LocalClusterBuilder#dir(Path)}, the directory is {@code target/unum-clusters/<id>} when the current
  * directory has a {@code target/} (close() then keeps only the logs), else a temporary one that
  * close() deletes.
  */
 public final class LocalCluster implements AutoCloseable {
-    private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
     /** Ports {@code up} prefers: etcd client and peer, control-plane HTTP and gRPC (+i), agents (+i). */
     public static final int ETCD_CLIENT_PORT = 2379;
     public static final int ETCD_PEER_PORT = 2380;
@@ -54,7 +55,7 @@ public final class LocalCluster implements AutoCloseable {
     public static final int GRPC_PORT = 9090;
     public static final int AGENT_PORT = 7001;
 
-    private final Builder config;
+    private final LocalClusterBuilder config;
     private final String adminToken;
     private final String viewerToken;
     private final String joinToken;
@@ -70,7 +71,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private enum Cleanup { KEEP, KEEP_LOGS, DELETE }
 
-    private LocalCluster(Builder config) {
+    LocalCluster(LocalClusterBuilder config) {
         this.config = config;
         this.adminToken = config.adminToken != null ? config.adminToken : Tokens.random();
         this.viewerToken = config.viewerToken != null ? config.viewerToken : Tokens.random();
@@ -93,8 +94,8 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static LocalClusterBuilder builder() {
+        return new LocalClusterBuilder();
     }
 
     /**
@@ -243,15 +244,15 @@ public final class LocalCluster implements AutoCloseable {
         return controlPlanes.get(0).httpUrl();
     }
 
-    /** A REST client for the first control plane with the admin token. */
-    public ClusterApi api() {
-        return new ClusterApi(apiUrl(), adminToken);
+    /** A client of the first control plane with the admin token. */
+    public UnumClient api() {
+        return new UnumClient(apiUrl(), adminToken);
     }
 
-    /** A REST client for the first control plane that is alive, with the admin token (for failover tests). */
-    public ClusterApi liveApi() {
+    /** A client of the first control plane that is alive, with the admin token (for failover tests). */
+    public UnumClient liveApi() {
         return controlPlanes.stream().filter(ControlPlaneProcess::isAlive).findFirst()
-                .map(cp -> new ClusterApi(cp.httpUrl(), adminToken))
+                .map(cp -> new UnumClient(cp.httpUrl(), adminToken))
                 .orElseThrow(() -> new IllegalStateException("no control plane is running"));
     }
 
@@ -271,10 +272,9 @@ public final class LocalCluster implements AutoCloseable {
 
     /** {@code GET /api/v1/nodes}: node name to state ({@code READY}, {@code DOWN}), from a live control plane. */
     public Map<String, String> nodeStates() {
-        JsonNode nodes = liveApi().getJson("/api/v1/nodes");
         Map<String, String> states = new TreeMap<>();
-        for (JsonNode n : nodes) {
-            states.put(n.path("name").asText(), n.path("state").asText());
+        for (NodeInfo n : liveApi().nodes()) {
+            states.put(n.name(), n.state().name());
         }
         return states;
     }
@@ -335,12 +335,12 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void stopEverything() {
-        stopAll(agents.stream().map(a -> a.isAlive() ? a.processHandle() : null).toList(), Duration.ofSeconds(10));
+        OsProcesses.stopAll(agents.stream().map(a -> a.isAlive() ? a.processHandle() : null).toList(), Duration.ofSeconds(10));
         for (AgentProcess a : agents) {
             SupervisedProcesses.killAll(a.stateDir());
             SupervisedProcesses.removeCgroups(a.stateDir());
         }
-        stopAll(controlPlanes.stream().map(cp -> cp.isAlive() ? cp.processHandle() : null).toList(), Duration.ofSeconds(10));
+        OsProcesses.stopAll(controlPlanes.stream().map(cp -> cp.isAlive() ? cp.processHandle() : null).toList(), Duration.ofSeconds(10));
         EtcdServer e = etcd;
         if (e != null) {
             e.close();
@@ -372,17 +372,6 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** SIGTERM to all at once, then waits, then SIGKILL to whoever is left. */
-    static void stopAll(List<ProcessHandle> processes, Duration grace) {
-        List<ProcessHandle> live = processes.stream().filter(p -> p != null && p.isAlive()).toList();
-        live.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + grace.toNanos();
-        for (ProcessHandle p : live) {
-            OsProcesses.awaitExit(p, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
-        live.stream().filter(ProcessHandle::isAlive).forEach(OsProcesses::kill);
-    }
-
     private Set<String> agentNames() {
         Set<String> names = new LinkedHashSet<>();
         agents.forEach(a -> names.add(a.name()));
@@ -392,151 +381,5 @@ public final class LocalCluster implements AutoCloseable {
     @Override
     public String toString() {
         return "LocalCluster[" + etcd + ", " + controlPlanes + ", " + agents + ", dir " + dir + "]";
-    }
-
-    /** Options of a local cluster; every one has a default. */
-    public static final class Builder {
-        private int controlPlanes = 1;
-        private int agents = 3;
-        private Duration downGrace = Duration.ofSeconds(10);
-        private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
-        private Path dir;
-        private boolean detached;
-        private boolean preferredPorts;
-        private String adminToken;
-        private String viewerToken;
-        private String joinToken;
-        private final Map<String, String> controlPlaneProperties = new LinkedHashMap<>();
-        private final List<String> controlPlaneJvmArgs = new ArrayList<>();
-        private final List<String> agentArgs = new ArrayList<>();
-        private final List<String> agentJvmArgs = new ArrayList<>();
-        private final Map<String, List<String>> nodeArgs = new LinkedHashMap<>();
-        private SpawnListener listener = SpawnListener.NONE;
-
-        private Builder() {
-        }
-
-        /** How many control planes share the etcd; default 1. */
-        public Builder controlPlanes(int count) {
-            if (count < 1) {
-                throw new IllegalArgumentException("at least one control plane");
-            }
-            this.controlPlanes = count;
-            return this;
-        }
-
-        /** How many agents, {@code node-1..node-N}; default 3 (0 is allowed). */
-        public Builder agents(int count) {
-            if (count < 0) {
-                throw new IllegalArgumentException("agents must be >= 0");
-            }
-            this.agents = count;
-            return this;
-        }
-
-        /** {@code unum.node.down-grace} of the control planes; default 10 s. */
-        public Builder downGrace(Duration grace) {
-            this.downGrace = grace;
-            return this;
-        }
-
-        /** How long {@link LocalCluster#start()} waits for the nodes to be READY; default 60 s. */
-        public Builder readyTimeout(Duration timeout) {
-            this.readyTimeout = timeout;
-            return this;
-        }
-
-        /** The cluster directory, kept on close; see {@link LocalCluster} for the default. */
-        public Builder dir(Path dir) {
-            this.dir = dir;
-            return this;
-        }
-
-        /** One more system property for every control plane. */
-        public Builder controlPlaneProperty(String key, String value) {
-            controlPlaneProperties.put(key, value);
-            return this;
-        }
-
-        /** More system properties for every control plane. */
-        public Builder controlPlaneProperties(Map<String, String> properties) {
-            controlPlaneProperties.putAll(properties);
-            return this;
-        }
-
-        /** Extra JVM options for every control plane. */
-        public Builder controlPlaneJvmArgs(List<String> args) {
-            controlPlaneJvmArgs.addAll(args);
-            return this;
-        }
-
-        /** Extra options for every agent, e.g. {@code List.of("--cores", "2")}. */
-        public Builder agentArgs(List<String> args) {
-            agentArgs.addAll(args);
-            return this;
-        }
-
-        /**
-         * A capacity every agent enforces on its processes with a cgroup ({@code --cpu-capacity},
-         * {@code --memory-capacity}), so that agents sharing this machine behave like machines of
-         * that size. Needs root. {@code memoryBytes} 0 leaves memory unlimited.
-         */
-        public Builder agentCapacity(double cpus, long memoryBytes) {
-            agentArgs.addAll(List.of("--cpu-capacity", Double.toString(cpus)));
-            if (memoryBytes > 0) {
-                agentArgs.addAll(List.of("--memory-capacity", Long.toString(memoryBytes)));
-            }
-            return this;
-        }
-
-        /** Labels of one node ({@code node-1} ...), given to its agent as {@code --label KEY=VALUE}. */
-        public Builder nodeLabels(String node, Map<String, String> labels) {
-            List<String> args = nodeArgs.computeIfAbsent(node, n -> new ArrayList<>());
-            labels.forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
-            return this;
-        }
-
-        /** Extra JVM options for every agent. */
-        public Builder agentJvmArgs(List<String> args) {
-            agentJvmArgs.addAll(args);
-            return this;
-        }
-
-        /** Fixed tokens instead of random ones (null = random). */
-        public Builder tokens(String admin, String viewer, String join) {
-            this.adminToken = admin;
-            this.viewerToken = viewer;
-            this.joinToken = join;
-            return this;
-        }
-
-        /**
-         * Start every process in its own session ({@code setsid}) and register no shutdown hook,
-         * so the cluster outlives this JVM; {@code bin/unum-dev up} uses it. Default false.
-         */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
-        /**
-         * Use the well-known ports where they are free (etcd 2379/2380, HTTP 8080+i, gRPC 9090+i,
-         * agents 7001+i), else free ones; default false = free ports only.
-         */
-        public Builder preferredPorts(boolean preferred) {
-            this.preferredPorts = preferred;
-            return this;
-        }
-
-        /** Told about every OS process the cluster starts, as soon as it is started. */
-        public Builder listener(SpawnListener listener) {
-            this.listener = listener;
-            return this;
-        }
-
-        /** The cluster, not started yet: call {@link LocalCluster#start()}. */
-        public LocalCluster build() {
-            return new LocalCluster(this);
-        }
     }
 }

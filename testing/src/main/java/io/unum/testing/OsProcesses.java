@@ -190,4 +190,15 @@ public final class OsProcesses {
             throw new IllegalStateException("interrupted", e);
         }
     }
+
+    /** SIGTERM to all at once, then waits, then SIGKILL to whoever is left. */
+    public static void stopAll(List<ProcessHandle> processes, Duration grace) {
+        List<ProcessHandle> live = processes.stream().filter(p -> p != null && p.isAlive()).toList();
+        live.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ProcessHandle p : live) {
+            OsProcesses.awaitExit(p, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        live.stream().filter(ProcessHandle::isAlive).forEach(OsProcesses::kill);
+    }
 }

@@ -81,6 +81,11 @@ final class PidsFile implements SpawnListener {
         return read().stream().filter(e -> e.live().isPresent()).toList();
     }
 
+    /** {@code name pid N, ...} for messages. */
+    static String describe(List<Entry> entries) {
+        return String.join(", ", entries.stream().map(e -> e.name() + " pid " + e.pid()).toList());
+    }
+
     void delete() {
         try {
             Files.deleteIfExists(file);

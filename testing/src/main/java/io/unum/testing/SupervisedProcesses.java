@@ -24,6 +24,19 @@ public final class SupervisedProcesses {
     private SupervisedProcesses() {
     }
 
+    /** The agents' state dirs of a cluster directory laid out by {@link LocalCluster}: {@code <dir>/agents/<node>}. */
+    static List<Path> agentStateDirs(Path clusterDir) {
+        Path agents = clusterDir.resolve("agents");
+        if (!Files.isDirectory(agents)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(agents)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + agents, e);
+        }
+    }
+
     /** The live processes listed under {@code stateDir/processes}; a pid reused by an unrelated later process is left out. */
     public static List<ProcessHandle> live(Path stateDir) {
         Path processes = stateDir.resolve("processes");

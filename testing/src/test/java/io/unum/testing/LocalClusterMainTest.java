@@ -64,9 +64,10 @@ class LocalClusterMainTest {
 
     @Test
     void parsesCapacitiesAndLabels() {
-        LocalClusterMain.Options o = LocalClusterMain.Options.parse(new String[] {"up", "--agents", "4",
-                "--agent-cpu-capacity", "0.5", "--agent-memory-capacity=512M", "--label", "node-2:zone=b",
-                "--label", "node-2:disk=ssd"});
+        UpCommand o = (UpCommand) new LocalClusterMain(System.out, System.err, Map.of()).commandLine()
+                .parseArgs("up", "--agents", "4", "--agent-cpu-capacity", "0.5", "--agent-memory-capacity=512M",
+                        "--label", "node-2:zone=b", "--label", "node-2:disk=ssd")
+                .subcommand().commandSpec().userObject();
         assertEquals(0.5, o.agentCpuCapacity);
         assertEquals(512L << 20, o.agentMemoryCapacity);
         assertEquals(Map.of("node-2", Map.of("zone", "b", "disk", "ssd")), o.labels);
@@ -77,17 +78,17 @@ class LocalClusterMainTest {
 
     @Test
     void parsesDurations() {
-        assertEquals(Duration.ofSeconds(3), LocalClusterMain.Options.duration("3s"));
-        assertEquals(Duration.ofSeconds(3), LocalClusterMain.Options.duration("3"));
-        assertEquals(Duration.ofMillis(500), LocalClusterMain.Options.duration("500ms"));
-        assertEquals(Duration.ofSeconds(10), LocalClusterMain.Options.duration("PT10S"));
-        assertThrows(IllegalArgumentException.class, () -> LocalClusterMain.Options.duration("soon"));
+        assertEquals(Duration.ofSeconds(3), DurationConverter.parse("3s"));
+        assertEquals(Duration.ofSeconds(3), DurationConverter.parse("3"));
+        assertEquals(Duration.ofMillis(500), DurationConverter.parse("500ms"));
+        assertEquals(Duration.ofSeconds(10), DurationConverter.parse("PT10S"));
+        assertThrows(IllegalArgumentException.class, () -> DurationConverter.parse("soon"));
     }
 
     @Test
     void propertiesFilesAreOwnerOnlyAndReadable(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("unum/cli.properties");
-        LocalClusterMain.writePrivateProperties(file, Map.of("url", "http://127.0.0.1:8080", "token", "abc"), "test");
+        PrivateProperties.write(file, Map.of("url", "http://127.0.0.1:8080", "token", "abc"), "test");
         Properties p = new Properties();
         try (var r = Files.newBufferedReader(file)) {
             p.load(r);

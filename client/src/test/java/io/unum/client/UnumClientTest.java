@@ -1,4 +1,4 @@
-package io.unum.cli.client;
+package io.unum.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,25 +15,40 @@ class UnumClientTest {
     void readsServerSentEvents() throws Exception {
         String stream = ": comment\n\nevent: chunk\ndata: {\"a\":1}\n\ndata:x\ndata: y\n\nid: 3\n\ndata: last";
         List<String> data = new ArrayList<>();
-        UnumClient.readEvents(new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)), data::add);
+        try (SseReader events = new SseReader(new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)))) {
+            for (String d = events.next(); d != null; d = events.next()) {
+                data.add(d);
+            }
+        }
         assertEquals(List.of("{\"a\":1}", "x\ny", "last"), data);
     }
 
     @Test
     void problemBodyIsDecoded() {
-        UnumApiException e = UnumClient.problem(404,
+        UnumApiException e = Http.problem(404,
                 "{\"type\":\"urn:unum:problem:not-found\",\"title\":\"Not Found\",\"status\":404,"
                         + "\"detail\":\"no process 9\",\"extra\":true}");
         assertEquals("Not Found", e.problem().title());
         assertEquals("Not Found: no process 9", e.getMessage());
         assertEquals(404, e.status());
+        assertEquals(UnumApiException.Kind.NOT_FOUND, e.kind());
     }
 
     @Test
     void otherErrorBodiesBecomeAProblemFromTheStatus() {
-        UnumApiException e = UnumClient.problem(503, "");
+        UnumApiException e = Http.problem(503, "");
         assertEquals("Service Unavailable", e.getMessage());
         assertNull(e.problem().detail());
-        assertEquals("Unauthorized: go away", UnumClient.problem(401, "go away").getMessage());
+        assertEquals(UnumApiException.Kind.UNAVAILABLE, e.kind());
+        assertEquals("Unauthorized: go away", Http.problem(401, "go away").getMessage());
+    }
+
+    @Test
+    void statusesCallersBranchOnHaveAKind() {
+        assertEquals(UnumApiException.Kind.BAD_REQUEST, Http.problem(400, "").kind());
+        assertEquals(UnumApiException.Kind.NOT_ALLOWED, Http.problem(401, "").kind());
+        assertEquals(UnumApiException.Kind.NOT_ALLOWED, Http.problem(403, "").kind());
+        assertEquals(UnumApiException.Kind.CONFLICT, Http.problem(409, "").kind());
+        assertEquals(UnumApiException.Kind.OTHER, Http.problem(500, "").kind());
     }
 }

@@ -1,4 +1,4 @@
-package io.unum.cli.client;
+package io.unum.client;
 
 import java.net.URI;
 

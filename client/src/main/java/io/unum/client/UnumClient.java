@@ -1,0 +1,277 @@
+package io.unum.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.unum.api.model.Capabilities;
+import io.unum.api.model.CapabilitiesUpdate;
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.CheckpointRequest;
+import io.unum.api.model.MigrateRequest;
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
+import io.unum.api.model.NodeEvent;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.OutputChunk;
+import io.unum.api.model.ProcessEvent;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.RestartRequest;
+import io.unum.api.model.SchedulerEvent;
+import io.unum.api.model.SchedulerNode;
+import io.unum.api.model.SchedulerPolicy;
+import io.unum.api.model.SchedulerStatus;
+import io.unum.api.model.SessionInfo;
+import io.unum.api.model.SignalRequest;
+import io.unum.api.model.SpawnRequest;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * The Java client of the control plane's REST API ({@code /api/v1}), on the model classes the
+ * server serializes. Every call either returns the decoded body or throws
+ * {@link UnumApiException} (the server said no), {@link UnumUnreachableException} (nobody
+ * answered) or {@link UnumIoException} (the exchange broke off). Streams of server-sent events
+ * come back as an {@link EventStream} to close.
+ */
+public final class UnumClient {
+    /** Checkpoints and restarts answer once CRIU is done, which takes long for big processes. */
+    private static final Duration LONG_REQUEST_TIMEOUT = Duration.ofMinutes(10);
+
+    private final Http http;
+
+    public UnumClient(URI baseUrl, String token) {
+        this(baseUrl, token, HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Http.CONNECT_TIMEOUT)
+                .build());
+    }
+
+    public UnumClient(String baseUrl, String token) {
+        this(URI.create(baseUrl), token);
+    }
+
+    public UnumClient(URI baseUrl, String token, HttpClient http) {
+        this.http = new Http(baseUrl, token, http);
+    }
+
+    public URI baseUrl() {
+        return http.baseUrl();
+    }
+
+    /** The same server with another token (e.g. a viewer's, or none). */
+    public UnumClient withToken(String otherToken) {
+        return new UnumClient(http.baseUrl(), otherToken, http.client());
+    }
+
+    /** The role of this client's token. */
+    public SessionInfo session() {
+        return get("/api/v1/session", SessionInfo.class);
+    }
+
+    // ---- nodes
+
+    public List<NodeInfo> nodes() {
+        return get("/api/v1/nodes", new TypeReference<>() { });
+    }
+
+    public NodeInfo node(String name) {
+        return get("/api/v1/nodes/" + encode(name), NodeInfo.class);
+    }
+
+    /** A snapshot of the nodes, then every changed node; ends only when closed. */
+    public EventStream<NodeEvent> nodeEvents() {
+        return events("/api/v1/nodes/events", NodeEvent.class);
+    }
+
+    // ---- processes
+
+    /** Starts a process; returns its record (201). */
+    public ProcessInfo spawn(SpawnRequest request) {
+        return send("POST", "/api/v1/processes", request, ProcessInfo.class);
+    }
+
+    /** Starts {@code argv} with every other option left to its default. */
+    public ProcessInfo spawn(List<String> argv) {
+        return spawn(new SpawnRequest(argv, null, null, null, null, null, null));
+    }
+
+    /** The whole process table, sorted by gpid. */
+    public List<ProcessInfo> processes() {
+        return processes(null, null, null);
+    }
+
+    /** The process table, sorted by gpid; null filters are left out. */
+    public List<ProcessInfo> processes(String node, String state, String user) {
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("node", node);
+        query.put("state", state);
+        query.put("user", user);
+        return get("/api/v1/processes" + query(query), new TypeReference<>() { });
+    }
+
+    public ProcessInfo process(int gpid) {
+        return get("/api/v1/processes/" + gpid, ProcessInfo.class);
+    }
+
+    /** A snapshot of the process table, then changed records and usage ticks; ends only when closed. */
+    public EventStream<ProcessEvent> processEvents() {
+        return events("/api/v1/processes/events", ProcessEvent.class);
+    }
+
+    /** Sends a signal: a name ("TERM", "SIGKILL") or a number ("9"). */
+    public void signal(int gpid, String signal) {
+        http.send(http.request("POST", "/api/v1/processes/" + gpid + "/signal",
+                Json.write(new SignalRequest(signal)), Http.REQUEST_TIMEOUT));
+    }
+
+    /** The output captured so far from the given offsets on. */
+    public List<OutputChunk> output(int gpid, long stdoutOffset, long stderrOffset) {
+        return get("/api/v1/processes/" + gpid + "/output" + offsets(stdoutOffset, stderrOffset),
+                new TypeReference<>() { });
+    }
+
+    /** The process's output from the given offsets on; the server ends it once the process ended and all was sent. */
+    public EventStream<OutputChunk> outputStream(int gpid, long stdoutOffset, long stderrOffset) {
+        return events("/api/v1/processes/" + gpid + "/output/stream" + offsets(stdoutOffset, stderrOffset),
+                OutputChunk.class);
+    }
+
+    // ---- capabilities
+
+    public Capabilities capabilities(int gpid) {
+        return get("/api/v1/processes/" + gpid + "/capabilities", Capabilities.class);
+    }
+
+    public Capabilities updateCapabilities(int gpid, CapabilitiesUpdate update) {
+        return send("PATCH", "/api/v1/processes/" + gpid + "/capabilities", update, Capabilities.class);
+    }
+
+    // ---- migrations and checkpoints
+
+    /** Starts a migration; returns its record (202) at once. */
+    public MigrationInfo migrate(int gpid, String node, MigrationMode mode) {
+        return send("POST", "/api/v1/processes/" + gpid + "/migrate", new MigrateRequest(node, mode),
+                MigrationInfo.class);
+    }
+
+    public MigrationInfo migration(String id) {
+        return get("/api/v1/migrations/" + encode(id), MigrationInfo.class);
+    }
+
+    /** The migration's record at every change; the server ends it when the migration ended. */
+    public EventStream<MigrationInfo> migrationEvents(String id) {
+        return events("/api/v1/migrations/" + encode(id) + "/events", MigrationInfo.class);
+    }
+
+    /** Recent migrations, newest first; gpid null for all. */
+    public List<MigrationInfo> migrations(Integer gpid) {
+        return get("/api/v1/migrations" + (gpid == null ? "" : "?gpid=" + gpid), new TypeReference<>() { });
+    }
+
+    /** Checkpoints the process, and with kill ends it; answers once the images are written. */
+    public CheckpointInfo checkpoint(int gpid, boolean kill) {
+        return decode(http.send(http.request("POST", "/api/v1/processes/" + gpid + "/checkpoints",
+                Json.write(new CheckpointRequest(kill)), LONG_REQUEST_TIMEOUT)), CheckpointInfo.class);
+    }
+
+    public CheckpointInfo checkpoint(String id) {
+        return get("/api/v1/checkpoints/" + encode(id), CheckpointInfo.class);
+    }
+
+    /** Checkpoints, newest first; gpid null for all. */
+    public List<CheckpointInfo> checkpoints(Integer gpid) {
+        return get("/api/v1/checkpoints" + (gpid == null ? "" : "?gpid=" + gpid), new TypeReference<>() { });
+    }
+
+    /** Restarts a checkpoint on node (null: placement picks); returns the running process. */
+    public ProcessInfo restart(String checkpointId, String node) {
+        return decode(http.send(http.request("POST", "/api/v1/checkpoints/" + encode(checkpointId) + "/restart",
+                Json.write(new RestartRequest(node)), LONG_REQUEST_TIMEOUT)), ProcessInfo.class);
+    }
+
+    public void deleteCheckpoint(String checkpointId) {
+        http.send(http.request("DELETE", "/api/v1/checkpoints/" + encode(checkpointId), null, Http.REQUEST_TIMEOUT));
+    }
+
+    // ---- scheduler
+
+    /** The placement and balancing policies in force. */
+    public SchedulerPolicy policy() {
+        return get("/api/v1/scheduler/policy", SchedulerPolicy.class);
+    }
+
+    /** Replaces the policy (parameters left null take their defaults); returns it as stored. */
+    public SchedulerPolicy setPolicy(SchedulerPolicy policy) {
+        return send("PUT", "/api/v1/scheduler/policy", policy, SchedulerPolicy.class);
+    }
+
+    /** The nodes with the figures the scheduler decides on. */
+    public List<SchedulerNode> schedulerNodes() {
+        return get("/api/v1/scheduler/nodes", new TypeReference<>() { });
+    }
+
+    /** This replica's name in the events, and whether it runs the balancer. */
+    public SchedulerStatus schedulerStatus() {
+        return get("/api/v1/scheduler/status", SchedulerStatus.class);
+    }
+
+    /** The recent scheduler decisions, then, with follow, new ones until closed. */
+    public EventStream<SchedulerEvent> schedulerEvents(boolean follow) {
+        return events("/api/v1/scheduler/events?follow=" + follow, SchedulerEvent.class);
+    }
+
+    // ---- anything else
+
+    /**
+     * Sends {@code jsonBody} (null: none) as it is and returns the answer whatever its status: for
+     * checking what the server answers to malformed or refused requests.
+     */
+    public RawResponse raw(String method, String pathAndQuery, String jsonBody) {
+        return http.raw(http.request(method, pathAndQuery, jsonBody, Http.REQUEST_TIMEOUT));
+    }
+
+    // ---- plumbing
+
+    private <T> EventStream<T> events(String pathAndQuery, Class<T> type) {
+        return new EventStream<>(http.baseUrl(), http.openEvents(pathAndQuery), type);
+    }
+
+    private <T> T get(String path, Class<T> type) {
+        return decode(http.send(http.request("GET", path, null, Http.REQUEST_TIMEOUT)), type);
+    }
+
+    private <T> T get(String path, TypeReference<T> type) {
+        return Json.read(http.send(http.request("GET", path, null, Http.REQUEST_TIMEOUT)), type);
+    }
+
+    private <T> T send(String method, String path, Object body, Class<T> type) {
+        return decode(http.send(http.request(method, path, Json.write(body), Http.REQUEST_TIMEOUT)), type);
+    }
+
+    private static <T> T decode(String body, Class<T> type) {
+        return Json.read(body, type);
+    }
+
+    private static String offsets(long stdoutOffset, long stderrOffset) {
+        return "?stdoutOffset=" + stdoutOffset + "&stderrOffset=" + stderrOffset;
+    }
+
+    private static String query(Map<String, String> params) {
+        StringJoiner q = new StringJoiner("&", "?", "").setEmptyValue("");
+        params.forEach((k, v) -> {
+            if (v != null && !v.isBlank()) {
+                q.add(k + "=" + encode(v));
+            }
+        });
+        return q.toString();
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
