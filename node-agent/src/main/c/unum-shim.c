@@ -707,12 +707,26 @@ static int restore(char **criu_argv, struct tree *t) {
         if (program <= 0) usleep(5000);
     }
     if (program <= 0) {
-        write_atomic("exec-error", "the restored init has no program\n");
-        kill(init, SIGKILL);
-        return 1;
+        /* A program that ended right after its restore: its init reaps it, sends its status and
+           exits. That end must win (supervise records it), not an error that loses it. */
+        siginfo_t info;
+        int ended = 0;
+        for (int i = 0; i < 200 && !ended; i++) {
+            memset(&info, 0, sizeof info);
+            if (waitid(P_PID, (id_t)init, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == init)
+                ended = 1;
+            else
+                usleep(5000);
+        }
+        if (!ended) {
+            write_atomic("exec-error", "the restored init has no program\n");
+            kill(init, SIGKILL);
+            return 1;
+        }
+        program = init; /* gone already: the pid only tells the agent the restore happened */
     }
     write_pipes(t->outr, t->errr, t->statusr);
-    shim_program_hostpid = program;
+    shim_program_hostpid = program == init ? 0 : program;
     write_pid_file("pid", program);
     return 0;
 }

@@ -241,4 +241,15 @@ class HeldRestoreTest {
             Files.deleteIfExists(lockFile);
         }
     }
+
+    @Test
+    void aProgramThatEndsRightAfterItsRestoreKeepsItsRealExitStatus() throws Exception {
+        a.start(new StartSpec(26, List.of("sleep", "1"), "/", "nobody", Map.of("PATH", "/usr/bin:/bin")));
+        imagesA.dump(26, "s-26", false);
+        Thread.sleep(1200); // its sleep's deadline passes while it is an image: restored, it ends at once
+        int pid = imagesA.restore(26, "s-26", null).localPid();
+        assertTrue(pid > 0);
+        ProcessView ended = Supervised.awaitEnded(a, 26);
+        assertEquals(Optional.of(io.unum.agent.process.ProcessExit.code(0)), ended.exit(), "its own exit, not a failed restore");
+    }
 }
