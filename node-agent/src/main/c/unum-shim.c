@@ -5,7 +5,8 @@
  *   unum-shim <proc-dir>         supervise the program described by <proc-dir>/spec
  *   unum-shim -r <proc-dir>      supervise a program CRIU restores: run the criu command line in
  *                                <proc-dir>/restore, then supervise the restored tree like a new one
- *   unum-shim -k <signal> <pid>  send a signal (the agent's way to call kill(2): Java cannot
+ *   unum-shim -k <signal> <pid>...  send a signal to each pid (a negative one: a process group;
+ *                                the agent's way to call kill(2): Java cannot
  *                                send arbitrary signals, and shipping this mode in the shim means
  *                                the agent does not depend on procps' /bin/kill being installed)
  *
@@ -449,22 +450,26 @@ static long long now_ms(void) {
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* Signals every pid given (a negative one is a process group); fails if any kill fails. */
 static int kill_mode(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: unum-shim -k SIGNAL PID\n");
+    if (argc < 4) {
+        fprintf(stderr, "usage: unum-shim -k SIGNAL PID...\n");
         return 2;
     }
     int sig = atoi(argv[2]);
-    pid_t pid = (pid_t)atoi(argv[3]);
-    if (pid <= 0 || sig < 0) {
-        fprintf(stderr, "unum-shim: bad signal or pid\n");
-        return 2;
+    int failed = 0;
+    for (int i = 3; i < argc; i++) {
+        pid_t pid = (pid_t)atoi(argv[i]);
+        if (pid == 0 || pid == -1 || sig < 0) {
+            fprintf(stderr, "unum-shim: bad signal or pid\n");
+            return 2;
+        }
+        if (kill(pid, sig) != 0) {
+            fprintf(stderr, "unum-shim: kill %d %d: %s\n", sig, (int)pid, strerror(errno));
+            failed = 1;
+        }
     }
-    if (kill(pid, sig) != 0) {
-        fprintf(stderr, "unum-shim: kill %d %d: %s\n", sig, (int)pid, strerror(errno));
-        return 1;
-    }
-    return 0;
+    return failed;
 }
 
 /* Receives the program's credentials; returns its pid in our namespace or 0. */
@@ -702,12 +707,26 @@ static int restore(char **criu_argv, struct tree *t) {
         if (program <= 0) usleep(5000);
     }
     if (program <= 0) {
-        write_atomic("exec-error", "the restored init has no program\n");
-        kill(init, SIGKILL);
-        return 1;
+        /* A program that ended right after its restore: its init reaps it, sends its status and
+           exits. That end must win (supervise records it), not an error that loses it. */
+        siginfo_t info;
+        int ended = 0;
+        for (int i = 0; i < 200 && !ended; i++) {
+            memset(&info, 0, sizeof info);
+            if (waitid(P_PID, (id_t)init, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == init)
+                ended = 1;
+            else
+                usleep(5000);
+        }
+        if (!ended) {
+            write_atomic("exec-error", "the restored init has no program\n");
+            kill(init, SIGKILL);
+            return 1;
+        }
+        program = init; /* gone already: the pid only tells the agent the restore happened */
     }
     write_pipes(t->outr, t->errr, t->statusr);
-    shim_program_hostpid = program;
+    shim_program_hostpid = program == init ? 0 : program;
     write_pid_file("pid", program);
     return 0;
 }
@@ -817,7 +836,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "-k") == 0) return kill_mode(argc, argv);
     int restoring = argc == 3 && strcmp(argv[1], "-r") == 0;
     if (argc != 2 && !restoring) {
-        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -r PROC_DIR | unum-shim -k SIGNAL PID\n");
+        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -r PROC_DIR | unum-shim -k SIGNAL PID...\n");
         return 2;
     }
     proc_dir = argv[restoring ? 2 : 1];

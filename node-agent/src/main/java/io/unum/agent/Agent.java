@@ -72,7 +72,7 @@ public final class Agent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Optional<Criu> criu = Criu.locate(cfg.criu());
+        Optional<Criu> criu = Criu.locate(cfg.criu()).map(c -> c.withLimits(cfg.criuGhostLimit(), cfg.criuRestoreTimeout()));
         if (criu.isPresent() && supervisor.runsAsRoot()) {
             Criu.allowLargePipes().ifPresent(LOG::warning);
         }

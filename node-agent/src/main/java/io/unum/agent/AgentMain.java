@@ -3,7 +3,9 @@ package io.unum.agent;
 import io.unum.agent.load.MachineInfo;
 import io.unum.agent.profile.NodeProfileSettings;
 import io.unum.agent.profile.ProfileOptions;
+import io.unum.api.units.ByteSize;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,6 +52,14 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--criu", description = "CRIU binary for migration and checkpoints (default: criu on PATH).")
     Path criu;
 
+    @Option(names = "--criu-ghost-limit", paramLabel = "SIZE", defaultValue = "256M",
+            description = "Largest deleted-but-open file a dump carries (CRIU's --ghost-limit; default ${DEFAULT-VALUE}).")
+    String criuGhostLimit;
+
+    @Option(names = "--criu-restore-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long a CRIU restore may take before it is stopped and refused (default ${DEFAULT-VALUE}).")
+    long criuRestoreTimeoutSeconds;
+
     @Mixin
     ProfileOptions profileOptions;
 
@@ -84,12 +94,24 @@ public final class AgentMain implements Callable<Integer> {
         if (outputLimit < 2) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--output-limit must be at least 2");
         }
+        if (criuRestoreTimeoutSeconds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--criu-restore-timeout must be at least 1");
+        }
+        long ghostLimit;
+        try {
+            ghostLimit = ByteSize.parse(criuGhostLimit);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--criu-ghost-limit " + e.getMessage(), e);
+        }
+        if (ghostLimit < 1) {
+            throw new IllegalArgumentException("--criu-ghost-limit must be positive");
+        }
         NodeProfileSettings profile = profileOptions.settings();
         return new AgentConfig(name, HostPort.parse(listen), advertise == null ? null : HostPort.parse(advertise),
                 controlPlanes.stream().map(HostPort::parse).toList(), stateDir.toAbsolutePath(), token,
                 cores != null ? cores : profile.capacity().cpus() > 0 ? (int) Math.ceil(profile.capacity().cpus()) : MachineInfo.cores(),
                 memory != null ? memory : profile.capacity().memoryBytes() > 0 ? profile.capacity().memoryBytes() : MachineInfo.memoryBytes(),
-                outputLimit, criu, profile);
+                outputLimit, criu, ghostLimit, Duration.ofSeconds(criuRestoreTimeoutSeconds), profile);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * capabilities it needs as ambient capabilities ({@code setpriv}, CRIU's {@code --unprivileged}
  * mode): CRIU reads every task's rlimits with prlimit(2), which without CAP_SYS_RESOURCE (absent
  * in containers) requires matching uids. See the comment at the top of unum-shim.c.
+ *
+ * <p>Every CRIU the agent starts runs in a session of its own ({@code setsid}): an agent killed
+ * mid-dump (even with its whole process group) must not take a CRIU with it, for CRIU holds the
+ * tree frozen and only CRIU finishing (or dying on its own) settles it. The restore's CRIU runs
+ * under unum-shim, which has its own session already.
  */
 public final class Criu {
 
@@ -26,22 +32,47 @@ public final class Criu {
             "+dac_read_search", "+fowner", "+fsetid", "+kill", "+setgid", "+setuid", "+setpcap", "+net_admin",
             "+sys_chroot", "+sys_ptrace", "+sys_admin", "+checkpoint_restore"));
 
-    private final Path binary;
+    /** CRIU's own default ghost limit: a deleted-but-open file bigger than this fails every dump. */
+    public static final long DEFAULT_GHOST_LIMIT = 256L << 20;
+    public static final Duration DEFAULT_RESTORE_TIMEOUT = Duration.ofSeconds(60);
 
-    private Criu(Path binary) {
+    private final Path binary;
+    private final long ghostLimit;
+    private final Duration restoreTimeout;
+
+    private Criu(Path binary, long ghostLimit, Duration restoreTimeout) {
         this.binary = binary;
+        this.ghostLimit = ghostLimit;
+        this.restoreTimeout = restoreTimeout;
+    }
+
+    /**
+     * This binary with the agent's limits: the largest deleted-but-open file a dump carries
+     * (--criu-ghost-limit), and how long a restore may take (--criu-restore-timeout).
+     */
+    public Criu withLimits(long ghostLimit, Duration restoreTimeout) {
+        if (ghostLimit <= 0 || restoreTimeout.isNegative() || restoreTimeout.isZero()) {
+            throw new IllegalArgumentException("the ghost limit and the restore timeout must be positive");
+        }
+        return new Criu(binary, ghostLimit, restoreTimeout);
+    }
+
+    public Duration restoreTimeout() {
+        return restoreTimeout;
     }
 
     /** The configured binary, else criu on PATH; empty when there is none. */
     public static Optional<Criu> locate(Path configured) {
         if (configured != null) {
-            return Files.isExecutable(configured) ? Optional.of(new Criu(configured.toAbsolutePath())) : Optional.empty();
+            return Files.isExecutable(configured)
+                    ? Optional.of(new Criu(configured.toAbsolutePath(), DEFAULT_GHOST_LIMIT, DEFAULT_RESTORE_TIMEOUT))
+                    : Optional.empty();
         }
         String path = System.getenv("PATH");
         for (String dir : (path == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path).split(":")) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, "criu");
             if (Files.isExecutable(candidate)) {
-                return Optional.of(new Criu(candidate.toAbsolutePath()));
+                return Optional.of(new Criu(candidate.toAbsolutePath(), DEFAULT_GHOST_LIMIT, DEFAULT_RESTORE_TIMEOUT));
             }
         }
         return Optional.empty();
@@ -74,9 +105,57 @@ public final class Criu {
         }
     }
 
-    /** Dumps the tree rooted at initPid into imagesDir; the log goes to imagesDir/../dump.log. */
-    public void dump(int initPid, Path imagesDir, boolean leaveRunning, long timeoutSeconds) throws CriuException {
-        run(dumpCommand(initPid, imagesDir, leaveRunning, 0), logFile(imagesDir, "dump"), timeoutSeconds, "dump");
+    /** Starts dumping the tree rooted at initPid into imagesDir; the log goes to imagesDir/../dump.log. */
+    public Process startDump(int initPid, Path imagesDir, boolean leaveRunning) throws CriuException {
+        List<String> cmd = dumpCommand(initPid, imagesDir, leaveRunning, 0);
+        try {
+            return new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(imagesDir.resolveSibling("dump.out").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new CriuException("cannot run " + binary + ": " + e.getMessage());
+        }
+    }
+
+    /** Waits for a dump startDump began; a failure says why, in CRIU's words and ours. */
+    public void awaitDump(Process dump, Path imagesDir, long timeoutSeconds) throws CriuException {
+        try {
+            if (!dump.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                dump.descendants().forEach(ProcessHandle::destroyForcibly);
+                dump.destroyForcibly();
+                throw new CriuException("criu dump did not finish within " + timeoutSeconds + " s");
+            }
+        } catch (InterruptedException e) {
+            dump.descendants().forEach(ProcessHandle::destroyForcibly);
+            dump.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new CriuException("interrupted during criu dump");
+        }
+        if (dump.exitValue() != 0) {
+            throw new CriuException(dumpFailure(logFile(imagesDir, "dump")));
+        }
+    }
+
+    /**
+     * Did the dump into imagesDir succeed? Its exit status is in a file beside it (see
+     * dumpCommand), for an agent that is not CRIU's parent: the one after a crash.
+     */
+    static boolean dumpSucceeded(Path imagesDir) {
+        try {
+            return "0".equals(Files.readString(imagesDir.resolveSibling("dump.status"), StandardCharsets.UTF_8).trim());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Why a dump failed; a ghost file over the limit is the one cause the operator fixes with an option. */
+    String dumpFailure(Path log) {
+        String errors = errors(log);
+        if (errors.contains("Can't dump ghost file")) {
+            return "criu dump failed: a deleted file the process holds open is larger than the ghost limit ("
+                    + ghostLimit + " bytes); raise --criu-ghost-limit (" + errors + ")";
+        }
+        return "criu dump failed: " + errors;
     }
 
     /**
@@ -89,7 +168,7 @@ public final class Criu {
         try {
             return new ProcessBuilder(cmd).redirectError(imagesDir.resolveSibling("dump.out").toFile()).start();
         } catch (IOException e) {
-            throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+            throw new CriuException("cannot run " + binary + ": " + e.getMessage());
         }
     }
 
@@ -103,14 +182,14 @@ public final class Criu {
                 "--status-fd", "1");
         Process daemon;
         try {
-            daemon = new ProcessBuilder(cmd).redirectError(log.resolveSibling("lazy-pages.out").toFile()).start();
+            daemon = new ProcessBuilder(ownSession(cmd)).redirectError(log.resolveSibling("lazy-pages.out").toFile()).start();
             if (daemon.getInputStream().read() < 0) {
                 daemon.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                 throw new CriuException("criu lazy-pages failed: " + errors(log));
             }
             return daemon;
         } catch (IOException e) {
-            throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+            throw new CriuException("cannot run " + binary + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CriuException("interrupted while starting criu lazy-pages");
@@ -120,14 +199,20 @@ public final class Criu {
     private List<String> dumpCommand(int initPid, Path imagesDir, boolean leaveRunning, int lazyPort) throws CriuException {
         ProcFs.Owner owner = ProcFs.owner(initPid)
                 .orElseThrow(() -> new CriuException("process tree " + initPid + " is gone"));
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(List.of("setsid"));
+        if (lazyPort == 0) {
+            // A shell writes CRIU's exit status down: the next agent needs it if this one dies meanwhile.
+            // (A lazy dump's partial image is never completed after a crash: nobody could fetch its pages.)
+            cmd.addAll(List.of("sh", "-c", "\"$@\"; s=$?; echo $s > \"$0\"; exit $s",
+                    imagesDir.resolveSibling("dump.status").toString()));
+        }
         if (owner.uid() != 0) {
             cmd.addAll(List.of("setpriv", "--reuid=" + owner.uid(), "--regid=" + owner.gid(), "--clear-groups",
                     "--inh-caps=" + DUMP_CAPS, "--ambient-caps=" + DUMP_CAPS));
         }
         cmd.addAll(List.of(binary.toString(), "dump", "--tree", Integer.toString(initPid), "--images-dir",
                 imagesDir.toString(), "--log-file", logFile(imagesDir, "dump").toString(), "--tcp-established",
-                "--network-lock", "nftables", "--file-locks"));
+                "--network-lock", "nftables", "--file-locks", "--ghost-limit", Long.toString(ghostLimit)));
         if (owner.uid() != 0) {
             cmd.add("--unprivileged");
         }
@@ -144,12 +229,16 @@ public final class Criu {
      * The restore command line for {@code unum-shim -r}: the shim passes the new stdout, stderr and
      * status pipes as fds 3, 4 and 5, which replace the pipes the dumped tree had.
      */
-    public List<String> restoreCommand(Path imagesDir, Path pidFile, Path logFile, long[] pipeInodes, boolean lazy) {
+    public List<String> restoreCommand(Path imagesDir, Path pidFile, Path logFile, long[] pipeInodes, boolean lazy,
+            boolean leaveStopped) {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "restore", "--images-dir", imagesDir.toString(),
                 "--log-file", logFile.toString(), "--restore-detached", "--restore-sibling", "--pidfile",
                 pidFile.toString(), "--tcp-established", "--file-locks"));
         if (lazy) {
             cmd.add("--lazy-pages");
+        }
+        if (leaveStopped) {
+            cmd.add("--leave-stopped");
         }
         for (int i = 0; i < pipeInodes.length; i++) {
             cmd.add("--inherit-fd");
@@ -162,28 +251,11 @@ public final class Criu {
         return imagesDir.resolveSibling(action + ".log");
     }
 
-    private static void run(List<String> cmd, Path log, long timeoutSeconds, String action) throws CriuException {
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolveSibling(action + ".out").toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new CriuException("cannot run " + cmd.get(0) + ": " + e.getMessage());
-        }
-        try {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new CriuException("criu " + action + " did not finish within " + timeoutSeconds + " s");
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new CriuException("interrupted during criu " + action);
-        }
-        if (p.exitValue() != 0) {
-            throw new CriuException("criu " + action + " failed: " + errors(log));
-        }
+    /** The command run by setsid (util-linux): not a group leader, so it execs in place, keeping the pid. */
+    private static List<String> ownSession(List<String> cmd) {
+        List<String> own = new ArrayList<>(List.of("setsid"));
+        own.addAll(cmd);
+        return own;
     }
 
     /** The error lines of a CRIU log, which say what went wrong far better than the exit code. */

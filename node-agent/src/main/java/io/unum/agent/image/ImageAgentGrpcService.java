@@ -6,6 +6,11 @@ import io.grpc.stub.StreamObserver;
 import io.unum.agent.process.GrpcStatuses;
 import io.unum.api.grpc.DeleteImageRequest;
 import io.unum.api.grpc.DeleteImageResponse;
+import io.unum.api.grpc.DescribeProcessRequest;
+import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.Presence;
+import io.unum.api.grpc.ReleaseProcessRequest;
+import io.unum.api.grpc.ReleaseProcessResponse;
 import io.unum.api.grpc.DumpProcessRequest;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.ImageAgentServiceGrpc;
@@ -90,8 +95,9 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
     public void restoreProcess(RestoreProcessRequest req, StreamObserver<RestoreProcessResponse> out) {
         GrpcStatuses.answer("RestoreProcess", out, () -> {
             try {
-                ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId(), req.getLazyPageServer());
-                return RestoreProcessResponse.newBuilder().setLocalPid(r.localPid()).setRestoreMillis(r.restoreMillis()).build();
+                ProcessImages.Restored r = images.restore(req.getGpid(), req.getImageId(), req.getLazyPageServer(), req.getHold());
+                return RestoreProcessResponse.newBuilder().setLocalPid(r.localPid()).setRestoreMillis(r.restoreMillis())
+                        .setHeld(r.held()).build();
             } catch (CorruptImageException e) {
                 throw Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException();
             }
@@ -103,6 +109,30 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
         GrpcStatuses.answer("DeleteImage", out, () -> {
             images.delete(req.getImageId());
             return DeleteImageResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void releaseProcess(ReleaseProcessRequest req, StreamObserver<ReleaseProcessResponse> out) {
+        GrpcStatuses.answer("ReleaseProcess", out, () -> {
+            images.release(req.getGpid(), req.getImageId());
+            return ReleaseProcessResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void describeProcess(DescribeProcessRequest req, StreamObserver<DescribeProcessResponse> out) {
+        GrpcStatuses.answer("DescribeProcess", out, () -> {
+            Whereabouts w = images.describe(req.getGpid());
+            DescribeProcessResponse.Builder b = DescribeProcessResponse.newBuilder()
+                    .setPresence(Presence.valueOf("PRESENCE_" + w.presence().name()))
+                    .addAllImages(w.images());
+            w.process().ifPresent(v -> {
+                b.setLocalPid(v.localPid());
+                v.restoredFrom().ifPresent(b::setImageId);
+                v.exit().ifPresent(e -> b.setExitStatus(e.toProto()));
+            });
+            return b.build();
         });
     }
 

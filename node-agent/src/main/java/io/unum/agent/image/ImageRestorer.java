@@ -6,14 +6,11 @@ import io.unum.agent.process.Restoring;
 import io.unum.agent.process.SupervisionException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /** Brings a process back from an image on this node, under a shim that supervises it from then on. */
 final class ImageRestorer {
-
-    private static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(300);
 
     private final ProcessHandoff handoff;
     private final ImageStore store;
@@ -27,13 +24,23 @@ final class ImageRestorer {
         this.postCopy = postCopy;
     }
 
-    /** With a lazyPageServer the pages come from there after the process runs (post-copy). */
-    ProcessImages.Restored restore(Criu c, int gpid, String imageId, String lazyPageServer) throws SupervisionException {
+    /**
+     * With a lazyPageServer the pages come from there after the process runs (post-copy); with
+     * hold the tree stays stopped until released.
+     */
+    ProcessImages.Restored restore(Criu c, int gpid, String imageId, String lazyPageServer, boolean hold)
+            throws SupervisionException {
         Optional<String> from = handoff.restoredFrom(gpid);
         Optional<ProcessView> current = handoff.get(gpid);
         if (current.isPresent() && current.get().running()) {
             if (from.isPresent() && from.get().equals(imageId)) {
-                return new ProcessImages.Restored(current.get().localPid(), 0); // a retried call: it runs already
+                // A retried call: it is here already. A retry that no longer asks to hold lets it run.
+                boolean held = current.get().held();
+                if (held && !hold) {
+                    handoff.release(gpid, imageId);
+                    held = false;
+                }
+                return new ProcessImages.Restored(current.get().localPid(), 0, held);
             }
             throw new SupervisionException(SupervisionException.Reason.ALREADY_EXISTS,
                     "process " + gpid + " already runs on " + node);
@@ -62,7 +69,7 @@ final class ImageRestorer {
             if (lazy) {
                 lazyPages = postCopy.fetchPages(c, image, lazyPageServer, restoring.logFile("lazy-pages.log"));
             }
-            List<String> cmd = c.restoreCommand(image.criuDir(), restoring.initPidFile(), log, meta.pipeInodes(), lazy);
+            List<String> cmd = c.restoreCommand(image.criuDir(), restoring.initPidFile(), log, meta.pipeInodes(), lazy, hold);
             restoring.write(image.spec(), image.outputDir(), meta.stdoutOffset(), meta.stderrOffset(), cmd);
         } catch (IOException e) {
             if (lazyPages != null) {
@@ -72,12 +79,12 @@ final class ImageRestorer {
             throw SupervisionException.precondition("cannot prepare the restore of " + gpid + ": " + e.getMessage());
         }
         try {
-            int pid = restoring.start(imageId, RESTORE_TIMEOUT);
+            int pid = restoring.start(imageId, hold, c.restoreTimeout());
             long millis = (System.nanoTime() - t0) / 1_000_000;
             if (lazyPages != null) {
                 postCopy.pagesArriving(gpid, lazyPages);
             }
-            return new ProcessImages.Restored(pid, millis);
+            return new ProcessImages.Restored(pid, millis, hold);
         } catch (SupervisionException e) {
             String why = e.getMessage() + ": " + Criu.errors(log);
             if (lazyPages != null) {

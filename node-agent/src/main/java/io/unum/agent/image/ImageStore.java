@@ -7,7 +7,11 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -29,7 +33,6 @@ public final class ImageStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        clearPartials();
     }
 
     public static void checkId(String id) {
@@ -78,10 +81,42 @@ public final class ImageStore {
         delete(root.resolve(id + PARTIAL));
     }
 
-    /** Partial images are leftovers of a dump or transfer an earlier agent did not finish. */
-    private void clearPartials() {
+    /** A partial image: what a dump an earlier agent began has written so far. */
+    public Optional<Image> findPartial(String id) {
+        checkId(id);
+        Path dir = root.resolve(id + PARTIAL);
+        return Files.isDirectory(dir) ? Optional.of(new Image(id, dir)) : Optional.empty();
+    }
+
+    /** The whole images on this node. */
+    public List<Image> all() {
+        List<Image> images = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(root)) {
+            for (Path d : dirs) {
+                String name = d.getFileName().toString();
+                if (!name.endsWith(PARTIAL) && ID.matcher(name).matches() && Files.isDirectory(d)) {
+                    images.add(new Image(name, d));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        images.sort(Comparator.comparing(Image::id));
+        return images;
+    }
+
+    /**
+     * Deletes partial images, leftovers of a dump or transfer an earlier agent did not finish,
+     * except those of dumps still to be settled (their CRIU may still be writing, or be done).
+     */
+    public void clearPartials(Set<String> keep) {
         try (var dirs = Files.newDirectoryStream(root, "*" + PARTIAL)) {
-            dirs.forEach(ImageStore::delete);
+            for (Path d : dirs) {
+                String name = d.getFileName().toString();
+                if (!keep.contains(name.substring(0, name.length() - PARTIAL.length()))) {
+                    delete(d);
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

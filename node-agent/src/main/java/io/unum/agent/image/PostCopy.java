@@ -55,10 +55,11 @@ final class PostCopy {
             Files.createDirectories(partial.criuDir());
             port = freePort();
             criuDump = c.startLazyDump(dumping.initPid(), partial.criuDir(), port);
+            dumping.criuStarted(criuDump, true);
             // One byte on its stdout once the images are written and the page server listens.
             if (criuDump.getInputStream().read() < 0) {
                 criuDump.waitFor(30, TimeUnit.SECONDS);
-                throw new CriuException("criu dump failed: " + Criu.errors(Criu.logFile(partial.criuDir(), "dump")));
+                throw new CriuException(c.dumpFailure(Criu.logFile(partial.criuDir(), "dump")));
             }
         } catch (CriuException | IOException e) {
             dumping.release();
@@ -155,7 +156,7 @@ final class PostCopy {
         lazy.dumping().release();
         store.delete(imageId);
         LOG.info(() -> "post-copy dump " + imageId + " cancelled: gpid " + gpid + " runs on here");
-        return Optional.of(new ProcessImages.Restored(handoff.get(gpid).map(ProcessView::localPid).orElse(0), 0));
+        return Optional.of(new ProcessImages.Restored(handoff.get(gpid).map(ProcessView::localPid).orElse(0), 0, false));
     }
 
     /**

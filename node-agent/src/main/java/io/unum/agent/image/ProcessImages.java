@@ -1,14 +1,20 @@
 package io.unum.agent.image;
 
 import io.unum.agent.process.Dumping;
+import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.ProcessHandoff;
 import io.unum.agent.process.SupervisionException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Dumps supervised processes into images and restores them, on this node. The supervisor keeps
@@ -27,8 +33,8 @@ public final class ProcessImages {
     public record Dumped(long imageBytes, long dumpMillis, int pageServerPort) {
     }
 
-    /** What a restore produced. */
-    public record Restored(int localPid, long restoreMillis) {
+    /** What a restore produced; held when the tree waits, stopped, for a release. */
+    public record Restored(int localPid, long restoreMillis, boolean held) {
     }
 
     private final ProcessHandoff handoff;
@@ -45,6 +51,7 @@ public final class ProcessImages {
         this.node = node;
         this.postCopy = new PostCopy(handoff, store, node);
         this.restorer = new ImageRestorer(handoff, store, node, postCopy);
+        store.clearPartials(handoff.interruptedDumps().stream().map(Dumping::imageId).collect(Collectors.toSet()));
     }
 
     public ImageStore store() {
@@ -59,7 +66,9 @@ public final class ProcessImages {
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(partial.criuDir());
-            c.dump(dumping.initPid(), partial.criuDir(), leaveRunning, DUMP_TIMEOUT_SECONDS);
+            Process criuDump = c.startDump(dumping.initPid(), partial.criuDir(), leaveRunning);
+            dumping.criuStarted(criuDump, false);
+            c.awaitDump(criuDump, partial.criuDir(), DUMP_TIMEOUT_SECONDS);
         } catch (CriuException | IOException e) {
             // CRIU leaves a tree it failed to dump running: the process goes on here.
             dumping.release();
@@ -67,27 +76,36 @@ public final class ProcessImages {
             throw SupervisionException.precondition(e.getMessage());
         }
         long dumpMillis = (System.nanoTime() - t0) / 1_000_000;
+        long bytes = finish(store, partial, dumping, leaveRunning);
+        LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + bytes + " bytes, frozen "
+                + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped"));
+        return new Dumped(bytes, dumpMillis, 0);
+    }
+
+    /**
+     * Adds the agent's part to an image CRIU wrote (output, spec, meta, checksums) and publishes
+     * it; then the process runs on here (leftRunning) or has left this node.
+     */
+    static long finish(ImageStore store, Image partial, Dumping dumping, boolean leftRunning) throws SupervisionException {
         try {
-            if (!leaveRunning) {
+            if (!leftRunning) {
                 dumping.awaitShimEnd(SHIM_END_TIMEOUT);
             }
             Dumping.Exported exported = dumping.export(partial.spec(), partial.outputDir());
-            partial.writeMeta(new Image.Meta(gpid, exported.stdoutEnd(), exported.stderrEnd(), exported.pipeInodes()));
+            partial.writeMeta(new Image.Meta(dumping.gpid(), exported.stdoutEnd(), exported.stderrEnd(), exported.pipeInodes()));
             long bytes = partial.seal();
             store.publish(partial);
-            if (leaveRunning) {
+            if (leftRunning) {
                 dumping.release();
             } else {
                 dumping.handOver();
             }
-            LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + bytes + " bytes, frozen "
-                    + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped"));
-            return new Dumped(bytes, dumpMillis, 0);
-        } catch (IOException | RuntimeException e) {
+            return bytes;
+        } catch (IOException | RuntimeException | SupervisionException e) {
             store.discard(partial);
             // Without a whole image the process cannot be brought back: let its end count as an exit.
             dumping.release();
-            throw SupervisionException.precondition("image " + imageId + " could not be written: " + e.getMessage());
+            throw SupervisionException.precondition("image " + partial.id() + " could not be written: " + e.getMessage());
         }
     }
 
@@ -99,6 +117,14 @@ public final class ProcessImages {
     public Dumped dumpLazy(int gpid, String imageId) throws SupervisionException {
         Criu c = requireCriu();
         Begun begun = begin(gpid, imageId);
+        List<FileLocks.Lock> locks = FileLocks.posixHeldByTree(begun.dumping().initPid());
+        if (!locks.isEmpty()) {
+            begun.dumping().release();
+            store.discard(begun.partial());
+            throw SupervisionException.precondition("process " + gpid + " holds POSIX file locks (" + locks.stream()
+                    .map(FileLocks.Lock::toString).collect(Collectors.joining(", ")) + "); post-copy cannot move them: "
+                    + "migrate it stop-and-copy");
+        }
         return postCopy.dump(c, begun.partial(), begun.dumping());
     }
 
@@ -136,20 +162,50 @@ public final class ProcessImages {
     }
 
     /**
-     * Settles dumps an earlier agent began: a process whose image is whole left this node; any
-     * other is back to normal (running on, or ended with the status its shim recorded).
+     * Settles, each on a thread of its own, the dumps an earlier agent began (see
+     * {@link DumpRecovery}); the returned future completes once all are settled. Until then
+     * those processes are DUMPING.
      */
-    public void recoverInterruptedDumps() {
+    public CompletableFuture<Void> recoverInterruptedDumps() {
+        DumpRecovery recovery = new DumpRecovery(store);
+        List<CompletableFuture<Void>> settled = new ArrayList<>();
         for (Dumping d : handoff.interruptedDumps()) {
-            boolean whole = store.find(d.imageId()).isPresent();
-            if (whole) {
-                d.handOver();
-            } else {
-                d.release();
-            }
-            LOG.info(() -> "dump of gpid " + d.gpid() + " into " + d.imageId() + " was interrupted: "
-                    + (whole ? "its image is whole, the process left this node" : "no image, the process stays"));
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    recovery.settle(d);
+                    done.complete(null);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "settling the interrupted dump of gpid " + d.gpid() + " failed: " + e, e);
+                    done.completeExceptionally(e);
+                }
+            }, "dump-recovery-" + d.gpid());
+            t.setDaemon(true);
+            t.start();
+            settled.add(done);
         }
+        return CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new));
+    }
+
+    /** Lets a tree restored with hold from imageId run; idempotent. */
+    public void release(int gpid, String imageId) throws SupervisionException {
+        ImageStore.checkId(imageId);
+        handoff.release(gpid, imageId);
+    }
+
+    /** What this node knows of gpid right now; see {@link Whereabouts}. */
+    public Whereabouts describe(int gpid) {
+        List<String> images = new ArrayList<>();
+        for (Image image : store.all()) {
+            try {
+                if (image.meta().gpid() == gpid) {
+                    images.add(image.id());
+                }
+            } catch (RuntimeException e) {
+                // an image without readable meta holds nobody we could restore
+            }
+        }
+        return Whereabouts.of(handoff.get(gpid), handoff.dumpingInto(gpid), images);
     }
 
     /**
@@ -157,6 +213,11 @@ public final class ProcessImages {
      * here that no restore took yet cancels the move instead.
      */
     public Restored restore(int gpid, String imageId, String lazyPageServer) throws SupervisionException {
+        return restore(gpid, imageId, lazyPageServer, false);
+    }
+
+    /** With hold the restored tree stays stopped here until released (the fence of a migration). */
+    public Restored restore(int gpid, String imageId, String lazyPageServer, boolean hold) throws SupervisionException {
         Criu c = requireCriu();
         ImageStore.checkId(imageId);
         Optional<Restored> cancelled = postCopy.cancel(gpid, imageId);
@@ -164,7 +225,7 @@ public final class ProcessImages {
             return cancelled.get();
         }
         postCopy.awaitEarlierDump(gpid);
-        return restorer.restore(c, gpid, imageId, lazyPageServer);
+        return restorer.restore(c, gpid, imageId, lazyPageServer, hold);
     }
 
     private Criu requireCriu() throws SupervisionException {

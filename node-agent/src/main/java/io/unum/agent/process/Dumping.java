@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Logger;
@@ -141,11 +142,39 @@ public final class Dumping {
         return end;
     }
 
+    /** The CRIU of a dump an earlier agent began, as its proc-dir recorded it. */
+    public record RecordedCriu(Optional<ProcessHandle> process, boolean lazy) {
+    }
+
+    /** Records the CRIU now dumping the process, so that the next agent can wait for it. */
+    public void criuStarted(Process criu, boolean lazy) {
+        long start = ProcFs.startTime((int) criu.pid()).orElse(-1L);
+        t.dir.writeAtomically(t.dir.criuPidFile(), criu.pid() + " " + start + " " + (lazy ? "lazy" : "full") + "\n");
+    }
+
+    /** The CRIU an earlier agent recorded, if it still runs; whether its dump is a post-copy one. */
+    public RecordedCriu recordedCriu() {
+        String[] f = t.dir.readCriuPid().orElse("").split("\\s+");
+        if (f.length < 3) {
+            return new RecordedCriu(Optional.empty(), false);
+        }
+        int pid = Integer.parseInt(f[0]);
+        long start = Long.parseLong(f[1]);
+        Optional<ProcessHandle> alive = ProcFs.isSameProcess(pid, start) ? ProcessHandle.of(pid) : Optional.empty();
+        return new RecordedCriu(alive, "lazy".equals(f[2]));
+    }
+
+    /** Is the dumped tree's init still alive (CRIU failed or left it running) or gone (dumped and ended)? */
+    public boolean treeAlive() {
+        return t.dir.readInitPid().stream().anyMatch(ProcFs::exists);
+    }
+
     /** The dump failed or left the process running: its end is an ordinary exit again. */
     public void release() {
         synchronized (t) {
             t.dumping = null;
             try {
+                Files.deleteIfExists(t.dir.criuPidFile());
                 Files.deleteIfExists(t.dir.dumpingFile());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

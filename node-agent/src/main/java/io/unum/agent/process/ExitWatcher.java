@@ -119,6 +119,13 @@ final class ExitWatcher implements AutoCloseable {
             LOG.info(() -> "forgot gpid " + t.dir.gpid() + " after it ended");
             return;
         }
+        if (HeldTrees.endIsNoExit(t)) {
+            table.remove(t);
+            t.dir.deleteRecursively();
+            LOG.info(() -> "the held copy of gpid " + t.dir.gpid() + " ended (" + ended.exit().orElseThrow()
+                    + "): discarded, not an exit");
+            return;
+        }
         LOG.info(() -> "gpid " + ended.gpid() + " ended: " + ended.exit().orElseThrow());
         for (Consumer<ProcessView> l : exitListeners) {
             try {

@@ -17,8 +17,8 @@ import java.util.OptionalInt;
 /**
  * The files of one supervised process, {@code <state-dir>/processes/<gpid>/}. The layout is
  * shared with unum-shim (see the comment at the top of unum-shim.c); the agent adds
- * {@code shim.log}, {@code pid-start}, {@code exit-reported}, {@code forget}, {@code dumping} and
- * {@code restored-from}.
+ * {@code shim.log}, {@code pid-start}, {@code exit-reported}, {@code forget}, {@code dumping},
+ * {@code criu.pid}, {@code restored-from} and {@code held}.
  */
 public record ProcDir(int gpid, Path dir) {
 
@@ -86,12 +86,36 @@ public record ProcDir(int gpid, Path dir) {
         return dir.resolve("restored-from");
     }
 
+    /**
+     * Present (holding the image id) while a tree restored with hold may not run: CRIU left every
+     * task stopped, and only a release continues them. A held tree's end is not an exit.
+     */
+    Path heldFile() {
+        return dir.resolve("held");
+    }
+
+    /**
+     * "PID START-TIME lazy|full" of the CRIU dumping the process, while it runs: CRIU runs in its
+     * own session and outlives an agent that dies mid-dump, and the next agent waits for it.
+     */
+    public Path criuPidFile() {
+        return dir.resolve("criu.pid");
+    }
+
     OptionalInt readInitPid() {
         return readInt(initPidFile());
     }
 
     Optional<String> readDumping() {
         return readString(dumpingFile()).map(String::trim);
+    }
+
+    Optional<String> readHeld() {
+        return readString(heldFile()).map(String::trim);
+    }
+
+    Optional<String> readCriuPid() {
+        return readString(criuPidFile()).map(String::trim);
     }
 
     Optional<String> readRestoredFrom() {

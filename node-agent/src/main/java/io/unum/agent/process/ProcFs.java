@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.DirectoryStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** The few facts about live processes the supervisor reads from /proc. */
@@ -80,5 +83,40 @@ public final class ProcFs {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Is PID alive and stopped (state T, as CRIU's --leave-stopped leaves a restored tree)? */
+    public static boolean isStopped(int pid) {
+        return statFields(pid).map(f -> "T".equals(f[0]) || "t".equals(f[0])).orElse(false);
+    }
+
+    /** The parent of a live PID; 0 when it is gone. */
+    public static int parent(int pid) {
+        return statFields(pid).map(f -> Integer.parseInt(f[1])).orElse(0);
+    }
+
+    /** Every live process in the pid namespace whose init (pid 1 there) is initPid, as host pids. */
+    static List<Integer> namespaceMembers(int initPid) {
+        Path ns;
+        try {
+            ns = Files.readSymbolicLink(Path.of("/proc", Integer.toString(initPid), "ns", "pid"));
+        } catch (IOException e) {
+            return List.of();
+        }
+        List<Integer> members = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path p : procs) {
+                try {
+                    if (ns.equals(Files.readSymbolicLink(p.resolve("ns").resolve("pid")))) {
+                        members.add(Integer.parseInt(p.getFileName().toString()));
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // gone meanwhile, or not a process
+                }
+            }
+        } catch (IOException e) {
+            return List.of(initPid);
+        }
+        return members;
     }
 }

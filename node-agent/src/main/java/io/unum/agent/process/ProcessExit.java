@@ -31,6 +31,12 @@ public record ProcessExit(boolean signaled, int value) {
         }
     }
 
+    /** As the control plane's protocol carries it. */
+    public io.unum.api.grpc.ExitStatus toProto() {
+        return signaled ? io.unum.api.grpc.ExitStatus.newBuilder().setSignal(value).build()
+                : io.unum.api.grpc.ExitStatus.newBuilder().setCode(value).build();
+    }
+
     /** The file format, so the agent can write the same marker the shim would. */
     public String format() {
         return (signaled ? "signal " : "code ") + value + "\n";

@@ -21,6 +21,12 @@ public interface ProcessHandoff {
      */
     Dumping beginDump(int gpid, String imageId) throws SupervisionException;
 
+    /** Lets a tree restored with hold from imageId run; idempotent. */
+    void release(int gpid, String imageId) throws SupervisionException;
+
+    /** The image a CRIU dump of gpid is writing right now, if one is. */
+    Optional<String> dumpingInto(int gpid);
+
     /** Dumps an earlier agent began and did not finish. */
     List<Dumping> interruptedDumps();
 

@@ -34,6 +34,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     private final ProcessTable table;
     private final ExitWatcher watcher;
     private final ProcessHandoff handoff;
+    private final HeldTrees held;
 
     /** Installs the shim into the state dir and adopts what the state dir holds. */
     public static ProcessSupervisor open(Path stateDir, long outputLimit) {
@@ -53,6 +54,7 @@ public final class ProcessSupervisor implements AutoCloseable {
         this.watcher = new ExitWatcher(table);
         adopted.forEach(t -> LOG.info(() -> "adopted gpid " + t.dir.gpid() + ": " + (t.view().running() ? "running" : "ended")));
         this.handoff = new SupervisorHandoff(this, table, watcher, launcher);
+        this.held = new HeldTrees(table, watcher, launcher);
     }
 
     public boolean runsAsRoot() {
@@ -136,6 +138,15 @@ public final class ProcessSupervisor implements AutoCloseable {
             if (t.exit != null) {
                 throw SupervisionException.precondition("process " + gpid + " has ended (" + t.exit + ")");
             }
+            if (t.held) {
+                if (sig != 9) {
+                    throw SupervisionException.precondition("process " + gpid + " is a held copy (restored from image "
+                            + t.restoredFrom + ", not released): release it first, or discard it with SIGKILL");
+                }
+                held.kill(t);
+                watcher.checkSoon(t);
+                return;
+            }
             pid = t.pid;
             // Never signal a recycled pid: the start time must still match.
             if (pid <= 0 || (t.pidStart >= 0 && !ProcFs.isSameProcess(pid, t.pidStart))) {
@@ -189,13 +200,29 @@ public final class ProcessSupervisor implements AutoCloseable {
         return pids;
     }
 
-    /** Deletes an ended process and its output. Idempotent. */
+    /**
+     * Lets a tree restored with hold from imageId run (see {@link HeldTrees}). Idempotent;
+     * refused when the tree here came from another image.
+     */
+    public void release(int gpid, String imageId) throws SupervisionException {
+        held.release(gpid, imageId);
+    }
+
+    /**
+     * Deletes an ended process and its output; a held copy is killed and deleted, without an
+     * exit report. Idempotent.
+     */
     public void remove(int gpid) throws SupervisionException {
         Tracked t = table.get(gpid);
         if (t == null) {
             return;
         }
         watcher.check(t);
+        if (t.view().running() && t.view().held()) {
+            held.discard(t);
+            LOG.info(() -> "removed the held copy of gpid " + gpid);
+            return;
+        }
         if (t.view().running()) {
             throw SupervisionException.precondition("process " + gpid + " is still running; signal it first");
         }

@@ -46,26 +46,56 @@ public final class Restoring {
         ShimInputs.writeRestore(dir, stdoutOffset, stderrOffset, criuRestore);
     }
 
-    /** Runs {@code unum-shim -r} and waits until the restored program runs; then it is supervised here. */
-    public int start(String imageId, Duration timeout) throws SupervisionException {
+    /**
+     * Runs {@code unum-shim -r} and waits until the restored program runs; then it is supervised
+     * here. With hold the restore command must leave the tree stopped (CRIU's --leave-stopped):
+     * the held mark is written first, so that an agent dying during the restore leaves it marked.
+     */
+    public int start(String imageId, boolean hold, Duration timeout) throws SupervisionException {
         ShimLauncher.Launch launch;
         try {
             dir.writeAtomically(dir.restoredFromFile(), imageId + "\n");
+            if (hold) {
+                dir.writeAtomically(dir.heldFile(), imageId + "\n");
+            }
             launch = launcher.launch(dir, true, timeout.toNanos());
         } catch (IOException e) {
             throw ShimLauncher.cannotStart(dir, e);
         }
         Process shim = launch.shim();
         if (launch.pid().isEmpty()) {
-            String why = dir.readExecError().orElse(shim.isAlive() ? "no answer within " + timeout : ShimLauncher.log(dir));
-            shim.destroyForcibly();
-            ShimLauncher.awaitEnd(shim);
+            String why = dir.readExecError().orElse(shim.isAlive() ? timedOut(shim, timeout) : ShimLauncher.log(dir));
+            stop(shim);
             throw SupervisionException.precondition(why);
         }
         watcher.track(launch.tracked());
         int pid = launch.pid().getAsInt();
-        LOG.info(() -> "restored gpid " + dir.gpid() + " from image " + imageId + " as pid " + pid);
+        LOG.info(() -> "restored gpid " + dir.gpid() + " from image " + imageId + " as pid " + pid
+                + (hold ? ", held (stopped) until released" : ""));
         return pid;
+    }
+
+    /** Why a restore that is still at work after timeout takes so long: a file lock, when it waits on one. */
+    private static String timedOut(Process shim, Duration timeout) {
+        List<FileLocks.Lock> awaited = FileLocks.awaitedByDescendantsOf(List.of((int) shim.pid()));
+        if (!awaited.isEmpty()) {
+            return "criu restore waited more than " + timeout.toSeconds() + " s for a file lock held elsewhere ("
+                    + awaited.get(0) + "); a process that holds POSIX locks cannot be restored while another copy "
+                    + "of it (e.g. the frozen source of a post-copy move) still holds them";
+        }
+        return "criu restore did not finish within " + timeout.toSeconds() + " s";
+    }
+
+    /**
+     * Stops a restore that failed or took too long: the shim and the criu restore it runs share
+     * the shim's process group, and a tree CRIU had already put up goes with its init.
+     */
+    private void stop(Process shim) {
+        if (shim.isAlive()) {
+            launcher.signal(-(int) shim.pid(), 9);
+        }
+        dir.readInitPid().ifPresent(init -> launcher.signal(init, 9));
+        ShimLauncher.awaitEnd(shim);
     }
 
     /** Removes the directory of a restore that did not happen. */

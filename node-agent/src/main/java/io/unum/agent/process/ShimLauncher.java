@@ -103,8 +103,15 @@ final class ShimLauncher {
      * @return null on success, else the error
      */
     String signal(int pid, int sig) {
+        return signalAll(sig, List.of(pid));
+    }
+
+    /** Sends sig to each pid in one run of the shim (a negative pid is a process group); null on success. */
+    String signalAll(int sig, List<Integer> pids) {
+        List<String> command = new java.util.ArrayList<>(List.of(shim.toString(), "-k", Integer.toString(sig)));
+        pids.forEach(p -> command.add(Integer.toString(p)));
         try {
-            Process p = new ProcessBuilder(shim.toString(), "-k", Integer.toString(sig), Integer.toString(pid))
+            Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();

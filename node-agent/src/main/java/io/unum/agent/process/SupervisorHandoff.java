@@ -32,7 +32,7 @@ final class SupervisorHandoff implements ProcessHandoff {
     @Override
     public Optional<String> restoredFrom(int gpid) {
         Tracked t = table.get(gpid);
-        return t == null ? Optional.empty() : t.dir.readRestoredFrom();
+        return t == null ? Optional.empty() : Optional.ofNullable(t.restoredFrom);
     }
 
     @Override
@@ -54,6 +54,22 @@ final class SupervisorHandoff implements ProcessHandoff {
             t.dir.writeAtomically(t.dir.dumpingFile(), imageId + "\n");
             t.dumping = imageId;
             return dumping(t, imageId);
+        }
+    }
+
+    @Override
+    public void release(int gpid, String imageId) throws SupervisionException {
+        supervisor.release(gpid, imageId);
+    }
+
+    @Override
+    public Optional<String> dumpingInto(int gpid) {
+        Tracked t = table.get(gpid);
+        if (t == null) {
+            return Optional.empty();
+        }
+        synchronized (t) {
+            return Optional.ofNullable(t.dumping);
         }
     }
 

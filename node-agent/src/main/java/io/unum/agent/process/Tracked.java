@@ -16,9 +16,15 @@ final class Tracked {
     ProcessExit exit;
     /** The image CRIU is dumping the process into; its end is then not an exit. */
     String dumping;
+    /** Restored with hold and not released: every task is stopped until a release. */
+    boolean held;
+    /** The image this process was restored from; null for a fresh start. */
+    final String restoredFrom;
 
     Tracked(ProcDir dir) {
         this.dir = dir;
+        this.held = dir.has(dir.heldFile());
+        this.restoredFrom = dir.readRestoredFrom().orElse(null);
     }
 
     /** Records the pid the shim reported, with its start time so a recycled pid is never mistaken for it. */
@@ -31,6 +37,7 @@ final class Tracked {
     }
 
     synchronized ProcessView view() {
-        return new ProcessView(dir.gpid(), pid, exit == null, java.util.Optional.ofNullable(exit));
+        return new ProcessView(dir.gpid(), pid, exit == null, java.util.Optional.ofNullable(exit), held,
+                java.util.Optional.ofNullable(restoredFrom));
     }
 }

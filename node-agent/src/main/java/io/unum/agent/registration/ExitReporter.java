@@ -69,7 +69,7 @@ public final class ExitReporter implements AutoCloseable {
                     client.call(stub -> stub.reportProcessExit(ReportProcessExitRequest.newBuilder()
                             .setNode(node)
                             .setGpid(next.gpid())
-                            .setExitStatus(RegistrationLoop.toProto(next.exit().orElseThrow()))
+                            .setExitStatus(next.exit().orElseThrow().toProto())
                             .build()));
                     supervisor.markExitReported(next.gpid());
                     LOG.info("reported exit of gpid " + next.gpid() + ": " + next.exit().orElseThrow());

@@ -2,10 +2,8 @@ package io.unum.agent.registration;
 
 import io.unum.agent.load.NodeLoadProbe;
 import io.unum.agent.load.ProcessUsageProbe;
-import io.unum.agent.process.ProcessExit;
 import io.unum.agent.process.ProcessSupervisor;
 import io.unum.agent.process.ProcessView;
-import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.HeartbeatRequest;
 import io.unum.api.grpc.HeartbeatResponse;
 import io.unum.api.grpc.LocalProcess;
@@ -106,8 +104,10 @@ public final class RegistrationLoop implements AutoCloseable {
             LocalProcess.Builder p = LocalProcess.newBuilder()
                     .setGpid(v.gpid())
                     .setLocalPid(v.localPid())
-                    .setRunning(v.running());
-            v.exit().ifPresent(e -> p.setExitStatus(toProto(e)));
+                    .setRunning(v.running())
+                    .setHeld(v.held());
+            v.exit().ifPresent(e -> p.setExitStatus(e.toProto()));
+            v.restoredFrom().ifPresent(p::setImageId);
             req.addProcesses(p);
         }
         RegisterAgentResponse resp = client.call(stub -> stub.registerAgent(req.build()));
@@ -142,11 +142,6 @@ public final class RegistrationLoop implements AutoCloseable {
             LOG.info("control plane does not know this node: registering again");
             registered = false;
         }
-    }
-
-    static ExitStatus toProto(ProcessExit e) {
-        return e.signaled() ? ExitStatus.newBuilder().setSignal(e.value()).build()
-                : ExitStatus.newBuilder().setCode(e.value()).build();
     }
 
     private void sleep(long millis) {

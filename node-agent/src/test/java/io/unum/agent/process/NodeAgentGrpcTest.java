@@ -15,7 +15,12 @@ import io.unum.agent.auth.BearerCredentials;
 import io.unum.agent.support.Await;
 import io.unum.agent.support.FakeRegistry;
 import io.unum.agent.support.Supervised;
+import io.unum.api.grpc.DescribeProcessRequest;
+import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.ImageAgentServiceGrpc;
 import io.unum.api.grpc.NodeAgentServiceGrpc;
+import io.unum.api.grpc.Presence;
+import io.unum.api.grpc.ReleaseProcessRequest;
 import io.unum.api.grpc.NodeAgentServiceGrpc.NodeAgentServiceBlockingStub;
 import io.unum.api.grpc.OutputChunk;
 import io.unum.api.grpc.OutputStream;
@@ -97,6 +102,32 @@ class NodeAgentGrpcTest {
         assertEquals(123456789L, reg.getMemoryBytes());
         assertTrue(registry.authorizations.stream().allMatch(("Bearer " + TOKEN)::equals), registry.authorizations.toString());
         assertTrue(registry.heartbeats.get(0).getLoad().getMemoryFreeBytes() > 0);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void describesWhatTheNodeKnowsOfAGpid() {
+        ImageAgentServiceGrpc.ImageAgentServiceBlockingStub images = ImageAgentServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(new BearerCredentials(TOKEN));
+        assertEquals(Presence.PRESENCE_ABSENT,
+                images.describeProcess(DescribeProcessRequest.newBuilder().setGpid(77).build()).getPresence());
+        int pid = authorized().startProcess(StartProcessRequest.newBuilder().setGpid(77)
+                .addAllArgv(List.of("sleep", "60")).setCwd("/").build()).getLocalPid();
+        DescribeProcessResponse running = images.describeProcess(DescribeProcessRequest.newBuilder().setGpid(77).build());
+        assertEquals(Presence.PRESENCE_RUNNING, running.getPresence());
+        assertEquals(pid, running.getLocalPid());
+        StatusRuntimeException notHeld = assertThrows(StatusRuntimeException.class, () -> images.releaseProcess(
+                ReleaseProcessRequest.newBuilder().setGpid(77).setImageId("m-1").build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, notHeld.getStatus().getCode(), "not restored from m-1");
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> images.releaseProcess(
+                ReleaseProcessRequest.newBuilder().setGpid(78).setImageId("m-1").build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+
+        authorized().signalProcess(SignalLocalProcessRequest.newBuilder().setGpid(77).setSignal(9).build());
+        Supervised.awaitEnded(agent.supervisor(), 77);
+        DescribeProcessResponse ended = images.describeProcess(DescribeProcessRequest.newBuilder().setGpid(77).build());
+        assertEquals(Presence.PRESENCE_ENDED, ended.getPresence());
+        assertEquals(9, ended.getExitStatus().getSignal());
     }
 
     @Test
