@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.unum.client.Json;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,19 +20,10 @@ class CapsCommandTest {
             Inheritable Effective: -
             Inheritable Permitted: CAN_MIGRATE,CHECKPOINTABLE
             """;
-    private FakeUnum fake;
-
-    @BeforeEach
-    void start() throws Exception {
-        fake = new FakeUnum()
-                .json("GET /api/v1/processes/7/capabilities", 200, Fixtures.caps())
-                .json("PATCH /api/v1/processes/7/capabilities", 200, Fixtures.caps());
-    }
-
-    @AfterEach
-    void stop() {
-        fake.close();
-    }
+    @RegisterExtension
+    final FakeUnum fake = new FakeUnum()
+            .json("GET /api/v1/processes/7/capabilities", 200, Fixtures.caps())
+            .json("PATCH /api/v1/processes/7/capabilities", 200, Fixtures.caps());
 
     @Test
     void showsTheFourSets() {

@@ -21,26 +21,16 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The commands run in-process against a fake of the REST API. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class CommandsTest {
-    private FakeUnum fake;
-
-    @BeforeEach
-    void start() throws Exception {
-        fake = new FakeUnum();
-    }
-
-    @AfterEach
-    void stop() {
-        fake.close();
-    }
+    @RegisterExtension
+    final FakeUnum fake = new FakeUnum();
 
     @Test
     void sendsTheBearerToken() {

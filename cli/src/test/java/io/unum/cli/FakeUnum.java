@@ -6,6 +6,7 @@ import io.unum.api.model.Problem;
 import io.unum.client.Json;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -13,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A hand-written fake of Unum's REST API on 127.0.0.1: canned responses per "METHOD /path"
  * (query ignored for matching), every request recorded; anything not set up answers a 404 problem.
+ * A test class holds one as {@code @RegisterExtension final FakeUnum fake = new FakeUnum();}: a fresh
+ * one per test, stopped after it.
  */
-final class FakeUnum implements AutoCloseable {
+final class FakeUnum implements AutoCloseable, AfterEachCallback {
 
     /** One recorded request. */
     record Call(String method, String path, String query, Map<String, List<String>> headers, String body) {
@@ -39,8 +44,12 @@ final class FakeUnum implements AutoCloseable {
     private final Map<String, Responder> routes = new ConcurrentHashMap<>();
     final List<Call> calls = new CopyOnWriteArrayList<>();
 
-    FakeUnum() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    FakeUnum() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         server.createContext("/", this::handle);
         server.start();
     }
@@ -108,5 +117,10 @@ final class FakeUnum implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 }

@@ -6,28 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.unum.client.Json;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class KillCommandTest {
-    private FakeUnum fake;
+    @RegisterExtension
+    final FakeUnum fake = new FakeUnum();
 
     @BeforeEach
-    void start() throws Exception {
-        fake = new FakeUnum();
+    void cannedSignalReplies() {
         for (int gpid = 1; gpid <= 3; gpid++) {
             fake.json("POST /api/v1/processes/" + gpid + "/signal", 202, null);
         }
-    }
-
-    @AfterEach
-    void stop() {
-        fake.close();
     }
 
     @Test

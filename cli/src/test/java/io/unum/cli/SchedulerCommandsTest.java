@@ -11,25 +11,15 @@ import io.unum.client.Json;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** unum policy, unum policy set, unum events and run --constraint against a fake of the REST API. */
 class SchedulerCommandsTest {
     private static final SchedulerPolicy CURRENT = new SchedulerPolicy("least-loaded", "none", 0.5, 256L << 20, 20.0, 2.0,
             Instant.parse("2025-01-01T00:00:00Z"), "admin");
-    private FakeUnum fake;
-
-    @BeforeEach
-    void start() throws Exception {
-        fake = new FakeUnum();
-    }
-
-    @AfterEach
-    void stop() {
-        fake.close();
-    }
+    @RegisterExtension
+    final FakeUnum fake = new FakeUnum();
 
     @Test
     void policyShowsTheParametersAndTheNodesAsTheSchedulerSeesThem() {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,21 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * without CAN_MIGRATE never move, and no process moves twice within the minimum interval.
  */
 @Timeout(300)
-class BalancingTest {
+class BalancingTest extends ClusterTest {
     private static final double MIN_INTERVAL = 20;
-    private LocalCluster cluster;
-    private final List<Integer> started = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        if (cluster != null) {
-            try {
-                SchedulerTest.killAll(cluster, started);
-            } finally {
-                cluster.close();
-            }
-        }
-    }
 
     @Test
     void mosixSpreadsEightBusyProcessesFromOneNodeAndNoneLeavesThemWhereTheyAre() {

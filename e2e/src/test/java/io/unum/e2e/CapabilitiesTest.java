@@ -9,39 +9,16 @@ import io.unum.api.model.Capability;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SpawnRequest;
 import io.unum.client.RawResponse;
-import io.unum.testing.LocalCluster;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Kerrighed's capability model, end to end. */
 @Timeout(120)
-class CapabilitiesTest {
-    private static LocalCluster cluster;
-    private static Api api;
-    private final List<Integer> started = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(2).build().start();
-        api = new Api(cluster.apiUrl(), cluster.adminToken());
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @AfterEach
-    void killWhatThisTestStarted() {
-        started.forEach(gpid -> api.signal(gpid, "KILL"));
+class CapabilitiesTest extends ClusterTest {
+    CapabilitiesTest() {
+        super(2);
     }
 
     private ProcessInfo spawn(Integer parent, String node, String caps) {

@@ -9,66 +9,36 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.client.RawResponse;
-import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Checkpoints with real CRIU, and restarts with the same gpid on another node. */
 @Timeout(300)
-class CheckpointTest {
-    private static LocalCluster cluster;
-    private static Api api;
-    private static Programs programs;
-    private final List<Integer> started = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(2).build().start();
-        api = new Api(cluster.apiUrl(), cluster.adminToken());
-        programs = new Programs();
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (programs != null) {
-            programs.close();
-        }
-    }
-
-    @AfterEach
-    void killWhatThisTestStarted() {
-        for (int gpid : started) {
-            api.signal(gpid, "KILL");
-        }
+class CheckpointTest extends ClusterTest {
+    CheckpointTest() {
+        super(2);
     }
 
     private ProcessInfo spawn(List<String> argv, String caps) {
-        ProcessInfo p = api.spawn(new SpawnRequest(argv, "node-1", null, programs.dir.toString(), null, null, caps));
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, "node-1", null, programs().dir.toString(), null, null, caps));
         started.add(p.gpid());
         return p;
     }
 
-    private static CheckpointInfo checkpoint(int gpid, boolean kill) {
+    private CheckpointInfo checkpoint(int gpid, boolean kill) {
         RawResponse r = api.post("/api/v1/processes/" + gpid + "/checkpoints", Map.of("kill", kill));
         assertEquals(201, r.status(), r.body());
         return r.as(CheckpointInfo.class);
     }
 
-    private static ProcessInfo restart(String id, String node) {
+    private ProcessInfo restart(String id, String node) {
         RawResponse r = api.post("/api/v1/checkpoints/" + id + "/restart", Map.of("node", node));
         assertEquals(200, r.status(), r.body());
         return r.as(ProcessInfo.class);
@@ -76,7 +46,7 @@ class CheckpointTest {
 
     @Test
     void aMultiThreadedProgramCheckpointedAndKilledRestartsOnAnotherNodeWithItsGpid() {
-        List<String> argv = programs.java(250);
+        List<String> argv = programs().java(250);
         ProcessInfo control = spawn(argv, "+CHECKPOINTABLE");
         ProcessInfo p = spawn(argv, "+CHECKPOINTABLE");
         Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= 20, Duration.ofSeconds(60), "ticks");

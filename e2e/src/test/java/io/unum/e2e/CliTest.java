@@ -5,42 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unum.api.model.ProcessState;
 import io.unum.cli.UnumCommand;
-import io.unum.testing.LocalCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /** The unum command against a real cluster, as a user types it. */
 @Timeout(120)
-class CliTest {
-    private static LocalCluster cluster;
-    private static Api api;
+class CliTest extends ClusterTest {
+    CliTest() {
+        super(2);
+    }
 
     record Result(int exit, String out, String err, String rawOut, String rawErr) {
     }
 
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(2).build().start();
-        api = new Api(cluster.apiUrl(), cluster.adminToken());
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private static Result unum(String token, String... args) {
+    private Result unum(String token, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         ByteArrayOutputStream rawOut = new ByteArrayOutputStream();
@@ -54,7 +39,7 @@ class CliTest {
                 rawErr.toString(StandardCharsets.UTF_8));
     }
 
-    private static Result admin(String... args) {
+    private Result admin(String... args) {
         return unum(cluster.adminToken(), args);
     }
 

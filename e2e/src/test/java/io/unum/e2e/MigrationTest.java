@@ -10,7 +10,6 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.client.RawResponse;
-import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,44 +26,19 @@ import org.junit.jupiter.api.Timeout;
  * output must see every byte once and in order.
  */
 @Timeout(300)
-class MigrationTest {
-    private static LocalCluster cluster;
-    private static Api api;
-    private static Programs programs;
-    private final List<Integer> started = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(3).build().start();
-        api = new Api(cluster.apiUrl(), cluster.adminToken());
-        programs = new Programs();
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (programs != null) {
-            programs.close();
-        }
-    }
-
-    @AfterEach
-    void killWhatThisTestStarted() {
-        for (int gpid : started) {
-            api.signal(gpid, "KILL");
-        }
+class MigrationTest extends ClusterTest {
+    MigrationTest() {
+        super(3);
     }
 
     private ProcessInfo spawn(List<String> argv, String node) {
-        ProcessInfo p = api.spawn(new SpawnRequest(argv, node, null, programs.dir.toString(), null, null, "+CAN_MIGRATE"));
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, node, null, programs().dir.toString(), null, null, "+CAN_MIGRATE"));
         started.add(p.gpid());
         return p;
     }
 
     /** Waits until the process printed at least n lines, so that it is mid-run when it moves. */
-    private static void awaitLines(int gpid, int n) {
+    private void awaitLines(int gpid, int n) {
         Api.await(() -> api.stdout(gpid).lines().count(), c -> c >= n, Duration.ofSeconds(30), "output of " + gpid);
     }
 
@@ -108,15 +79,15 @@ class MigrationTest {
 
     @Test
     void aMultiThreadedJavaProgramMigrates() {
-        assertMigratedRunPrintsTheSame(programs.java(250), 20);
+        assertMigratedRunPrintsTheSame(programs().java(250), 20);
     }
 
     @Test
     void aCProgramAppendingToAnOpenFileMigrates() throws Exception {
-        Path movedFile = programs.dir.resolve("moved.txt");
-        Path controlFile = programs.dir.resolve("control.txt");
-        ProcessInfo control = spawn(programs.cAppender(250, controlFile), "node-1");
-        ProcessInfo moved = spawn(programs.cAppender(250, movedFile), "node-1");
+        Path movedFile = programs().dir.resolve("moved.txt");
+        Path controlFile = programs().dir.resolve("control.txt");
+        ProcessInfo control = spawn(programs().cAppender(250, controlFile), "node-1");
+        ProcessInfo moved = spawn(programs().cAppender(250, movedFile), "node-1");
         Api.await(() -> lineCount(movedFile), n -> n >= 20,
                 Duration.ofSeconds(30), "lines in " + movedFile);
         assertEquals(MigrationState.DONE, api.migrate(moved.gpid(), "node-2").state());

@@ -7,47 +7,22 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.Signals;
 import io.unum.client.RawResponse;
-import io.unum.testing.LocalCluster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The cluster-wide process table over three real agents. */
 @Timeout(180)
-class ProcessTableTest {
-    private static LocalCluster cluster;
-    private static Api api;
-    private final List<Integer> started = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(3).build().start();
-        api = new Api(cluster.apiUrl(), cluster.adminToken());
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @AfterEach
-    void killWhatThisTestStarted() {
-        for (int gpid : started) {
-            api.signal(gpid, "KILL");
-        }
+class ProcessTableTest extends ClusterTest {
+    ProcessTableTest() {
+        super(3);
     }
 
     @Test

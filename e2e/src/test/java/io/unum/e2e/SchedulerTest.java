@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,23 +27,9 @@ import org.junit.jupiter.api.Timeout;
  * per-agent load, and the balancer moving to the other replica when the leader dies.
  */
 @Timeout(240)
-class SchedulerTest {
+class SchedulerTest extends ClusterTest {
     /** A CPU-bound program that runs until killed. */
     static final List<String> BURN = List.of("sh", "-c", "while :; do :; done");
-
-    private LocalCluster cluster;
-    private final List<Integer> started = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        if (cluster != null) {
-            try {
-                killAll(cluster, started);
-            } finally {
-                cluster.close();
-            }
-        }
-    }
 
     @Test
     void aPolicyChangedThroughOneReplicaIsAppliedByTheOtherWithinASecond() {
@@ -188,12 +173,6 @@ class SchedulerTest {
         ProcessInfo p = api.spawn(request);
         started.add(p.gpid());
         return p;
-    }
-
-    /** Kills the processes a test started, through whichever control plane is still alive. */
-    static void killAll(LocalCluster cluster, List<Integer> gpids) {
-        Api api = new Api(cluster.liveApi());
-        gpids.forEach(gpid -> api.signal(gpid, "KILL"));
     }
 
     static SchedulerPolicy policy(Api api) {

@@ -18,30 +18,24 @@ import java.util.Objects;
  * shims, in their own sessions, and survive, as they would on a crash; {@link #restart()} brings
  * the agent back with the same name, port and state dir so that it re-adopts them.
  */
-public final class AgentProcess implements AutoCloseable {
+public final class AgentProcess extends LaunchedProcess {
     private static final Duration EARLY_DEATH_WINDOW = Duration.ofMillis(1500);
 
     private final Builder config;
     private final int port;
     private final Path stateDir;
-    private final Path logFile;
     private final Path tempRoot;
-    private Process process;
 
     private AgentProcess(Builder config, int port, Path stateDir, Path logFile, Path tempRoot) {
+        super("agent", config, logFile);
         this.config = config;
         this.port = port;
         this.stateDir = stateDir;
-        this.logFile = logFile;
         this.tempRoot = tempRoot;
     }
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    public String name() {
-        return config.name;
     }
 
     /** {@code 127.0.0.1:PORT}, the agent's own gRPC server ({@code --listen}). */
@@ -57,49 +51,22 @@ public final class AgentProcess implements AutoCloseable {
         return stateDir;
     }
 
-    public Path logFile() {
-        return logFile;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public ProcessHandle processHandle() {
-        return process.toHandle();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
     /** Fails, with the log tail, if the agent JVM is not running. */
     public void checkAlive() {
-        if (!process.isAlive()) {
-            throw new IllegalStateException(OsProcesses.diedMessage("agent " + config.name, process, logFile));
-        }
-    }
-
-    /** SIGKILL of the agent JVM only, as a crash; its supervised processes keep running. */
-    public void kill() {
-        OsProcesses.kill(process.toHandle());
+        checkAlive("agent " + name());
     }
 
     /** Starts the agent again with the same name, port and state dir (after {@link #kill()} or {@link #stop()}). */
     public AgentProcess restart() {
-        if (process.isAlive()) {
-            throw new IllegalStateException("agent " + config.name + " is still running (pid " + process.pid() + ")");
-        }
+        requireStopped();
         launch();
-        watchEarlyDeath();
+        failIfDiesWithin(EARLY_DEATH_WINDOW, "agent " + name());
         return this;
     }
 
     /** SIGTERM, SIGKILL after 10 s; supervised processes keep running. */
     public void stop() {
-        if (process != null) {
-            OsProcesses.stop(process.toHandle(), Duration.ofSeconds(10));
-        }
+        stop(Duration.ofSeconds(10));
     }
 
     /** The live processes this agent's state dir lists (shims and programs). */
@@ -127,7 +94,7 @@ public final class AgentProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "agent " + config.name + "[" + address() + ", pid " + (process == null ? "-" : process.pid()) + "]";
+        return "agent " + name() + "[" + address() + ", pid " + pidOrDash() + "]";
     }
 
     void launch() {
@@ -136,48 +103,28 @@ public final class AgentProcess implements AutoCloseable {
         cmd.add("-Xmx128m");
         cmd.addAll(config.jvmArgs);
         cmd.addAll(List.of("-jar", config.jar.toString(),
-                "--name", config.name,
+                "--name", name(),
                 "--listen", address(),
                 "--control-plane", String.join(",", config.controlPlanes),
                 "--state-dir", stateDir.toString(),
                 "--join-token", config.joinToken));
         cmd.addAll(config.extraArgs);
-        process = OsProcesses.spawn(cmd, logFile, config.detached, env -> { });
-        config.listener.spawned("agent", config.name, process.toHandle());
-    }
-
-    private void watchEarlyDeath() {
-        try {
-            if (process.waitFor(EARLY_DEATH_WINDOW.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                checkAlive();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting agent " + config.name, e);
-        }
+        spawn(cmd, env -> { });
     }
 
     /** Options of an agent to start; name, control planes and join token are required. */
-    public static final class Builder {
-        private String name;
+    public static final class Builder extends LaunchedProcess.Options<Builder> {
         private Path jar;
         private Path stateDir;
-        private Path logFile;
         private int port;
         private List<String> controlPlanes = List.of();
         private String joinToken;
-        private boolean detached;
         private final List<String> extraArgs = new ArrayList<>();
         private final List<String> jvmArgs = new ArrayList<>();
-        private SpawnListener listener = SpawnListener.NONE;
 
+        /** The node name ({@code --name}) is required. */
         private Builder() {
-        }
-
-        /** {@code --name}, the node name. */
-        public Builder name(String name) {
-            this.name = name;
-            return this;
+            super(null);
         }
 
         /** The agent jar; default {@code node-agent/target/unum-agent.jar} of the repository. */
@@ -189,12 +136,6 @@ public final class AgentProcess implements AutoCloseable {
         /** {@code --state-dir}; default a temporary one, deleted on close. */
         public Builder stateDir(Path dir) {
             this.stateDir = dir;
-            return this;
-        }
-
-        /** Where stdout and stderr go; default {@code <name>.log} beside the state dir. */
-        public Builder logFile(Path logFile) {
-            this.logFile = logFile;
             return this;
         }
 
@@ -228,18 +169,6 @@ public final class AgentProcess implements AutoCloseable {
             return this;
         }
 
-        /** Start it in its own session so it outlives the launching JVM. */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
-        /** Told about every OS process started (also on restart). */
-        public Builder listener(SpawnListener listener) {
-            this.listener = Objects.requireNonNull(listener);
-            return this;
-        }
-
         /** Starts the JVM without waiting at all. */
         AgentProcess launch() {
             Objects.requireNonNull(name, "name");
@@ -259,7 +188,8 @@ public final class AgentProcess implements AutoCloseable {
                 }
                 state = state.toAbsolutePath();
                 Files.createDirectories(state);
-                Path log = logFile != null ? logFile : state.resolveSibling(name + ".log");
+                // The log defaults to <name>.log beside the state dir.
+            Path log = logFile != null ? logFile : state.resolveSibling(name + ".log");
                 AgentProcess agent = new AgentProcess(this, port != 0 ? port : Ports.free(), state, log, temp);
                 agent.launch();
                 return agent;
@@ -272,7 +202,7 @@ public final class AgentProcess implements AutoCloseable {
         public AgentProcess start() {
             AgentProcess agent = launch();
             try {
-                agent.watchEarlyDeath();
+                agent.failIfDiesWithin(EARLY_DEATH_WINDOW, "agent " + name);
                 return agent;
             } catch (RuntimeException e) {
                 agent.close();

@@ -3,9 +3,6 @@ package io.unum.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,21 +24,19 @@ import java.util.Objects;
  * }
  * }</pre>
  */
-public final class ControlPlaneProcess implements AutoCloseable {
+public final class ControlPlaneProcess extends LaunchedProcess {
     private static final Duration READY_DEADLINE = Duration.ofSeconds(60);
     private static final int BIND_ATTEMPTS = 3;
 
     private final Builder config;
-    private final Path logFile;
     private final boolean tempLog;
     private final boolean autoPorts;
     private int httpPort;
     private int grpcPort;
-    private Process process;
 
     private ControlPlaneProcess(Builder config, Path logFile, boolean tempLog) {
+        super("control-plane", config, logFile);
         this.config = config;
-        this.logFile = logFile;
         this.tempLog = tempLog;
         this.autoPorts = config.httpPort == 0 || config.grpcPort == 0;
         this.httpPort = config.httpPort != 0 ? config.httpPort : Ports.free();
@@ -73,36 +68,9 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return grpcPort;
     }
 
-    public String name() {
-        return config.name;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public ProcessHandle processHandle() {
-        return process.toHandle();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    public Path logFile() {
-        return logFile;
-    }
-
-    /** SIGKILL, as a crash: for failover tests. Waits until the process is gone. */
-    public void kill() {
-        OsProcesses.kill(process.toHandle());
-    }
-
     /** Starts it again on the same ports (after {@link #kill()} or {@link #close()}) and waits until ready. */
     public ControlPlaneProcess restart() {
-        if (process.isAlive()) {
-            throw new IllegalStateException(config.name + " is still running (pid " + process.pid() + ")");
-        }
+        requireStopped();
         launch();
         awaitReady();
         return this;
@@ -111,12 +79,10 @@ public final class ControlPlaneProcess implements AutoCloseable {
     /** SIGTERM, SIGKILL if it is still there after 10 s. */
     @Override
     public void close() {
-        if (process != null) {
-            OsProcesses.stop(process.toHandle(), Duration.ofSeconds(10));
-        }
+        stop(Duration.ofSeconds(10));
         if (tempLog) {
             try {
-                Files.deleteIfExists(logFile);
+                Files.deleteIfExists(logFile());
             } catch (IOException ignored) {
                 // best effort
             }
@@ -125,7 +91,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return config.name + "[" + httpUrl() + ", grpc " + grpcAddress() + ", pid " + (process == null ? "-" : process.pid()) + "]";
+        return name() + "[" + httpUrl() + ", grpc " + grpcAddress() + ", pid " + pidOrDash() + "]";
     }
 
     void launch() {
@@ -145,18 +111,18 @@ public final class ControlPlaneProcess implements AutoCloseable {
         props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(config.jar.toString());
-        process = OsProcesses.spawn(cmd, logFile, config.detached, env -> { });
-        config.listener.spawned("control-plane", config.name, process.toHandle());
+        spawn(cmd, env -> { });
     }
 
     /** Waits until {@code /q/health/ready} answers 200; fails early, with the log tail, if the process dies. */
     void awaitReady() {
         for (int attempt = 1; ; attempt++) {
             try {
-                pollReady();
+                awaitAnswer(name() + " (" + httpUrl() + ")", URI.create(httpUrl() + "/q/health/ready"), READY_DEADLINE,
+                        Duration.ofMillis(200), (r, http) -> r.statusCode() == 200 ? null : "HTTP " + r.statusCode() + " " + r.body());
                 return;
             } catch (ProcessDiedException e) {
-                if (autoPorts && attempt < BIND_ATTEMPTS && Ports.isBindFailure(OsProcesses.tail(logFile, 50))) {
+                if (autoPorts && attempt < BIND_ATTEMPTS && diedOfBindFailure()) {
                     httpPort = config.httpPort != 0 ? config.httpPort : Ports.free();
                     grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
                     launch();
@@ -167,49 +133,9 @@ public final class ControlPlaneProcess implements AutoCloseable {
         }
     }
 
-    private void pollReady() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(httpUrl() + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(5)).GET().build();
-        long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new ProcessDiedException(OsProcesses.diedMessage(config.name + " (" + httpUrl() + ")", process, logFile));
-            }
-            try {
-                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-                last = "HTTP " + r.statusCode() + " " + r.body();
-            } catch (IOException e) {
-                last = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + config.name, e);
-            }
-            OsProcesses.sleep(Duration.ofMillis(200));
-        }
-        throw new IllegalStateException(config.name + " not ready at " + httpUrl() + "/q/health/ready within "
-                + READY_DEADLINE.toSeconds() + " s (last: " + last + "); last lines of " + logFile + ":"
-                + System.lineSeparator() + OsProcesses.tail(logFile, 50));
-    }
-
-    /** A child died while we waited for it; the message carries its log tail. */
-    static final class ProcessDiedException extends IllegalStateException {
-        private static final long serialVersionUID = 1L;
-
-        ProcessDiedException(String message) {
-            super(message);
-        }
-    }
-
     /** Options of a control plane to start. etcd endpoints and the three tokens are required. */
-    public static final class Builder {
-        private String name = "control-plane";
+    public static final class Builder extends LaunchedProcess.Options<Builder> {
         private Path jar;
-        private Path logFile;
         private String etcdEndpoints;
         private String adminTokens;
         private String viewerTokens;
@@ -217,29 +143,17 @@ public final class ControlPlaneProcess implements AutoCloseable {
         private Duration downGrace = Duration.ofSeconds(10);
         private int httpPort;
         private int grpcPort;
-        private boolean detached;
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final List<String> jvmArgs = new ArrayList<>();
-        private SpawnListener listener = SpawnListener.NONE;
 
+        /** The name defaults to {@code control-plane}; the log to a temporary file deleted on close. */
         private Builder() {
-        }
-
-        /** A name for messages and logs; default {@code control-plane}. */
-        public Builder name(String name) {
-            this.name = name;
-            return this;
+            super("control-plane");
         }
 
         /** The runnable jar; default {@code control-plane/target/quarkus-app/quarkus-run.jar} of the repository. */
         public Builder jar(Path jar) {
             this.jar = jar;
-            return this;
-        }
-
-        /** Where stdout and stderr go; default a temporary file deleted on close. */
-        public Builder logFile(Path logFile) {
-            this.logFile = logFile;
             return this;
         }
 
@@ -300,18 +214,6 @@ public final class ControlPlaneProcess implements AutoCloseable {
         /** Extra JVM options, e.g. a debug agent. */
         public Builder jvmArgs(List<String> args) {
             jvmArgs.addAll(args);
-            return this;
-        }
-
-        /** Start it in its own session so it outlives the launching JVM. */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
-        /** Told about every OS process started (also on restart). */
-        public Builder listener(SpawnListener listener) {
-            this.listener = Objects.requireNonNull(listener);
             return this;
         }
 

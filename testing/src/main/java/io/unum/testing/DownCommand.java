@@ -4,26 +4,17 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code unum-dev down}: stops what {@code up} started, and every process the agents supervised. */
 @Command(name = "down", mixinStandardHelpOptions = true,
         description = "stop everything 'up' started, and every process the agents supervised")
-final class DownCommand implements Callable<Integer> {
-    @ParentCommand
-    private LocalClusterMain main;
-
-    @Mixin
-    private LocalClusterMain.ClusterDir clusterDir;
-
+final class DownCommand extends ClusterDirCommand {
     @Override
     public Integer call() {
         PrintStream out = main.out;
-        Path dir = clusterDir.path();
-        PidsFile pids = new PidsFile(dir.resolve("pids"));
+        Path dir = dir();
+        PidsFile pids = pids();
         List<PidsFile.Entry> entries = pids.read();
         if (!pids.exists()) {
             out.println("No " + pids.path() + ": no local cluster was started from " + dir + ".");

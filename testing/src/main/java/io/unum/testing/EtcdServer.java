@@ -26,24 +26,21 @@ import java.util.List;
  * else {@code /usr/bin/etcd}. Without a given data dir it uses a temporary one (with its log)
  * that {@link #close()} deletes.
  */
-public final class EtcdServer implements AutoCloseable {
+public final class EtcdServer extends LaunchedProcess {
     public static final String BINARY_PROPERTY = "unum.etcd.binary";
     private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(15);
     private static final int BIND_ATTEMPTS = 5;
 
-    private final Process process;
     private final int clientPort;
     private final int peerPort;
     private final Path dataDir;
-    private final Path logFile;
     private final Path tempRoot;
 
-    private EtcdServer(Process process, int clientPort, int peerPort, Path dataDir, Path logFile, Path tempRoot) {
-        this.process = process;
+    private EtcdServer(Builder config, int clientPort, int peerPort, Path dataDir, Path logFile, Path tempRoot) {
+        super("etcd", config, logFile);
         this.clientPort = clientPort;
         this.peerPort = peerPort;
         this.dataDir = dataDir;
-        this.logFile = logFile;
         this.tempRoot = tempRoot;
     }
 
@@ -73,26 +70,10 @@ public final class EtcdServer implements AutoCloseable {
         return dataDir;
     }
 
-    public Path logFile() {
-        return logFile;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public ProcessHandle processHandle() {
-        return process.toHandle();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
     /** Stops etcd (SIGTERM, SIGKILL after 5 s) and deletes a temporary data dir. */
     @Override
     public void close() {
-        OsProcesses.stop(process.toHandle(), Duration.ofSeconds(5));
+        stop(Duration.ofSeconds(5));
         if (tempRoot != null) {
             OsProcesses.deleteRecursively(tempRoot);
         }
@@ -100,7 +81,7 @@ public final class EtcdServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "etcd[" + endpoint() + ", pid " + pid() + "]";
+        return "etcd[" + endpoint() + ", pid " + pidOrDash() + "]";
     }
 
     /** The etcd binary to run, or a failure that says how to install it. */
@@ -128,33 +109,19 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     /** Options of an etcd to start; every one has a default. */
-    public static final class Builder {
-        private String name = "unum-etcd";
+    public static final class Builder extends LaunchedProcess.Options<Builder> {
         private Path dataDir;
-        private Path logFile;
         private int clientPort;
         private int peerPort;
-        private boolean detached;
-        private SpawnListener listener = SpawnListener.NONE;
 
+        /** The member name ({@code --name}) defaults to {@code unum-etcd}; the log to {@code etcd.log} beside the data dir. */
         private Builder() {
-        }
-
-        /** The member name ({@code --name}); default {@code unum-etcd}. */
-        public Builder name(String name) {
-            this.name = name;
-            return this;
+            super("unum-etcd");
         }
 
         /** The data dir, kept on close; default a temporary one deleted on close. */
         public Builder dataDir(Path dataDir) {
             this.dataDir = dataDir;
-            return this;
-        }
-
-        /** Where etcd's output goes; default {@code etcd.log} beside the data dir. */
-        public Builder logFile(Path logFile) {
-            this.logFile = logFile;
             return this;
         }
 
@@ -167,18 +134,6 @@ public final class EtcdServer implements AutoCloseable {
         /** A fixed peer port; default 0 = a free one (retried on a bind collision). */
         public Builder peerPort(int port) {
             this.peerPort = port;
-            return this;
-        }
-
-        /** Start it in its own session so it outlives the launching JVM (see {@link LocalClusterBuilder#detached}). */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
-        /** Told about the etcd process as soon as it is started (on every attempt). */
-        public Builder listener(SpawnListener listener) {
-            this.listener = java.util.Objects.requireNonNull(listener);
             return this;
         }
 
@@ -208,14 +163,14 @@ public final class EtcdServer implements AutoCloseable {
                 while (peer == client) {
                     peer = Ports.free();
                 }
-                Process p = launch(binary, client, peer, data, log);
-                EtcdServer server = new EtcdServer(p, client, peer, data, log, tempRoot);
+                EtcdServer server = new EtcdServer(this, client, peer, data, log, tempRoot);
+                server.launch(binary);
                 try {
                     server.awaitHealthy();
                     return server;
                 } catch (RuntimeException e) {
-                    OsProcesses.stop(p.toHandle(), Duration.ofSeconds(5));
-                    boolean collision = !p.isAlive() && Ports.isBindFailure(OsProcesses.tail(log, 30));
+                    server.stop(Duration.ofSeconds(5));
+                    boolean collision = server.diedOfBindFailure();
                     if (collision && autoPorts && attempt < BIND_ATTEMPTS) {
                         if (tempRoot != null) {
                             OsProcesses.deleteRecursively(data);
@@ -229,25 +184,23 @@ public final class EtcdServer implements AutoCloseable {
                 }
             }
         }
+    }
 
-        private Process launch(String binary, int client, int peer, Path data, Path log) {
-            String clientUrl = "http://127.0.0.1:" + client;
-            String peerUrl = "http://127.0.0.1:" + peer;
-            List<String> cmd = List.of(binary,
-                    "--name", name,
-                    "--data-dir", data.toString(),
-                    "--listen-client-urls", clientUrl,
-                    "--advertise-client-urls", clientUrl,
-                    "--listen-peer-urls", peerUrl,
-                    "--initial-advertise-peer-urls", peerUrl,
-                    "--initial-cluster", name + "=" + peerUrl,
-                    "--initial-cluster-state", "new",
-                    "--logger", "zap");
-            // ETCD_* variables (e.g. from /etc/default/etcd) would clash with the flags.
-            Process p = OsProcesses.spawn(cmd, log, detached, env -> env.keySet().removeIf(k -> k.startsWith("ETCD_")));
-            listener.spawned("etcd", name, p.toHandle());
-            return p;
-        }
+    private void launch(String binary) {
+        String clientUrl = endpoint();
+        String peerUrl = "http://127.0.0.1:" + peerPort;
+        List<String> cmd = List.of(binary,
+                "--name", name(),
+                "--data-dir", dataDir.toString(),
+                "--listen-client-urls", clientUrl,
+                "--advertise-client-urls", clientUrl,
+                "--listen-peer-urls", peerUrl,
+                "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", name() + "=" + peerUrl,
+                "--initial-cluster-state", "new",
+                "--logger", "zap");
+        // ETCD_* variables (e.g. from /etc/default/etcd) would clash with the flags.
+        spawn(cmd, env -> env.keySet().removeIf(k -> k.startsWith("ETCD_")));
     }
 
     /** Whether the etcd answering on our client port is ours (not one that held the port before us). */
@@ -261,7 +214,7 @@ public final class EtcdServer implements AutoCloseable {
         for (var member : Json.read(r.body(), JsonNode.class).path("members")) {
             for (var url : member.path("peerURLs")) {
                 if (url.asText().equals("http://127.0.0.1:" + peerPort)) {
-                    return process.isAlive();
+                    return isAlive();
                 }
             }
         }
@@ -269,35 +222,11 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     private void awaitHealthy() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-                .timeout(Duration.ofSeconds(2)).GET().build();
-        long deadline = System.nanoTime() + HEALTH_DEADLINE.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(OsProcesses.diedMessage("etcd", process, logFile));
+        awaitAnswer("etcd", URI.create(endpoint() + "/health"), HEALTH_DEADLINE, Duration.ofMillis(100), (r, http) -> {
+            if (r.statusCode() != 200 || !r.body().replace(" ", "").contains("\"health\":\"true\"")) {
+                return "HTTP " + r.statusCode() + " " + r.body();
             }
-            try {
-                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().replace(" ", "").contains("\"health\":\"true\"")) {
-                    if (isOurs(http)) {
-                        return;
-                    }
-                    last = "a different etcd answers on " + endpoint();
-                } else {
-                    last = "HTTP " + r.statusCode() + " " + r.body();
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for etcd", e);
-            }
-            OsProcesses.sleep(Duration.ofMillis(100));
-        }
-        throw new IllegalStateException("etcd at " + endpoint() + " not healthy within " + HEALTH_DEADLINE.toSeconds()
-                + " s (last: " + last + "); last lines of " + logFile + ":" + System.lineSeparator()
-                + OsProcesses.tail(logFile, 50));
+            return isOurs(http) ? null : "a different etcd answers on " + endpoint();
+        });
     }
 }

@@ -6,27 +6,18 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code unum-dev status}: what {@code up} started, whether it still runs, and the nodes the API lists. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "show what is running",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:everything runs", "1:something stopped", "3:not running"})
-final class StatusCommand implements Callable<Integer> {
-    @ParentCommand
-    private LocalClusterMain main;
-
-    @Mixin
-    private LocalClusterMain.ClusterDir clusterDir;
-
+final class StatusCommand extends ClusterDirCommand {
     @Override
     public Integer call() {
         PrintStream out = main.out;
-        Path dir = clusterDir.path();
-        PidsFile pids = new PidsFile(dir.resolve("pids"));
+        Path dir = dir();
+        PidsFile pids = pids();
         if (!pids.exists()) {
             out.println("Not running (no " + pids.path() + "). Start with: bin/unum-dev up");
             return 3;

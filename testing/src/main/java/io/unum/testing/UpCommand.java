@@ -8,13 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -26,15 +23,9 @@ import picocli.CommandLine.Spec;
         description = {"start etcd, control plane(s) and N agents as background processes (ports 2379/2380,"
                 + " 8080, 9090, 7001.. when free), wait until every node is READY, write DIR/cluster.properties"
                 + " and the CLI's ~/.config/unum/cli.properties"})
-final class UpCommand implements Callable<Integer> {
-    @ParentCommand
-    private LocalClusterMain main;
-
+final class UpCommand extends ClusterDirCommand {
     @Spec
     private CommandSpec spec;
-
-    @Mixin
-    private LocalClusterMain.ClusterDir clusterDir;
 
     int agents = 3;
     int controlPlanes = 1;
@@ -99,8 +90,8 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = main.out;
         PrintStream err = main.err;
-        Path dir = clusterDir.path();
-        PidsFile pids = new PidsFile(dir.resolve("pids"));
+        Path dir = dir();
+        PidsFile pids = pids();
         List<PidsFile.Entry> running = pids.live();
         if (!running.isEmpty()) {
             err.println("A local cluster is already running from " + dir + " (" + PidsFile.describe(running) + ").");
