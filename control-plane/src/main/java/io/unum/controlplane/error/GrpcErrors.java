@@ -30,7 +30,7 @@ public final class GrpcErrors {
             return s;
         }
         if (e instanceof UnumException u) {
-            return Status.fromCode(u.grpcCode()).withDescription(u.getMessage()).asRuntimeException();
+            return Status.fromCode(u.kind().grpcCode()).withDescription(u.getMessage()).asRuntimeException();
         }
         if (e instanceof EtcdUnavailableException) {
             return Status.UNAVAILABLE.withDescription("the cluster store (etcd) is unavailable; retry shortly")

@@ -20,7 +20,7 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unum(UnumException e, UriInfo uri) {
-        return problem(e.httpStatus(), e.title(), e.getMessage(), uri);
+        return problem(e.kind().httpStatus(), e.kind().title(), e.getMessage(), uri);
     }
 
     @ServerExceptionMapper

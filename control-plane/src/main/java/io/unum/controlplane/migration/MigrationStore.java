@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.ProcessInfo;
-import io.unum.controlplane.error.NotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
 import io.unum.controlplane.etcd.WatchedPrefix;
@@ -80,7 +80,7 @@ public class MigrationStore {
     }
 
     public MigrationInfo get(String id) {
-        return find(id).orElseThrow(() -> new NotFoundException("no migration has id '" + id
+        return find(id).orElseThrow(() -> UnumException.notFound("no migration has id '" + id
                 + "'; GET /api/v1/migrations lists the recent ones"));
     }
 

@@ -11,7 +11,7 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
-import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
@@ -92,35 +92,35 @@ public class Migrations {
      */
     public MigrationInfo start(int gpid, String targetName, MigrationMode mode) {
         if (targetName == null || targetName.isBlank()) {
-            throw new io.unum.controlplane.error.InvalidRequestException("name the node to migrate to, e.g. {\"node\": \"node-2\"}");
+            throw UnumException.invalidRequest("name the node to migrate to, e.g. {\"node\": \"node-2\"}");
         }
         ProcessInfo process = processes.get(gpid);
         NodeInfo target = nodes.get(targetName);
         if (process.state() != ProcessState.RUNNING) {
-            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only a RUNNING process can migrate");
+            throw UnumException.invalidState("process " + gpid + " is " + process.state() + "; only a RUNNING process can migrate");
         }
         if (!process.capabilities().effective().contains(Capability.CAN_MIGRATE)) {
-            throw new InvalidStateException("process " + gpid + " lacks CAN_MIGRATE in its effective capabilities; "
+            throw UnumException.invalidState("process " + gpid + " lacks CAN_MIGRATE in its effective capabilities; "
                     + "grant it with 'unum caps " + gpid + " -e +CAN_MIGRATE'");
         }
         if (target.name().equals(process.node())) {
-            throw new InvalidStateException("process " + gpid + " already runs on " + target.name() + "; choose another node");
+            throw UnumException.invalidState("process " + gpid + " already runs on " + target.name() + "; choose another node");
         }
         if (target.state() != NodeState.READY) {
-            throw new InvalidStateException("node " + target.name() + " is " + target.state() + "; choose a READY node");
+            throw UnumException.invalidState("node " + target.name() + " is " + target.state() + "; choose a READY node");
         }
         NodeInfo source = nodes.get(process.node());
         if (source.state() != NodeState.READY) {
-            throw new InvalidStateException("the process's node " + source.name() + " is " + source.state()
+            throw UnumException.invalidState("the process's node " + source.name() + " is " + source.state()
                     + "; it can migrate once its node is back");
         }
         locks.holder(gpid).ifPresent(h -> {
-            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; retry when it is done");
+            throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; retry when it is done");
         });
-        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> new InvalidStateException(
+        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> UnumException.invalidState(
                 "process " + gpid + " vanished"));
         if (current.value().state() != ProcessState.RUNNING || !current.value().node().equals(source.name())) {
-            throw new InvalidStateException("process " + gpid + " changed meanwhile (now " + current.value().state()
+            throw UnumException.invalidState("process " + gpid + " changed meanwhile (now " + current.value().state()
                     + " on " + current.value().node() + "); retry");
         }
         Instant now = clock.instant();
@@ -128,7 +128,7 @@ public class Migrations {
                 mode == null ? MigrationMode.STOP_AND_COPY : mode, MigrationState.PREPARING, null,
                 null, null, null, null, null, null, now, now);
         if (!store.begin(m, current)) {
-            throw new InvalidStateException("process " + gpid + " changed or became busy meanwhile; retry");
+            throw UnumException.invalidState("process " + gpid + " changed or became busy meanwhile; retry");
         }
         LOG.infof("migration %s: gpid %d from %s to %s", m.id(), gpid, source.name(), target.name());
         driving.add(m.id());

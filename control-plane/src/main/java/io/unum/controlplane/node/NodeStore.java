@@ -11,7 +11,7 @@ import io.quarkus.runtime.Startup;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
-import io.unum.controlplane.error.NodeNotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
 import io.unum.controlplane.etcd.WatchedPrefix;
@@ -73,7 +73,7 @@ public class NodeStore {
     }
 
     public NodeInfo get(String name) {
-        return find(name).orElseThrow(() -> new NodeNotFoundException("node '" + name + "' does not exist; known nodes: "
+        return find(name).orElseThrow(() -> UnumException.nodeNotFound("node '" + name + "' does not exist; known nodes: "
                 + list().stream().map(NodeInfo::name).toList()));
     }
 

@@ -13,10 +13,7 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
-import io.unum.controlplane.error.CapabilityDeniedException;
-import io.unum.controlplane.error.InvalidRequestException;
-import io.unum.controlplane.error.NodeUnavailableException;
-import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.scheduler.Placement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -64,11 +61,11 @@ public class ProcessLauncher {
         try {
             capChange = CapabilityChange.parse(request.capabilities());
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(e.getMessage());
+            throw UnumException.invalidRequest(e.getMessage());
         }
         ProcessInfo parent = null;
         if (request.parentGpid() != null) {
-            parent = processes.find(request.parentGpid()).orElseThrow(() -> new ProcessNotFoundException(
+            parent = processes.find(request.parentGpid()).orElseThrow(() -> UnumException.processNotFound(
                     "parent gpid " + request.parentGpid() + " does not exist"));
         }
         Capabilities caps = initialCapabilities(parent, capChange);
@@ -129,7 +126,7 @@ public class ProcessLauncher {
         String detail = e.getStatus().getDescription();
         if (code == Status.Code.INVALID_ARGUMENT) {
             processes.delete(pending);
-            throw new InvalidRequestException("node " + node.name() + " cannot start it: " + detail);
+            throw UnumException.invalidRequest("node " + node.name() + " cannot start it: " + detail);
         }
         String reason = switch (code) {
             case FAILED_PRECONDITION -> "exec failed on " + node.name() + ": " + detail;
@@ -141,9 +138,9 @@ public class ProcessLauncher {
         ProcessInfo failed = processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.failed(reason, at) : p)
                 .orElse(pending);
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-            throw new NodeUnavailableException("gpid " + failed.gpid() + " FAILED: " + reason);
+            throw UnumException.nodeUnavailable("gpid " + failed.gpid() + " FAILED: " + reason);
         }
-        throw new InvalidRequestException("gpid " + failed.gpid() + " FAILED: " + reason);
+        throw UnumException.invalidRequest("gpid " + failed.gpid() + " FAILED: " + reason);
     }
 
     private Capabilities initialCapabilities(ProcessInfo parent, CapabilityChange change) {
@@ -151,7 +148,7 @@ public class ProcessLauncher {
         try {
             return base.apply(change, CapabilityChange.NONE, CapabilityChange.NONE, CapabilityChange.NONE, false);
         } catch (CapabilityRuleException e) {
-            throw new CapabilityDeniedException(e.getMessage());
+            throw UnumException.capabilityDenied(e.getMessage());
         }
     }
 

@@ -3,7 +3,7 @@ package io.unum.controlplane.process;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.ProcessInfo;
-import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
 import io.unum.controlplane.etcd.WatchedPrefix;
@@ -63,7 +63,7 @@ public class ProcessStore {
     }
 
     public ProcessInfo get(int gpid) {
-        return find(gpid).orElseThrow(() -> new ProcessNotFoundException("no process has gpid " + gpid
+        return find(gpid).orElseThrow(() -> UnumException.processNotFound("no process has gpid " + gpid
                 + "; 'unum ps --all' lists the known ones"));
     }
 

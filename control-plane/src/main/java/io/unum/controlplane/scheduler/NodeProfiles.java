@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.NodeProfile;
-import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
 import io.unum.controlplane.etcd.WatchedPrefix;
@@ -62,10 +62,10 @@ public class NodeProfiles {
             Labels.check(label.getKey(), label.getValue(), "label");
         }
         if (!(profile.cpuCapacity() >= 0) || profile.memoryCapacityBytes() < 0) {
-            throw new InvalidRequestException("capacities must not be negative");
+            throw UnumException.invalidRequest("capacities must not be negative");
         }
         if (!ENFORCEMENTS.contains(profile.enforcement())) {
-            throw new InvalidRequestException("enforcement must be one of " + ENFORCEMENTS);
+            throw UnumException.invalidRequest("enforcement must be one of " + ENFORCEMENTS);
         }
         String key = prefix + profile.node();
         if (find(profile.node()).filter(profile::equals).isPresent()) {

@@ -75,7 +75,7 @@ public class PolicyStore {
     /**
      * Validates and writes a new policy.
      *
-     * @throws io.unum.controlplane.error.InvalidRequestException for a bad policy; nothing is written then
+     * @throws io.unum.controlplane.error.UnumException for a bad policy; nothing is written then
      */
     public SchedulerPolicy set(SchedulerPolicy requested, String by) {
         Policy before = current();

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.NodeUsage;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -35,7 +35,7 @@ class RebalancerTest {
     private final Map<Integer, Map<String, String>> constraints = new HashMap<>();
     private final Rebalancer rebalancer = new Rebalancer((gpid, target, reason) -> {
         if (refused.contains(gpid)) {
-            throw new InvalidStateException("gpid " + gpid + " cannot be checkpointed");
+            throw UnumException.invalidState("gpid " + gpid + " cannot be checkpointed");
         }
         placement.put(gpid, target);
     }, (type, gpid, from, to, policy, reason) -> events.add(type + " " + gpid + " " + from + "->" + to),
