@@ -19,7 +19,7 @@ import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -41,10 +41,11 @@ public class Checkpoints {
     private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentImages images;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
 
-    public Checkpoints(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images) {
+    public Checkpoints(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, InstantSource clock) {
+        this.clock = clock;
         this.store = store;
         this.processes = processes;
         this.locks = locks;

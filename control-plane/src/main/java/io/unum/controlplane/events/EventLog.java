@@ -57,7 +57,7 @@ public class EventLog {
     private final Etcd etcd;
     private final JsonCodec<SchedulerEvent> codec;
     private final String prefix;
-    private final InstantSource clock = InstantSource.system();
+    private final InstantSource clock;
     private final String replica = "cp-" + UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong counter = new AtomicLong();
     private final BlockingQueue<SchedulerEvent> outbox = new ArrayBlockingQueue<>(MAX_QUEUED);
@@ -71,7 +71,8 @@ public class EventLog {
     private long leaseId;
     private Instant leaseGrantedAt = Instant.EPOCH;
 
-    public EventLog(Etcd etcd, ObjectMapper mapper, MeterRegistry metrics) {
+    public EventLog(Etcd etcd, ObjectMapper mapper, MeterRegistry metrics, InstantSource clock) {
+        this.clock = clock;
         this.etcd = etcd;
         this.codec = new JsonCodec<>(mapper, SchedulerEvent.class);
         this.prefix = etcd.key("events/");

@@ -10,7 +10,7 @@ import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,10 +35,11 @@ public class MigrationRecovery {
     private final AgentImages images;
     private final Leadership leadership;
     private final MigrationConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
     public MigrationRecovery(MigrationStore store, Migrations migrations, NodeStore nodes, AgentImages images,
-            Leadership leadership, MigrationConfig config) {
+            Leadership leadership, MigrationConfig config, InstantSource clock) {
+        this.clock = clock;
         this.config = config;
         this.store = store;
         this.migrations = migrations;

@@ -21,7 +21,7 @@ import io.unum.controlplane.process.ProcessStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -55,7 +55,7 @@ public class Migrations {
     private final AgentImages images;
     private final MeterRegistry metrics;
     private final MigrationConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> driving = ConcurrentHashMap.newKeySet();
     private final ExecutorService drivers = Executors.newCachedThreadPool(r -> {
@@ -70,7 +70,8 @@ public class Migrations {
     });
 
     public Migrations(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
-            AgentImages images, MeterRegistry metrics, MigrationConfig config) {
+            AgentImages images, MeterRegistry metrics, MigrationConfig config, InstantSource clock) {
+        this.clock = clock;
         this.config = config;
         this.store = store;
         this.processes = processes;

@@ -28,10 +28,10 @@ public class NodeEvents {
     private final InstantSource clock;
     private final List<Feed> feeds = new CopyOnWriteArrayList<>();
 
-    public NodeEvents(NodeStore nodes, MeterRegistry metrics) {
+    public NodeEvents(NodeStore nodes, MeterRegistry metrics, InstantSource clock) {
+        this.clock = clock;
         this.nodes = nodes;
         this.metrics = metrics;
-        this.clock = InstantSource.system();
     }
 
     @PostConstruct

@@ -8,7 +8,7 @@ import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.process.ProcessLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,11 +32,12 @@ public class NodeFailureDetector {
     private final ProcessLifecycle lifecycle;
     private final Leadership leadership;
     private final NodeConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private final Map<String, Seen> lastSeen = new ConcurrentHashMap<>();
     private long term = -1;
 
-    public NodeFailureDetector(NodeStore nodes, ProcessLifecycle lifecycle, Leadership leadership, NodeConfig config) {
+    public NodeFailureDetector(NodeStore nodes, ProcessLifecycle lifecycle, Leadership leadership, NodeConfig config, InstantSource clock) {
+        this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;
         this.leadership = leadership;

@@ -9,7 +9,7 @@ import io.unum.api.model.NodeState;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.process.ProcessLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -29,9 +29,10 @@ public class NodeMembership {
 
     private final NodeStore nodes;
     private final ProcessLifecycle lifecycle;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
-    public NodeMembership(NodeStore nodes, ProcessLifecycle lifecycle) {
+    public NodeMembership(NodeStore nodes, ProcessLifecycle lifecycle, InstantSource clock) {
+        this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;
     }

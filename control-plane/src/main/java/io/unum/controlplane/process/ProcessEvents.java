@@ -44,11 +44,11 @@ public class ProcessEvents {
     /** Usage as of the last tick; attached to changed records between ticks. */
     private volatile Map<Integer, NodeUsage.Usage> lastUsage = Map.of();
 
-    public ProcessEvents(ProcessStore processes, NodeStore nodes, MeterRegistry metrics) {
+    public ProcessEvents(ProcessStore processes, NodeStore nodes, MeterRegistry metrics, InstantSource clock) {
+        this.clock = clock;
         this.processes = processes;
         this.nodes = nodes;
         this.metrics = metrics;
-        this.clock = InstantSource.system();
     }
 
     @PostConstruct

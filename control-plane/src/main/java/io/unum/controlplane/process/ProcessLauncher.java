@@ -17,7 +17,7 @@ import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.scheduler.Placement;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +42,11 @@ public class ProcessLauncher {
     private final AgentClients agents;
     private final ProcessConfig config;
     private final MeterRegistry metrics;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
     public ProcessLauncher(ProcessStore processes, GpidAllocator gpids, SpawnValidator validator,
-            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics) {
+            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics, InstantSource clock) {
+        this.clock = clock;
         this.processes = processes;
         this.gpids = gpids;
         this.validator = validator;

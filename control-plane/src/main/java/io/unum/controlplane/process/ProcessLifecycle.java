@@ -5,7 +5,7 @@ import io.unum.api.grpc.LocalProcess;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +21,10 @@ public class ProcessLifecycle {
 
     private final ProcessStore processes;
     private final ProcessLocks locks;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
-    public ProcessLifecycle(ProcessStore processes, ProcessLocks locks) {
+    public ProcessLifecycle(ProcessStore processes, ProcessLocks locks, InstantSource clock) {
+        this.clock = clock;
         this.processes = processes;
         this.locks = locks;
     }

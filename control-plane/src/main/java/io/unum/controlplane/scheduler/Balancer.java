@@ -27,12 +27,13 @@ public class Balancer {
     private final NodeStore nodes;
     private final EventLog events;
     private final Rebalancer rebalancer;
-    private final InstantSource clock = InstantSource.system();
+    private final InstantSource clock;
     private long term = -1;
     private Instant lastRound = Instant.EPOCH;
 
     public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessStore processes, NodeStore nodes,
-            EventLog events, ProcessConstraints constraints, ProcessMover mover) {
+            EventLog events, ProcessConstraints constraints, ProcessMover mover, InstantSource clock) {
+        this.clock = clock;
         this.leadership = leadership;
         this.policies = policies;
         this.probes = probes;

@@ -13,7 +13,7 @@ import io.unum.controlplane.events.EventLog;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -33,10 +33,11 @@ public class PolicyStore {
     private final JsonCodec<SchedulerPolicy> codec;
     private final EventLog events;
     private final String key;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private WatchedPrefix<SchedulerPolicy> record;
 
-    public PolicyStore(Etcd etcd, ObjectMapper mapper, EventLog events) {
+    public PolicyStore(Etcd etcd, ObjectMapper mapper, EventLog events, InstantSource clock) {
+        this.clock = clock;
         this.etcd = etcd;
         this.codec = new JsonCodec<>(mapper, SchedulerPolicy.class);
         this.events = events;
