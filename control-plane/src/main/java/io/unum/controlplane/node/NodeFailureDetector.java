@@ -4,7 +4,7 @@ import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.process.ProcessLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,14 +1,12 @@
 package io.unum.controlplane.scheduler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.ByteSequence;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.NodeProfile;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
-import io.unum.controlplane.etcd.JsonCodec;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -27,22 +25,16 @@ import java.util.Set;
 public class NodeProfiles {
     private static final Set<String> ENFORCEMENTS = Set.of("cgroup-v1", "cgroup-v2", "none");
 
-    private final Etcd etcd;
     private final NodeStore nodes;
-    private final JsonCodec<NodeProfile> codec;
-    private final String prefix;
-    private WatchedPrefix<NodeProfile> profiles;
+    private final EtcdTable<NodeProfile> profiles;
 
     public NodeProfiles(Etcd etcd, NodeStore nodes, ObjectMapper mapper) {
-        this.etcd = etcd;
         this.nodes = nodes;
-        this.codec = new JsonCodec<>(mapper, NodeProfile.class);
-        this.prefix = etcd.key("scheduler/nodes/");
+        this.profiles = EtcdTable.json(etcd, "scheduler/nodes/", mapper, NodeProfile.class);
     }
 
     @PostConstruct
     void start() {
-        profiles = new WatchedPrefix<>(etcd, prefix, codec::decode);
         profiles.start();
     }
 
@@ -52,7 +44,7 @@ public class NodeProfiles {
     }
 
     public Optional<NodeProfile> find(String node) {
-        return profiles.get(prefix + node).map(Versioned::value);
+        return profiles.get(node).map(Versioned::value);
     }
 
     /** Replaces a registered node's profile. */
@@ -67,12 +59,9 @@ public class NodeProfiles {
         if (!ENFORCEMENTS.contains(profile.enforcement())) {
             throw UnumException.invalidRequest("enforcement must be one of " + ENFORCEMENTS);
         }
-        String key = prefix + profile.node();
         if (find(profile.node()).filter(profile::equals).isPresent()) {
             return;
         }
-        long revision = etcd.await(etcd.kv().put(Etcd.bytes(key), ByteSequence.from(codec.encode(profile))))
-                .getHeader().getRevision();
-        profiles.applyLocal(key, profile, revision);
+        profiles.put(profile.node(), profile);
     }
 }
