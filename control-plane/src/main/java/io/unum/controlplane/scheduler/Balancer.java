@@ -1,7 +1,6 @@
 package io.unum.controlplane.scheduler;
 
 import io.quarkus.scheduler.Scheduled;
-import io.unum.controlplane.events.EventLog;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.NodeStore;
 import io.unum.controlplane.process.ProcessStore;

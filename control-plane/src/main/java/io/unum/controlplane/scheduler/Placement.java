@@ -5,7 +5,6 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.controlplane.error.UnumException;
-import io.unum.controlplane.events.EventLog;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;

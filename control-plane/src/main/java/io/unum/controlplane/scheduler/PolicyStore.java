@@ -7,7 +7,6 @@ import io.unum.api.model.SchedulerPolicy;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
-import io.unum.controlplane.events.EventLog;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package io.unum.controlplane.events;
+package io.unum.controlplane.scheduler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
