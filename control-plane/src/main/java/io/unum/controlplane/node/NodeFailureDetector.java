@@ -6,7 +6,6 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.leader.Leadership;
-import io.unum.controlplane.process.ProcessLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.time.Instant;
@@ -29,14 +28,14 @@ public class NodeFailureDetector {
     }
 
     private final NodeStore nodes;
-    private final ProcessLifecycle lifecycle;
+    private final NodeProcesses lifecycle;
     private final Leadership leadership;
     private final NodeConfig config;
     private final InstantSource clock;
     private final Map<String, Seen> lastSeen = new ConcurrentHashMap<>();
     private long term = -1;
 
-    public NodeFailureDetector(NodeStore nodes, ProcessLifecycle lifecycle, Leadership leadership, NodeConfig config, InstantSource clock) {
+    public NodeFailureDetector(NodeStore nodes, NodeProcesses lifecycle, Leadership leadership, NodeConfig config, InstantSource clock) {
         this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;

@@ -7,7 +7,6 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
 import io.unum.controlplane.error.UnumException;
-import io.unum.controlplane.process.ProcessLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.time.Instant;
@@ -28,10 +27,10 @@ public class NodeMembership {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
 
     private final NodeStore nodes;
-    private final ProcessLifecycle lifecycle;
+    private final NodeProcesses lifecycle;
     private final InstantSource clock;
 
-    public NodeMembership(NodeStore nodes, ProcessLifecycle lifecycle, InstantSource clock) {
+    public NodeMembership(NodeStore nodes, NodeProcesses lifecycle, InstantSource clock) {
         this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;

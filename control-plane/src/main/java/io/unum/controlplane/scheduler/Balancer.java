@@ -3,7 +3,6 @@ package io.unum.controlplane.scheduler;
 import io.quarkus.scheduler.Scheduled;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.NodeStore;
-import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -22,7 +21,7 @@ public class Balancer {
     private final Leadership leadership;
     private final PolicyStore policies;
     private final Probes probes;
-    private final ProcessStore processes;
+    private final ProcessTable processes;
     private final NodeStore nodes;
     private final EventLog events;
     private final Rebalancer rebalancer;
@@ -30,7 +29,7 @@ public class Balancer {
     private long term = -1;
     private Instant lastRound = Instant.EPOCH;
 
-    public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessStore processes, NodeStore nodes,
+    public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessTable processes, NodeStore nodes,
             EventLog events, ProcessConstraints constraints, ProcessMover mover, InstantSource clock) {
         this.clock = clock;
         this.leadership = leadership;
