@@ -15,10 +15,10 @@ public class MigratingProcessMover implements ProcessMover {
     private static final Logger LOG = Logger.getLogger(MigratingProcessMover.class);
     private static final Duration WAIT = Duration.ofMinutes(10);
 
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
     private final MigrationFollowers followers;
 
-    public MigratingProcessMover(Migrations migrations, MigrationFollowers followers) {
+    public MigratingProcessMover(MigrationDriver migrations, MigrationFollowers followers) {
         this.migrations = migrations;
         this.followers = followers;
     }

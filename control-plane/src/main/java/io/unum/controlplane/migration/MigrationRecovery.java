@@ -30,14 +30,14 @@ public class MigrationRecovery {
     private static final int MAX_ENDED = 1000;
 
     private final MigrationStore store;
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
     private final NodeStore nodes;
     private final AgentImages images;
     private final Leadership leadership;
     private final MigrationConfig config;
     private final InstantSource clock;
 
-    public MigrationRecovery(MigrationStore store, Migrations migrations, NodeStore nodes, AgentImages images,
+    public MigrationRecovery(MigrationStore store, MigrationDriver migrations, NodeStore nodes, AgentImages images,
             Leadership leadership, MigrationConfig config, InstantSource clock) {
         this.clock = clock;
         this.config = config;

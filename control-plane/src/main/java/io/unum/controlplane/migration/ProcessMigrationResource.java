@@ -28,9 +28,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "migrations")
 @Blocking
 public class ProcessMigrationResource {
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
 
-    public ProcessMigrationResource(Migrations migrations) {
+    public ProcessMigrationResource(MigrationDriver migrations) {
         this.migrations = migrations;
     }
 

@@ -27,14 +27,14 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Checkpoints and restarts. A checkpoint is a process image kept by the agent of the node the
+ * Takes checkpoints and restarts from them. A checkpoint is a process image kept by the agent of the node the
  * process ran on (CRIU dump, left running unless killed); a restart copies the image to the
  * chosen node when it is elsewhere, restores the process there with its gpid, and writes the
  * record RUNNING again. Both lock the process for their duration, like a migration.
  */
 @ApplicationScoped
-public class Checkpoints {
-    private static final Logger LOG = Logger.getLogger(Checkpoints.class);
+public class Checkpointer {
+    private static final Logger LOG = Logger.getLogger(Checkpointer.class);
 
     private final CheckpointStore store;
     private final ProcessStore processes;
@@ -44,7 +44,7 @@ public class Checkpoints {
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
 
-    public Checkpoints(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, InstantSource clock) {
+    public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, InstantSource clock) {
         this.clock = clock;
         this.store = store;
         this.processes = processes;

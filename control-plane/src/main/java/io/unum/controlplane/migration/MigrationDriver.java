@@ -44,8 +44,8 @@ import org.jboss.logging.Logger;
  * steps; if it dies, the leader's {@link MigrationRecovery} finishes or rolls back.
  */
 @ApplicationScoped
-public class Migrations {
-    private static final Logger LOG = Logger.getLogger(Migrations.class);
+public class MigrationDriver {
+    private static final Logger LOG = Logger.getLogger(MigrationDriver.class);
     private static final long PROGRESS_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final MigrationStore store;
@@ -69,7 +69,7 @@ public class Migrations {
         return t;
     });
 
-    public Migrations(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
+    public MigrationDriver(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
             AgentImages images, MeterRegistry metrics, MigrationConfig config, InstantSource clock) {
         this.clock = clock;
         this.config = config;
