@@ -5,7 +5,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
-import io.unum.controlplane.leader.Leadership;
+import io.unum.controlplane.leader.LeaderState;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.time.Instant;
@@ -27,15 +27,15 @@ public class NodeFailureDetector {
     private record Seen(long revision, Instant at) {
     }
 
-    private final NodeStore nodes;
+    private final NodeRecords nodes;
     private final NodeProcesses lifecycle;
-    private final Leadership leadership;
+    private final LeaderState leadership;
     private final NodeConfig config;
     private final InstantSource clock;
     private final Map<String, Seen> lastSeen = new ConcurrentHashMap<>();
     private long term = -1;
 
-    public NodeFailureDetector(NodeStore nodes, NodeProcesses lifecycle, Leadership leadership, NodeConfig config, InstantSource clock) {
+    public NodeFailureDetector(NodeRecords nodes, NodeProcesses lifecycle, LeaderState leadership, NodeConfig config, InstantSource clock) {
         this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;

@@ -71,6 +71,23 @@ class RebalancerTest {
     }
 
     @Test
+    void onAnOverloadedNodeOnlyTheMigratableProcessesMove() {
+        List<Candidate> nodes = List.of(node("node-1", 1, 6, 6), node("node-2", 1, 0, 0));
+        for (int gpid = 1; gpid <= 6; gpid++) {
+            placement.put(gpid, "node-1");
+        }
+        List<ProcessInfo> mixed = placement.entrySet().stream()
+                .map(e -> process(e.getKey(), e.getValue(), e.getKey() % 2 == 0)).toList();
+        int moves = rebalancer.round(nodes, mixed, busy(), MOSIX, () -> true);
+        assertTrue(moves > 0, events.toString());
+        for (int gpid = 1; gpid <= 6; gpid += 2) {
+            assertEquals("node-1", placement.get(gpid), "gpid " + gpid + " lacks CAN_MIGRATE and stays");
+        }
+        assertTrue(placement.entrySet().stream().anyMatch(e -> e.getKey() % 2 == 0 && e.getValue().equals("node-2")),
+                placement.toString());
+    }
+
+    @Test
     void balancingNoneMovesNothing() {
         List<Candidate> nodes = List.of(node("node-1", 1, 6, 6), node("node-2", 1, 0, 0));
         placement.put(1, "node-1");
