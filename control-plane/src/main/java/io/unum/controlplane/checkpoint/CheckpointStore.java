@@ -1,16 +1,14 @@
 package io.unum.controlplane.checkpoint;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,21 +29,11 @@ public class CheckpointStore {
     private final ProcessLocks locks;
     private final EtcdTable<CheckpointInfo> table;
 
-    public CheckpointStore(Etcd etcd, ProcessStore processes, ProcessLocks locks, ObjectMapper mapper) {
+    public CheckpointStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks) {
         this.etcd = etcd;
         this.processes = processes;
         this.locks = locks;
-        this.table = EtcdTable.json(etcd, "checkpoints/", mapper, CheckpointInfo.class);
-    }
-
-    @PostConstruct
-    void start() {
-        table.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        table.close();
+        this.table = tables.json("checkpoints/", CheckpointInfo.class);
     }
 
     public Optional<CheckpointInfo> find(String id) {

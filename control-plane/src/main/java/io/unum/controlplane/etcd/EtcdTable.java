@@ -5,7 +5,6 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
 import java.nio.charset.StandardCharsets;
@@ -78,12 +77,6 @@ public final class EtcdTable<T> implements AutoCloseable {
         this.prefix = etcd.key(path);
         this.encoder = encoder;
         this.decoder = decoder;
-    }
-
-    /** A table of JSON records below {@code path} (relative to Unum's prefix, e.g. "processes/"). */
-    public static <T> EtcdTable<T> json(Etcd etcd, String path, ObjectMapper mapper, Class<T> type) {
-        JsonCodec<T> codec = new JsonCodec<>(mapper, type);
-        return new EtcdTable<>(etcd, path, codec::encode, codec::decode);
     }
 
     public String key(String id) {

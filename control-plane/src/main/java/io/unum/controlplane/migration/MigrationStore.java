@@ -1,17 +1,15 @@
 package io.unum.controlplane.migration;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,21 +31,11 @@ public class MigrationStore {
     private final ProcessLocks locks;
     private final EtcdTable<MigrationInfo> table;
 
-    public MigrationStore(Etcd etcd, ProcessStore processes, ProcessLocks locks, ObjectMapper mapper) {
+    public MigrationStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks) {
         this.etcd = etcd;
         this.processes = processes;
         this.locks = locks;
-        this.table = EtcdTable.json(etcd, "migrations/", mapper, MigrationInfo.class);
-    }
-
-    @PostConstruct
-    void start() {
-        table.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        table.close();
+        this.table = tables.json("migrations/", MigrationInfo.class);
     }
 
     static String lockHolder(MigrationInfo m) {

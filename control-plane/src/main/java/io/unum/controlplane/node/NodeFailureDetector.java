@@ -43,7 +43,6 @@ public class NodeFailureDetector {
         this.config = config;
     }
 
-
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void check() {
         try {

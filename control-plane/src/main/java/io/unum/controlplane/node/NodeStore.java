@@ -1,17 +1,14 @@
 package io.unum.controlplane.node;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
 import io.unum.controlplane.error.UnumException;
-import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Alongside;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Comparator;
@@ -30,21 +27,9 @@ public class NodeStore implements NodeRecords {
     private final EtcdTable<NodeInfo> nodes;
     private final EtcdTable<NodeUsage> usage;
 
-    public NodeStore(Etcd etcd, ObjectMapper mapper) {
-        this.nodes = EtcdTable.json(etcd, "nodes/", mapper, NodeInfo.class);
-        this.usage = EtcdTable.json(etcd, "usage/", mapper, NodeUsage.class);
-    }
-
-    @PostConstruct
-    void start() {
-        nodes.start();
-        usage.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        nodes.close();
-        usage.close();
+    public NodeStore(EtcdTables tables) {
+        this.nodes = tables.json("nodes/", NodeInfo.class);
+        this.usage = tables.json("usage/", NodeUsage.class);
     }
 
     public List<NodeInfo> list() {

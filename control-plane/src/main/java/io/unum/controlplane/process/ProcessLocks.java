@@ -1,10 +1,8 @@
 package io.unum.controlplane.process;
 
 import io.quarkus.runtime.Startup;
-import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
+import io.unum.controlplane.etcd.EtcdTables;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -22,19 +20,9 @@ import java.util.Optional;
 public class ProcessLocks {
     private final EtcdTable<String> locks;
 
-    public ProcessLocks(Etcd etcd) {
-        this.locks = new EtcdTable<>(etcd, "locks/", s -> s.getBytes(StandardCharsets.UTF_8),
+    public ProcessLocks(EtcdTables tables) {
+        this.locks = tables.open("locks/", s -> s.getBytes(StandardCharsets.UTF_8),
                 b -> new String(b, StandardCharsets.UTF_8));
-    }
-
-    @PostConstruct
-    void start() {
-        locks.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        locks.close();
     }
 
     /** What holds the process, e.g. "migration m-1a2b3c4d"; empty when it is free. */

@@ -1,15 +1,12 @@
 package io.unum.controlplane.process;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.ProcessInfo;
 import io.unum.controlplane.error.UnumException;
-import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.scheduler.ProcessTable;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 import java.util.List;
@@ -26,18 +23,8 @@ import java.util.function.UnaryOperator;
 public class ProcessStore implements ProcessTable {
     private final EtcdTable<ProcessInfo> table;
 
-    public ProcessStore(Etcd etcd, ObjectMapper mapper) {
-        this.table = EtcdTable.json(etcd, "processes/", mapper, ProcessInfo.class);
-    }
-
-    @PostConstruct
-    void start() {
-        table.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        table.close();
+    public ProcessStore(EtcdTables tables) {
+        this.table = tables.json("processes/", ProcessInfo.class);
     }
 
     static String id(int gpid) {

@@ -11,6 +11,7 @@ import io.unum.api.model.SchedulerEvent;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -69,17 +70,16 @@ public class EventLog {
     private long leaseId;
     private Instant leaseGrantedAt = Instant.EPOCH;
 
-    public EventLog(Etcd etcd, ObjectMapper mapper, MeterRegistry metrics, InstantSource clock) {
+    public EventLog(Etcd etcd, EtcdTables tables, ObjectMapper mapper, MeterRegistry metrics, InstantSource clock) {
         this.clock = clock;
         this.etcd = etcd;
         this.codec = new JsonCodec<>(mapper, SchedulerEvent.class);
-        this.log = new EtcdTable<>(etcd, "events/", codec::encode, codec::decode);
+        this.log = tables.open("events/", codec::encode, codec::decode);
         this.dropped = metrics.counter("unum.scheduler.events.dropped");
     }
 
     @PostConstruct
     void start() {
-        log.start();
         writer.scheduleWithFixedDelay(this::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -92,7 +92,6 @@ public class EventLog {
             Thread.currentThread().interrupt();
         }
         flush();
-        log.close();
     }
 
     /** This replica's name in the events it publishes. */

@@ -1,15 +1,12 @@
 package io.unum.controlplane.scheduler;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.NodeProfile;
 import io.unum.controlplane.error.UnumException;
-import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.node.NodeStore;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.Optional;
@@ -28,19 +25,9 @@ public class NodeProfiles {
     private final NodeStore nodes;
     private final EtcdTable<NodeProfile> profiles;
 
-    public NodeProfiles(Etcd etcd, NodeStore nodes, ObjectMapper mapper) {
+    public NodeProfiles(EtcdTables tables, NodeStore nodes) {
         this.nodes = nodes;
-        this.profiles = EtcdTable.json(etcd, "scheduler/nodes/", mapper, NodeProfile.class);
-    }
-
-    @PostConstruct
-    void start() {
-        profiles.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        profiles.close();
+        this.profiles = tables.json("scheduler/nodes/", NodeProfile.class);
     }
 
     public Optional<NodeProfile> find(String node) {

@@ -1,14 +1,12 @@
 package io.unum.controlplane.scheduler;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -33,10 +31,10 @@ public class PolicyStore {
     private final InstantSource clock;
     private final EtcdTable<SchedulerPolicy> record;
 
-    public PolicyStore(Etcd etcd, ObjectMapper mapper, EventLog events, InstantSource clock) {
+    public PolicyStore(EtcdTables tables, EventLog events, InstantSource clock) {
         this.clock = clock;
         this.events = events;
-        this.record = EtcdTable.json(etcd, "scheduler/policy", mapper, SchedulerPolicy.class);
+        this.record = tables.json("scheduler/policy", SchedulerPolicy.class);
     }
 
     @PostConstruct
@@ -46,12 +44,6 @@ public class PolicyStore {
                 LOG.infof("scheduler policy is now %s", describe(current()));
             }
         });
-        record.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        record.close();
     }
 
     /** The policy in force on this replica. */

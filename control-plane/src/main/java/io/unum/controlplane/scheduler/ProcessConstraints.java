@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.leader.Leadership;
 import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,27 +32,21 @@ public class ProcessConstraints {
     private final Leadership leadership;
     private final EtcdTable<Map<String, String>> constraints;
 
-    public ProcessConstraints(Etcd etcd, ObjectMapper mapper, ProcessTable processes, Leadership leadership) {
+    public ProcessConstraints(Etcd etcd, EtcdTables tables, ObjectMapper mapper, ProcessTable processes, Leadership leadership) {
         this.etcd = etcd;
         this.mapper = mapper;
         this.processes = processes;
         this.leadership = leadership;
-        this.constraints = new EtcdTable<>(etcd, "scheduler/constraints/", this::encode, this::decode);
+        this.constraints = tables.open("scheduler/constraints/", this::encode, this::decode);
     }
 
     @PostConstruct
     void start() {
-        constraints.start();
         processes.addListener((key, oldValue, newValue) -> {
             if (newValue == null && oldValue != null && leadership.isLeader()) {
                 forget(oldValue.gpid());
             }
         });
-    }
-
-    @PreDestroy
-    void stop() {
-        constraints.close();
     }
 
     /** Remembers the constraints of a new process; none, nothing is written. */
