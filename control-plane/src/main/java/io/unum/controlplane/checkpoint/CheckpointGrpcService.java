@@ -23,9 +23,9 @@ import io.unum.controlplane.process.ProtoMapper;
 @GrpcService
 @Blocking
 public class CheckpointGrpcService extends CheckpointServiceGrpc.CheckpointServiceImplBase {
-    private final Checkpoints checkpoints;
+    private final Checkpointer checkpoints;
 
-    public CheckpointGrpcService(Checkpoints checkpoints) {
+    public CheckpointGrpcService(Checkpointer checkpoints) {
         this.checkpoints = checkpoints;
     }
 

@@ -27,9 +27,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "checkpoints", description = "Checkpoints of processes and restarts from them")
 @Blocking
 public class CheckpointResource {
-    private final Checkpoints checkpoints;
+    private final Checkpointer checkpoints;
 
-    public CheckpointResource(Checkpoints checkpoints) {
+    public CheckpointResource(Checkpointer checkpoints) {
         this.checkpoints = checkpoints;
     }
 

@@ -1,17 +1,14 @@
 package io.unum.controlplane.checkpoint;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.controlplane.etcd.Etcd;
-import io.unum.controlplane.etcd.JsonCodec;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,49 +27,28 @@ public class CheckpointStore {
     private final Etcd etcd;
     private final ProcessStore processes;
     private final ProcessLocks locks;
-    private final JsonCodec<CheckpointInfo> codec;
-    private final String prefix;
-    private WatchedPrefix<CheckpointInfo> table;
+    private final EtcdTable<CheckpointInfo> table;
 
-    public CheckpointStore(Etcd etcd, ProcessStore processes, ProcessLocks locks, ObjectMapper mapper) {
+    public CheckpointStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks) {
         this.etcd = etcd;
         this.processes = processes;
         this.locks = locks;
-        this.codec = new JsonCodec<>(mapper, CheckpointInfo.class);
-        this.prefix = etcd.key("checkpoints/");
-    }
-
-    @PostConstruct
-    void start() {
-        table = new WatchedPrefix<>(etcd, prefix, codec::decode);
-        table.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        table.close();
-    }
-
-    private String key(String id) {
-        return prefix + id;
+        this.table = tables.json("checkpoints/", CheckpointInfo.class);
     }
 
     public Optional<CheckpointInfo> find(String id) {
-        return table.getOrFetch(key(id)).map(Versioned::value);
+        return table.getOrFetch(id).map(Versioned::value);
     }
 
     /** Newest first. */
     public List<CheckpointInfo> list() {
-        List<CheckpointInfo> all = new ArrayList<>(table.snapshot().values().stream().map(Versioned::value).toList());
-        all.sort(Comparator.comparing(CheckpointInfo::createdAt).reversed());
-        return all;
+        return table.values().stream().sorted(Comparator.comparing(CheckpointInfo::createdAt).reversed()).toList();
     }
 
     /** Locks the process for an operation, if it is unchanged (or still absent) and free. */
     boolean lock(int gpid, String holder, Versioned<ProcessInfo> process) {
-        List<io.etcd.jetcd.op.Cmp> cmps = new ArrayList<>(List.of(locks.free(gpid)));
-        cmps.add(process == null ? Etcd.absent(processes.key(gpid)) : processes.unchanged(process));
-        Optional<Long> rev = etcd.txn(cmps, List.of(locks.lock(gpid, holder)));
+        Optional<Long> rev = etcd.txn(List.of(locks.free(gpid), processes.unchanged(gpid, process)),
+                List.of(locks.lock(gpid, holder)));
         rev.ifPresent(r -> locks.applied(gpid, holder, r));
         return rev.isPresent();
     }
@@ -82,17 +58,17 @@ public class CheckpointStore {
         List<io.etcd.jetcd.op.Cmp> cmps = new ArrayList<>();
         List<io.etcd.jetcd.op.Op> ops = new ArrayList<>(List.of(locks.unlock(gpid)));
         if (checkpoint != null) {
-            ops.add(Etcd.put(key(checkpoint.id()), codec.encode(checkpoint)));
+            ops.add(table.putOp(checkpoint.id(), checkpoint));
         }
         if (next != null) {
-            cmps.add(process == null ? Etcd.absent(processes.key(gpid)) : processes.unchanged(process));
+            cmps.add(processes.unchanged(gpid, process));
             ops.add(processes.put(next));
         }
         Optional<Long> rev = etcd.txn(cmps, ops);
         rev.ifPresent(r -> {
             locks.applied(gpid, null, r);
             if (checkpoint != null) {
-                table.applyLocal(key(checkpoint.id()), checkpoint, r);
+                table.applied(checkpoint.id(), checkpoint, r);
             }
             if (next != null) {
                 processes.applied(next, r);
@@ -102,7 +78,6 @@ public class CheckpointStore {
     }
 
     void delete(String id) {
-        etcd.await(etcd.kv().delete(Etcd.bytes(key(id))));
-        table.removeLocal(key(id));
+        table.delete(id, current -> true);
     }
 }

@@ -29,9 +29,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "checkpoints")
 @Blocking
 public class ProcessCheckpointResource {
-    private final Checkpoints checkpoints;
+    private final Checkpointer checkpoints;
 
-    public ProcessCheckpointResource(Checkpoints checkpoints) {
+    public ProcessCheckpointResource(Checkpointer checkpoints) {
         this.checkpoints = checkpoints;
     }
 

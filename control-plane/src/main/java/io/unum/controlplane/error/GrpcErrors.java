@@ -2,6 +2,7 @@ package io.unum.controlplane.error;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.unum.controlplane.etcd.EtcdConflictException;
 import io.unum.controlplane.etcd.EtcdUnavailableException;
 import org.jboss.logging.Logger;
 
@@ -30,7 +31,10 @@ public final class GrpcErrors {
             return s;
         }
         if (e instanceof UnumException u) {
-            return Status.fromCode(u.grpcCode()).withDescription(u.getMessage()).asRuntimeException();
+            return Status.fromCode(u.kind().grpcCode()).withDescription(u.getMessage()).asRuntimeException();
+        }
+        if (e instanceof EtcdConflictException) {
+            return Status.ABORTED.withDescription(e.getMessage()).asRuntimeException();
         }
         if (e instanceof EtcdUnavailableException) {
             return Status.UNAVAILABLE.withDescription("the cluster store (etcd) is unavailable; retry shortly")

@@ -7,6 +7,7 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.unum.api.model.Problem;
+import io.unum.controlplane.etcd.EtcdConflictException;
 import io.unum.controlplane.etcd.EtcdUnavailableException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -20,13 +21,19 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unum(UnumException e, UriInfo uri) {
-        return problem(e.httpStatus(), e.title(), e.getMessage(), uri);
+        return problem(e.kind().httpStatus(), e.kind().title(), e.getMessage(), uri);
     }
 
     @ServerExceptionMapper
     public Response etcdDown(EtcdUnavailableException e, UriInfo uri) {
         LOG.warn(e.getMessage());
         return problem(503, "Store Unavailable", "the cluster store (etcd) is unavailable; retry shortly", uri);
+    }
+
+    @ServerExceptionMapper
+    public Response lostRaces(EtcdConflictException e, UriInfo uri) {
+        LOG.warn(e.getMessage());
+        return problem(409, "Conflict", e.getMessage(), uri);
     }
 
     // Listed one by one because Quarkus ships its own (body-less) mapper for MismatchedInputException.

@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  */
 @Startup
 @ApplicationScoped
-public class Leadership {
+public class Leadership implements LeaderState {
     private static final Logger LOG = Logger.getLogger(Leadership.class);
     private static final long LEASE_TTL_SECONDS = 5;
 
@@ -51,11 +51,12 @@ public class Leadership {
         retry.execute(this::campaign);
     }
 
+    @Override
     public boolean isLeader() {
         return leader;
     }
 
-    /** Increases every time this replica becomes leader, so a controller can tell a new term. */
+    @Override
     public long term() {
         return term;
     }

@@ -3,7 +3,7 @@ package io.unum.controlplane.migration;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.MigrationMode;
 import io.unum.api.model.MigrationState;
-import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.scheduler.ProcessMover;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -15,10 +15,10 @@ public class MigratingProcessMover implements ProcessMover {
     private static final Logger LOG = Logger.getLogger(MigratingProcessMover.class);
     private static final Duration WAIT = Duration.ofMinutes(10);
 
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
     private final MigrationFollowers followers;
 
-    public MigratingProcessMover(Migrations migrations, MigrationFollowers followers) {
+    public MigratingProcessMover(MigrationDriver migrations, MigrationFollowers followers) {
         this.migrations = migrations;
         this.followers = followers;
     }
@@ -30,7 +30,7 @@ public class MigratingProcessMover implements ProcessMover {
         MigrationInfo end = followers.follow(started.id()).select().where(m -> m.state().isTerminal())
                 .toUni().await().atMost(WAIT);
         if (end.state() != MigrationState.DONE) {
-            throw new InvalidStateException("migration " + end.id() + " of process " + gpid + " " + end.state() + ": " + end.reason());
+            throw UnumException.invalidState("migration " + end.id() + " of process " + gpid + " " + end.state() + ": " + end.reason());
         }
     }
 }

@@ -21,11 +21,11 @@ import io.unum.controlplane.process.ProtoMapper;
 @GrpcService
 @Blocking
 public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceImplBase {
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
     private final MigrationStore store;
     private final MigrationFollowers followers;
 
-    public MigrationGrpcService(Migrations migrations, MigrationStore store, MigrationFollowers followers) {
+    public MigrationGrpcService(MigrationDriver migrations, MigrationStore store, MigrationFollowers followers) {
         this.migrations = migrations;
         this.store = store;
         this.followers = followers;

@@ -10,7 +10,7 @@ import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,15 +30,16 @@ public class MigrationRecovery {
     private static final int MAX_ENDED = 1000;
 
     private final MigrationStore store;
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
     private final NodeStore nodes;
     private final AgentImages images;
     private final Leadership leadership;
     private final MigrationConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
-    public MigrationRecovery(MigrationStore store, Migrations migrations, NodeStore nodes, AgentImages images,
-            Leadership leadership, MigrationConfig config) {
+    public MigrationRecovery(MigrationStore store, MigrationDriver migrations, NodeStore nodes, AgentImages images,
+            Leadership leadership, MigrationConfig config, InstantSource clock) {
+        this.clock = clock;
         this.config = config;
         this.store = store;
         this.migrations = migrations;

@@ -1,18 +1,15 @@
 package io.unum.controlplane.migration;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.ProcessInfo;
-import io.unum.controlplane.error.NotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
-import io.unum.controlplane.etcd.JsonCodec;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,31 +29,13 @@ public class MigrationStore {
     private final Etcd etcd;
     private final ProcessStore processes;
     private final ProcessLocks locks;
-    private final JsonCodec<MigrationInfo> codec;
-    private final String prefix;
-    private WatchedPrefix<MigrationInfo> table;
+    private final EtcdTable<MigrationInfo> table;
 
-    public MigrationStore(Etcd etcd, ProcessStore processes, ProcessLocks locks, ObjectMapper mapper) {
+    public MigrationStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks) {
         this.etcd = etcd;
         this.processes = processes;
         this.locks = locks;
-        this.codec = new JsonCodec<>(mapper, MigrationInfo.class);
-        this.prefix = etcd.key("migrations/");
-    }
-
-    @PostConstruct
-    void start() {
-        table = new WatchedPrefix<>(etcd, prefix, codec::decode);
-        table.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        table.close();
-    }
-
-    private String key(String id) {
-        return prefix + id;
+        this.table = tables.json("migrations/", MigrationInfo.class);
     }
 
     static String lockHolder(MigrationInfo m) {
@@ -66,52 +45,32 @@ public class MigrationStore {
     /** Writes the new record and locks the process, if the process is unchanged and free. */
     boolean begin(MigrationInfo m, Versioned<ProcessInfo> process) {
         Optional<Long> rev = etcd.txn(
-                List.of(Etcd.absent(key(m.id())), processes.unchanged(process), locks.free(m.gpid())),
-                List.of(Etcd.put(key(m.id()), codec.encode(m)), locks.lock(m.gpid(), lockHolder(m))));
+                List.of(table.absent(m.id()), processes.unchanged(m.gpid(), process), locks.free(m.gpid())),
+                List.of(table.putOp(m.id(), m), locks.lock(m.gpid(), lockHolder(m))));
         rev.ifPresent(r -> {
-            table.applyLocal(key(m.id()), m, r);
+            table.applied(m.id(), m, r);
             locks.applied(m.gpid(), lockHolder(m), r);
         });
         return rev.isPresent();
     }
 
     public Optional<MigrationInfo> find(String id) {
-        return versioned(id).map(Versioned::value);
+        return table.getOrFetch(id).map(Versioned::value);
     }
 
     public MigrationInfo get(String id) {
-        return find(id).orElseThrow(() -> new NotFoundException("no migration has id '" + id
+        return find(id).orElseThrow(() -> UnumException.notFound("no migration has id '" + id
                 + "'; GET /api/v1/migrations lists the recent ones"));
-    }
-
-    private Optional<Versioned<MigrationInfo>> versioned(String id) {
-        return table.getOrFetch(key(id));
-    }
-
-    private Optional<Versioned<MigrationInfo>> fresh(String id) {
-        return table.fetch(key(id));
     }
 
     /** Every record, newest first. */
     public List<MigrationInfo> list() {
-        List<MigrationInfo> all = new ArrayList<>(table.snapshot().values().stream().map(Versioned::value).toList());
-        all.sort(Comparator.comparing(MigrationInfo::createdAt).reversed());
-        return all;
+        return table.values().stream().sorted(Comparator.comparing(MigrationInfo::createdAt).reversed()).toList();
     }
 
-    /** A step of the migration (not its end): compare-and-set, retried on conflict. */
+    /** A step of the migration (not its end). */
     MigrationInfo update(String id, UnaryOperator<MigrationInfo> change) {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            Versioned<MigrationInfo> current = (attempt == 0 ? versioned(id) : fresh(id))
-                    .orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
-            MigrationInfo next = change.apply(current.value());
-            Optional<Long> rev = etcd.compareAndPut(key(id), current.modRevision(), codec.encode(next));
-            if (rev.isPresent()) {
-                table.applyLocal(key(id), next, rev.get());
-                return next;
-            }
-        }
-        throw new IllegalStateException("migration " + id + " kept changing under 10 updates");
+        return table.update(id, change).orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
     }
 
     /**
@@ -119,17 +78,17 @@ public class MigrationStore {
      * long as it did not change since process was read. False when something changed in between.
      */
     boolean finish(MigrationInfo end, Versioned<ProcessInfo> process, ProcessInfo moved) {
-        Versioned<MigrationInfo> current = fresh(end.id()).orElseThrow(() -> new IllegalStateException(
+        Versioned<MigrationInfo> current = table.fetch(end.id()).orElseThrow(() -> new IllegalStateException(
                 "migration " + end.id() + " vanished"));
-        List<io.etcd.jetcd.op.Cmp> cmps = new ArrayList<>(List.of(Etcd.unchanged(key(end.id()), current.modRevision())));
-        List<io.etcd.jetcd.op.Op> ops = new ArrayList<>(List.of(Etcd.put(key(end.id()), codec.encode(end)), locks.unlock(end.gpid())));
+        List<io.etcd.jetcd.op.Cmp> cmps = new ArrayList<>(List.of(table.unchanged(end.id(), current.modRevision())));
+        List<io.etcd.jetcd.op.Op> ops = new ArrayList<>(List.of(table.putOp(end.id(), end), locks.unlock(end.gpid())));
         if (moved != null) {
-            cmps.add(processes.unchanged(process));
+            cmps.add(processes.unchanged(end.gpid(), process));
             ops.add(processes.put(moved));
         }
         Optional<Long> rev = etcd.txn(cmps, ops);
         rev.ifPresent(r -> {
-            table.applyLocal(key(end.id()), end, r);
+            table.applied(end.id(), end, r);
             locks.applied(end.gpid(), null, r);
             if (moved != null) {
                 processes.applied(moved, r);
@@ -140,19 +99,10 @@ public class MigrationStore {
 
     /** Deletes an ended record (expiry). */
     boolean delete(MigrationInfo m) {
-        Optional<Versioned<MigrationInfo>> current = fresh(m.id());
-        if (current.isEmpty()) {
-            table.removeLocal(key(m.id()));
-            return true;
-        }
-        boolean deleted = etcd.compareAndDelete(key(m.id()), current.get().modRevision());
-        if (deleted) {
-            table.removeLocal(key(m.id()));
-        }
-        return deleted;
+        return table.delete(m.id(), current -> true);
     }
 
-    public void addListener(WatchedPrefix.Listener<MigrationInfo> listener) {
+    public void addListener(EtcdTable.Listener<MigrationInfo> listener) {
         table.addListener(listener);
     }
 }

@@ -4,7 +4,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.unum.api.model.MigrateRequest;
 import io.unum.api.model.MigrationInfo;
 import io.unum.controlplane.auth.Role;
-import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.process.ProcessResource;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -28,9 +28,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "migrations")
 @Blocking
 public class ProcessMigrationResource {
-    private final Migrations migrations;
+    private final MigrationDriver migrations;
 
-    public ProcessMigrationResource(Migrations migrations) {
+    public ProcessMigrationResource(MigrationDriver migrations) {
         this.migrations = migrations;
     }
 
@@ -41,7 +41,7 @@ public class ProcessMigrationResource {
             + "whose progress /api/v1/migrations/{id}/events streams")
     public Response migrate(@PathParam("gpid") String gpid, MigrateRequest request) {
         if (request == null) {
-            throw new InvalidRequestException("send the target node, e.g. {\"node\": \"node-2\"}");
+            throw UnumException.invalidRequest("send the target node, e.g. {\"node\": \"node-2\"}");
         }
         MigrationInfo m = migrations.start(ProcessResource.parseGpid(gpid), request.node(), request.mode());
         return Response.accepted(m).location(URI.create("/api/v1/migrations/" + m.id())).build();

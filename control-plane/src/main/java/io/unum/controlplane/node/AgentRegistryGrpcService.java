@@ -11,17 +11,16 @@ import io.unum.api.grpc.RegisterAgentResponse;
 import io.unum.api.grpc.ReportProcessExitRequest;
 import io.unum.api.grpc.ReportProcessExitResponse;
 import io.unum.controlplane.error.GrpcErrors;
-import io.unum.controlplane.process.ProcessLifecycle;
 
 /** The agents' side of the protocol: register, heartbeat, report exits. */
 @GrpcService
 @Blocking
 public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegistryServiceImplBase {
     private final NodeMembership membership;
-    private final ProcessLifecycle lifecycle;
+    private final NodeProcesses lifecycle;
     private final NodeConfig config;
 
-    public AgentRegistryGrpcService(NodeMembership membership, ProcessLifecycle lifecycle, NodeConfig config) {
+    public AgentRegistryGrpcService(NodeMembership membership, NodeProcesses lifecycle, NodeConfig config) {
         this.membership = membership;
         this.lifecycle = lifecycle;
         this.config = config;

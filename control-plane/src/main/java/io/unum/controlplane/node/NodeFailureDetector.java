@@ -4,11 +4,10 @@ import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
-import io.unum.controlplane.leader.Leadership;
-import io.unum.controlplane.process.ProcessLifecycle;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
+import io.unum.controlplane.leader.LeaderState;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,21 +27,21 @@ public class NodeFailureDetector {
     private record Seen(long revision, Instant at) {
     }
 
-    private final NodeStore nodes;
-    private final ProcessLifecycle lifecycle;
-    private final Leadership leadership;
+    private final NodeRecords nodes;
+    private final NodeProcesses lifecycle;
+    private final LeaderState leadership;
     private final NodeConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private final Map<String, Seen> lastSeen = new ConcurrentHashMap<>();
     private long term = -1;
 
-    public NodeFailureDetector(NodeStore nodes, ProcessLifecycle lifecycle, Leadership leadership, NodeConfig config) {
+    public NodeFailureDetector(NodeRecords nodes, NodeProcesses lifecycle, LeaderState leadership, NodeConfig config, InstantSource clock) {
+        this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;
         this.leadership = leadership;
         this.config = config;
     }
-
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void check() {

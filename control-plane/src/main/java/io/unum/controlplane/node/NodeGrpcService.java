@@ -9,7 +9,12 @@ import io.unum.api.grpc.ListNodesRequest;
 import io.unum.api.grpc.ListNodesResponse;
 import io.unum.api.grpc.NodeServiceGrpc;
 import io.unum.controlplane.error.GrpcErrors;
-import io.unum.controlplane.process.ProtoMapper;
+import com.google.protobuf.Timestamp;
+import io.unum.api.grpc.Node;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.NodeLoad;
+import io.unum.api.model.NodeState;
+import java.time.Instant;
 
 /** gRPC face of the node list. */
 @GrpcService
@@ -24,18 +29,42 @@ public class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> response) {
         response.onNext(ListNodesResponse.newBuilder()
-                .addAllNodes(nodes.list().stream().map(ProtoMapper::toProto).toList()).build());
+                .addAllNodes(nodes.list().stream().map(NodeGrpcService::toProto).toList()).build());
         response.onCompleted();
     }
 
     @Override
     public void getNode(GetNodeRequest request, StreamObserver<GetNodeResponse> response) {
         try {
-            GetNodeResponse value = GetNodeResponse.newBuilder().setNode(ProtoMapper.toProto(nodes.get(request.getName()))).build();
+            GetNodeResponse value = GetNodeResponse.newBuilder().setNode(toProto(nodes.get(request.getName()))).build();
             response.onNext(value);
             response.onCompleted();
         } catch (RuntimeException e) {
             response.onError(GrpcErrors.toStatus(e));
         }
+    }
+
+    static Node toProto(NodeInfo n) {
+        NodeLoad l = n.load() == null ? NodeLoad.UNKNOWN : n.load();
+        Node.Builder b = Node.newBuilder()
+                .setName(n.name())
+                .setAddress(n.address() == null ? "" : n.address())
+                .setState(n.state() == NodeState.READY ? io.unum.api.grpc.NodeState.NODE_STATE_READY
+                        : io.unum.api.grpc.NodeState.NODE_STATE_DOWN)
+                .setCores(n.cores())
+                .setMemoryBytes(n.memoryBytes())
+                .setLoad(io.unum.api.grpc.NodeLoad.newBuilder().setLoad1(l.load1()).setCpuPercent(l.cpuPercent())
+                        .setMemoryFreeBytes(l.memoryFreeBytes()).setProcessCount(l.processCount()));
+        if (n.registeredAt() != null) {
+            b.setRegisteredAt(timestamp(n.registeredAt()));
+        }
+        if (n.lastHeartbeatAt() != null) {
+            b.setLastHeartbeatAt(timestamp(n.lastHeartbeatAt()));
+        }
+        return b.build();
+    }
+
+    private static Timestamp timestamp(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 }

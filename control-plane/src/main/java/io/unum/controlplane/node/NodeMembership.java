@@ -6,10 +6,9 @@ import io.unum.api.grpc.RegisterAgentRequest;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
-import io.unum.controlplane.error.InvalidRequestException;
-import io.unum.controlplane.process.ProcessLifecycle;
+import io.unum.controlplane.error.UnumException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -28,10 +27,11 @@ public class NodeMembership {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
 
     private final NodeStore nodes;
-    private final ProcessLifecycle lifecycle;
-    private final Clock clock = Clock.systemUTC();
+    private final NodeProcesses lifecycle;
+    private final InstantSource clock;
 
-    public NodeMembership(NodeStore nodes, ProcessLifecycle lifecycle) {
+    public NodeMembership(NodeStore nodes, NodeProcesses lifecycle, InstantSource clock) {
+        this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;
     }
@@ -39,11 +39,11 @@ public class NodeMembership {
     /** Registers (or re-registers) a node and returns the gpids it must forget. */
     public List<Integer> register(RegisterAgentRequest request) {
         if (!NAME.matcher(request.getNode()).matches()) {
-            throw new InvalidRequestException("node name '" + request.getNode()
+            throw UnumException.invalidRequest("node name '" + request.getNode()
                     + "' must be lower-case letters, digits, '-' and '.' (like a DNS label)");
         }
         if (request.getAddress().isBlank()) {
-            throw new InvalidRequestException("the agent must register the host:port of its gRPC server");
+            throw UnumException.invalidRequest("the agent must register the host:port of its gRPC server");
         }
         Instant now = clock.instant();
         NodeInfo previous = nodes.find(request.getNode()).orElse(null);

@@ -8,7 +8,7 @@ import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -34,10 +34,11 @@ public class EndedProcessCollector {
     /** Far longer than any agent call may take (unum.node.agent-call-timeout). */
     private static final Duration ABANDONED_AFTER = Duration.ofMinutes(2);
 
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
     public EndedProcessCollector(ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentClients agents,
-            Leadership leadership, ProcessConfig config) {
+            Leadership leadership, ProcessConfig config, InstantSource clock) {
+        this.clock = clock;
         this.processes = processes;
         this.locks = locks;
         this.nodes = nodes;

@@ -2,6 +2,8 @@ package io.unum.controlplane.process;
 
 import io.etcd.jetcd.KeyValue;
 import io.unum.controlplane.etcd.Etcd;
+import io.unum.controlplane.etcd.EtcdConflictException;
+import io.unum.controlplane.etcd.EtcdTable;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -35,7 +37,7 @@ public class GpidAllocator {
     }
 
     private void reserveBlock() {
-        while (true) {
+        for (int attempt = 0; attempt < EtcdTable.MAX_ATTEMPTS; attempt++) {
             Optional<KeyValue> current = etcd.get(key);
             long start = current.map(kv -> Long.parseLong(kv.getValue().toString(StandardCharsets.UTF_8))).orElse(1L);
             long stop = start + BLOCK;
@@ -50,5 +52,7 @@ public class GpidAllocator {
                 return;
             }
         }
+        throw new EtcdConflictException("other replicas kept reserving gpids under " + EtcdTable.MAX_ATTEMPTS
+                + " attempts; retry shortly");
     }
 }

@@ -11,11 +11,7 @@ import io.unum.api.model.CapabilityRuleException;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.Signals;
-import io.unum.controlplane.error.CapabilityDeniedException;
-import io.unum.controlplane.error.InvalidRequestException;
-import io.unum.controlplane.error.InvalidStateException;
-import io.unum.controlplane.error.NodeUnavailableException;
-import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,14 +33,14 @@ public class ProcessControl {
     }
 
     public void signal(int gpid, String signal) {
-        int number = Signals.parse(signal).orElseThrow(() -> new InvalidRequestException("unknown signal '" + signal
+        int number = Signals.parse(signal).orElseThrow(() -> UnumException.invalidRequest("unknown signal '" + signal
                 + "'; use a name like TERM, KILL, USR1 or a number from 1 to 64"));
         ProcessInfo process = processes.get(gpid);
         if (process.state() != ProcessState.RUNNING) {
-            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only RUNNING processes can be signalled");
+            throw UnumException.invalidState("process " + gpid + " is " + process.state() + "; only RUNNING processes can be signalled");
         }
         locks.holder(gpid).ifPresent(h -> {
-            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; signal it once that is done");
+            throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; signal it once that is done");
         });
         String address = nodes.get(process.node()).address();
         try {
@@ -53,9 +49,9 @@ public class ProcessControl {
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
             if (code == Status.Code.NOT_FOUND || code == Status.Code.FAILED_PRECONDITION) {
-                throw new InvalidStateException("process " + gpid + " has already ended");
+                throw UnumException.invalidState("process " + gpid + " has already ended");
             }
-            throw new NodeUnavailableException("node " + process.node() + " did not answer: " + e.getStatus().getDescription());
+            throw UnumException.nodeUnavailable("node " + process.node() + " did not answer: " + e.getStatus().getDescription());
         }
     }
 
@@ -73,22 +69,22 @@ public class ProcessControl {
         AtomicReference<Capabilities> result = new AtomicReference<>();
         processes.update(gpid, process -> {
             if (process.state().isTerminal()) {
-                throw new InvalidStateException("process " + gpid + " has ended (" + process.state() + "); its capabilities are final");
+                throw UnumException.invalidState("process " + gpid + " has ended (" + process.state() + "); its capabilities are final");
             }
             Capabilities before = process.capabilities();
             Capabilities after;
             try {
                 after = before.apply(e, p, ie, ip, force);
             } catch (CapabilityRuleException rule) {
-                throw new CapabilityDeniedException(rule.getMessage());
+                throw UnumException.capabilityDenied(rule.getMessage());
             }
             if (!force && before.raisesAny(after) && !before.effective().contains(Capability.CHANGE_CAPS)) {
-                throw new CapabilityDeniedException("process " + gpid + " lacks CHANGE_CAPS in its effective set, so its "
+                throw UnumException.capabilityDenied("process " + gpid + " lacks CHANGE_CAPS in its effective set, so its "
                         + "capabilities can only be dropped (an admin may override with force)");
             }
             result.set(after);
             return after.equals(before) ? process : process.withCapabilities(after);
-        }).orElseThrow(() -> new ProcessNotFoundException("no process has gpid " + gpid));
+        }).orElseThrow(() -> UnumException.processNotFound("no process has gpid " + gpid));
         return result.get();
     }
 
@@ -96,7 +92,7 @@ public class ProcessControl {
         try {
             return CapabilityChange.parse(spec);
         } catch (IllegalArgumentException ex) {
-            throw new InvalidRequestException(ex.getMessage());
+            throw UnumException.invalidRequest(ex.getMessage());
         }
     }
 }

@@ -13,14 +13,11 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
-import io.unum.controlplane.error.CapabilityDeniedException;
-import io.unum.controlplane.error.InvalidRequestException;
-import io.unum.controlplane.error.NodeUnavailableException;
-import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.scheduler.Placement;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -45,10 +42,11 @@ public class ProcessLauncher {
     private final AgentClients agents;
     private final ProcessConfig config;
     private final MeterRegistry metrics;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
     public ProcessLauncher(ProcessStore processes, GpidAllocator gpids, SpawnValidator validator,
-            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics) {
+            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics, InstantSource clock) {
+        this.clock = clock;
         this.processes = processes;
         this.gpids = gpids;
         this.validator = validator;
@@ -64,11 +62,11 @@ public class ProcessLauncher {
         try {
             capChange = CapabilityChange.parse(request.capabilities());
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(e.getMessage());
+            throw UnumException.invalidRequest(e.getMessage());
         }
         ProcessInfo parent = null;
         if (request.parentGpid() != null) {
-            parent = processes.find(request.parentGpid()).orElseThrow(() -> new ProcessNotFoundException(
+            parent = processes.find(request.parentGpid()).orElseThrow(() -> UnumException.processNotFound(
                     "parent gpid " + request.parentGpid() + " does not exist"));
         }
         Capabilities caps = initialCapabilities(parent, capChange);
@@ -129,7 +127,7 @@ public class ProcessLauncher {
         String detail = e.getStatus().getDescription();
         if (code == Status.Code.INVALID_ARGUMENT) {
             processes.delete(pending);
-            throw new InvalidRequestException("node " + node.name() + " cannot start it: " + detail);
+            throw UnumException.invalidRequest("node " + node.name() + " cannot start it: " + detail);
         }
         String reason = switch (code) {
             case FAILED_PRECONDITION -> "exec failed on " + node.name() + ": " + detail;
@@ -141,9 +139,9 @@ public class ProcessLauncher {
         ProcessInfo failed = processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.failed(reason, at) : p)
                 .orElse(pending);
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-            throw new NodeUnavailableException("gpid " + failed.gpid() + " FAILED: " + reason);
+            throw UnumException.nodeUnavailable("gpid " + failed.gpid() + " FAILED: " + reason);
         }
-        throw new InvalidRequestException("gpid " + failed.gpid() + " FAILED: " + reason);
+        throw UnumException.invalidRequest("gpid " + failed.gpid() + " FAILED: " + reason);
     }
 
     private Capabilities initialCapabilities(ProcessInfo parent, CapabilityChange change) {
@@ -151,7 +149,7 @@ public class ProcessLauncher {
         try {
             return base.apply(change, CapabilityChange.NONE, CapabilityChange.NONE, CapabilityChange.NONE, false);
         } catch (CapabilityRuleException e) {
-            throw new CapabilityDeniedException(e.getMessage());
+            throw UnumException.capabilityDenied(e.getMessage());
         }
     }
 

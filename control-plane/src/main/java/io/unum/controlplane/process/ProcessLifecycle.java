@@ -4,8 +4,9 @@ import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.LocalProcess;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
+import io.unum.controlplane.node.NodeProcesses;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,19 +17,21 @@ import org.jboss.logging.Logger;
 
 /** Moves process records along their states as agents report what happened on their nodes. */
 @ApplicationScoped
-public class ProcessLifecycle {
+public class ProcessLifecycle implements NodeProcesses {
     private static final Logger LOG = Logger.getLogger(ProcessLifecycle.class);
 
     private final ProcessStore processes;
     private final ProcessLocks locks;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
 
-    public ProcessLifecycle(ProcessStore processes, ProcessLocks locks) {
+    public ProcessLifecycle(ProcessStore processes, ProcessLocks locks, InstantSource clock) {
+        this.clock = clock;
         this.processes = processes;
         this.locks = locks;
     }
 
     /** An agent reports that a process ended. Idempotent. */
+    @Override
     public void exited(String node, int gpid, ExitStatus status) {
         Instant at = clock.instant();
         processes.update(gpid, p -> {
@@ -40,6 +43,7 @@ public class ProcessLifecycle {
     }
 
     /** The node was declared DOWN: every process it ran is LOST until it comes back. */
+    @Override
     public void nodeLost(String node) {
         String reason = "node " + node + " stopped heartbeating";
         for (ProcessInfo process : processes.list()) {
@@ -56,6 +60,7 @@ public class ProcessLifecycle {
      * with a reason. Returns the gpids the agent has but the table does not (or has as ended),
      * which the agent must stop and forget.
      */
+    @Override
     public List<Integer> reconcile(String node, List<LocalProcess> reported) {
         Map<Integer, LocalProcess> byGpid = reported.stream()
                 .collect(Collectors.toMap(LocalProcess::getGpid, Function.identity(), (a, b) -> a));

@@ -1,10 +1,8 @@
 package io.unum.controlplane.process;
 
 import io.quarkus.runtime.Startup;
-import io.unum.controlplane.etcd.Etcd;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -20,53 +18,36 @@ import java.util.Optional;
 @Startup
 @ApplicationScoped
 public class ProcessLocks {
-    private final Etcd etcd;
-    private final String prefix;
-    private WatchedPrefix<String> locks;
+    private final EtcdTable<String> locks;
 
-    public ProcessLocks(Etcd etcd) {
-        this.etcd = etcd;
-        this.prefix = etcd.key("locks/");
-    }
-
-    @PostConstruct
-    void start() {
-        locks = new WatchedPrefix<>(etcd, prefix, b -> new String(b, StandardCharsets.UTF_8));
-        locks.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        locks.close();
-    }
-
-    public String key(int gpid) {
-        return prefix + String.format("%010d", gpid);
+    public ProcessLocks(EtcdTables tables) {
+        this.locks = tables.open("locks/", s -> s.getBytes(StandardCharsets.UTF_8),
+                b -> new String(b, StandardCharsets.UTF_8));
     }
 
     /** What holds the process, e.g. "migration m-1a2b3c4d"; empty when it is free. */
     public Optional<String> holder(int gpid) {
-        return locks.get(key(gpid)).map(WatchedPrefix.Versioned::value);
+        return locks.get(ProcessStore.id(gpid)).map(EtcdTable.Versioned::value);
     }
 
     public io.etcd.jetcd.op.Cmp free(int gpid) {
-        return Etcd.absent(key(gpid));
+        return locks.absent(ProcessStore.id(gpid));
     }
 
     public io.etcd.jetcd.op.Op lock(int gpid, String holder) {
-        return Etcd.put(key(gpid), holder.getBytes(StandardCharsets.UTF_8));
+        return locks.putOp(ProcessStore.id(gpid), holder);
     }
 
     public io.etcd.jetcd.op.Op unlock(int gpid) {
-        return Etcd.delete(key(gpid));
+        return locks.deleteOp(ProcessStore.id(gpid));
     }
 
     /** Tells the local copy about a transaction's lock writes, so this replica reads its own writes. */
     public void applied(int gpid, String holder, long revision) {
         if (holder == null) {
-            locks.removeLocal(key(gpid));
+            locks.removed(ProcessStore.id(gpid));
         } else {
-            locks.applyLocal(key(gpid), holder, revision);
+            locks.applied(ProcessStore.id(gpid), holder, revision);
         }
     }
 }

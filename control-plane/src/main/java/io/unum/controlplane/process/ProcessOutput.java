@@ -11,8 +11,7 @@ import io.unum.api.grpc.OutputStream;
 import io.unum.api.grpc.ReadOutputRequest;
 import io.unum.api.grpc.ReadOutputResponse;
 import io.unum.api.model.ProcessInfo;
-import io.unum.controlplane.error.InvalidStateException;
-import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.annotation.PreDestroy;
@@ -62,7 +61,7 @@ public class ProcessOutput {
     public Multi<OutputChunk> read(int gpid, long stdoutOffset, long stderrOffset, boolean follow) {
         ProcessInfo process = processes.get(gpid);
         if (process.node() == null || process.localPid() == 0) {
-            throw new InvalidStateException("process " + gpid + " is " + process.state() + " and has no output");
+            throw UnumException.invalidState("process " + gpid + " is " + process.state() + " and has no output");
         }
         String address = nodes.get(process.node()).address();
         return Multi.createFrom().emitter(emitter -> new Relay(gpid, Math.max(0, stdoutOffset), Math.max(0, stderrOffset),
@@ -166,13 +165,13 @@ public class ProcessOutput {
     private static RuntimeException translate(ProcessInfo process, Throwable t) {
         if (t instanceof StatusRuntimeException s) {
             if (s.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                return new InvalidStateException("node " + process.node() + " no longer holds output of process " + process.gpid());
+                return UnumException.invalidState("node " + process.node() + " no longer holds output of process " + process.gpid());
             }
             if (s.getStatus().getCode() == Status.Code.CANCELLED) {
                 return s;
             }
         }
-        return new NodeUnavailableException("node " + process.node() + " did not answer: " + t.getMessage(), t);
+        return UnumException.nodeUnavailable("node " + process.node() + " did not answer: " + t.getMessage(), t);
     }
 
     public static String streamName(OutputStream stream) {

@@ -12,8 +12,7 @@ import io.unum.api.model.ProcessState;
 import io.unum.api.model.SignalRequest;
 import io.unum.api.model.SpawnRequest;
 import io.unum.controlplane.auth.Role;
-import io.unum.controlplane.error.InvalidRequestException;
-import io.unum.controlplane.error.ProcessNotFoundException;
+import io.unum.controlplane.error.UnumException;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -98,7 +97,7 @@ public class ProcessResource {
     @Operation(summary = "Send a signal to a process wherever it runs")
     public Response signal(@PathParam("gpid") String gpid, SignalRequest request) {
         if (request == null || request.signal() == null) {
-            throw new InvalidRequestException("send {\"signal\": \"TERM\"} (a name or a number)");
+            throw UnumException.invalidRequest("send {\"signal\": \"TERM\"} (a name or a number)");
         }
         control.signal(parseGpid(gpid), request.signal());
         return Response.accepted().build();
@@ -141,7 +140,7 @@ public class ProcessResource {
     @Operation(summary = "Change capability sets with krgcapset syntax, e.g. {\"effective\": \"+CAN_MIGRATE,-CHECKPOINTABLE\"}")
     public Capabilities updateCapabilities(@PathParam("gpid") String gpid, CapabilitiesUpdate update) {
         if (update == null) {
-            throw new InvalidRequestException("send the changes, e.g. {\"effective\": \"+CAN_MIGRATE\"}");
+            throw UnumException.invalidRequest("send the changes, e.g. {\"effective\": \"+CAN_MIGRATE\"}");
         }
         return control.updateCapabilities(parseGpid(gpid), update);
     }
@@ -155,14 +154,14 @@ public class ProcessResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ProcessNotFoundException("'" + gpid + "' is not a gpid; gpids are positive integers below 2^31");
+        throw UnumException.processNotFound("'" + gpid + "' is not a gpid; gpids are positive integers below 2^31");
     }
 
     private static ProcessState parseState(String state) {
         try {
             return ProcessState.valueOf(state.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("unknown state '" + state + "'; use one of " + List.of(ProcessState.values()));
+            throw UnumException.invalidRequest("unknown state '" + state + "'; use one of " + List.of(ProcessState.values()));
         }
     }
 

@@ -2,14 +2,10 @@ package io.unum.controlplane.process;
 
 import com.google.protobuf.Timestamp;
 import io.unum.api.grpc.CapabilitySets;
-import io.unum.api.grpc.Node;
 import io.unum.api.grpc.Process;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.Capability;
 import io.unum.api.model.CapabilitySet;
-import io.unum.api.model.NodeInfo;
-import io.unum.api.model.NodeLoad;
-import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import java.time.Instant;
@@ -95,26 +91,6 @@ public final class ProtoMapper {
             case PROCESS_STATE_LOST -> java.util.Optional.of(ProcessState.LOST);
             case PROCESS_STATE_UNSPECIFIED, UNRECOGNIZED -> java.util.Optional.empty();
         };
-    }
-
-    public static Node toProto(NodeInfo n) {
-        NodeLoad l = n.load() == null ? NodeLoad.UNKNOWN : n.load();
-        Node.Builder b = Node.newBuilder()
-                .setName(n.name())
-                .setAddress(nullToEmpty(n.address()))
-                .setState(n.state() == NodeState.READY ? io.unum.api.grpc.NodeState.NODE_STATE_READY
-                        : io.unum.api.grpc.NodeState.NODE_STATE_DOWN)
-                .setCores(n.cores())
-                .setMemoryBytes(n.memoryBytes())
-                .setLoad(io.unum.api.grpc.NodeLoad.newBuilder().setLoad1(l.load1()).setCpuPercent(l.cpuPercent())
-                        .setMemoryFreeBytes(l.memoryFreeBytes()).setProcessCount(l.processCount()));
-        if (n.registeredAt() != null) {
-            b.setRegisteredAt(timestamp(n.registeredAt()));
-        }
-        if (n.lastHeartbeatAt() != null) {
-            b.setLastHeartbeatAt(timestamp(n.lastHeartbeatAt()));
-        }
-        return b.build();
     }
 
     public static Timestamp timestamp(Instant i) {

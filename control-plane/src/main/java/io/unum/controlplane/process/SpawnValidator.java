@@ -1,7 +1,7 @@
 package io.unum.controlplane.process;
 
 import io.unum.api.model.SpawnRequest;
-import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.UnumException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,31 +27,31 @@ public class SpawnValidator {
 
     public void validate(SpawnRequest request) {
         if (request == null) {
-            throw new InvalidRequestException("the request body is missing; send {\"argv\": [\"program\", \"arg\", ...]}");
+            throw UnumException.invalidRequest("the request body is missing; send {\"argv\": [\"program\", \"arg\", ...]}");
         }
         List<String> argv = request.argv();
         if (argv == null || argv.isEmpty() || argv.get(0) == null || argv.get(0).isBlank()) {
-            throw new InvalidRequestException("argv is empty; give the program and its arguments, e.g. [\"sleep\", \"60\"]");
+            throw UnumException.invalidRequest("argv is empty; give the program and its arguments, e.g. [\"sleep\", \"60\"]");
         }
         if (argv.size() > config.maxArgs()) {
-            throw new InvalidRequestException("argv has " + argv.size() + " arguments; at most " + config.maxArgs() + " are allowed");
+            throw UnumException.invalidRequest("argv has " + argv.size() + " arguments; at most " + config.maxArgs() + " are allowed");
         }
         long argvBytes = 0;
         for (String arg : argv) {
             if (arg == null || arg.indexOf('\0') >= 0) {
-                throw new InvalidRequestException("argv holds a null or an argument with a NUL byte");
+                throw UnumException.invalidRequest("argv holds a null or an argument with a NUL byte");
             }
             argvBytes += arg.getBytes(StandardCharsets.UTF_8).length + 1;
         }
         if (argvBytes > config.maxArgvBytes()) {
-            throw new InvalidRequestException("argv is " + argvBytes + " bytes; at most " + config.maxArgvBytes() + " are allowed");
+            throw UnumException.invalidRequest("argv is " + argvBytes + " bytes; at most " + config.maxArgvBytes() + " are allowed");
         }
         validateEnv(request.env());
         if (request.cwd() != null) {
             validateCwd(request.cwd());
         }
         if (request.user() != null && !USER.matcher(request.user()).matches()) {
-            throw new InvalidRequestException("user '" + request.user() + "' is not a valid Unix user name");
+            throw UnumException.invalidRequest("user '" + request.user() + "' is not a valid Unix user name");
         }
     }
 
@@ -60,30 +60,30 @@ public class SpawnValidator {
             return;
         }
         if (env.size() > config.maxEnvVars()) {
-            throw new InvalidRequestException("env has " + env.size() + " variables; at most " + config.maxEnvVars() + " are allowed");
+            throw UnumException.invalidRequest("env has " + env.size() + " variables; at most " + config.maxEnvVars() + " are allowed");
         }
         long bytes = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
             if (e.getKey() == null || !ENV_NAME.matcher(e.getKey()).matches()) {
-                throw new InvalidRequestException("env name '" + e.getKey() + "' is not valid; use letters, digits and '_'");
+                throw UnumException.invalidRequest("env name '" + e.getKey() + "' is not valid; use letters, digits and '_'");
             }
             if (e.getValue() == null || e.getValue().indexOf('\0') >= 0) {
-                throw new InvalidRequestException("env value of " + e.getKey() + " is null or holds a NUL byte");
+                throw UnumException.invalidRequest("env value of " + e.getKey() + " is null or holds a NUL byte");
             }
             bytes += e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length + 2;
         }
         if (bytes > config.maxEnvBytes()) {
-            throw new InvalidRequestException("env is " + bytes + " bytes; at most " + config.maxEnvBytes() + " are allowed");
+            throw UnumException.invalidRequest("env is " + bytes + " bytes; at most " + config.maxEnvBytes() + " are allowed");
         }
     }
 
     private static void validateCwd(String cwd) {
         if (cwd.indexOf('\0') >= 0 || !cwd.startsWith("/")) {
-            throw new InvalidRequestException("cwd '" + cwd + "' must be an absolute path");
+            throw UnumException.invalidRequest("cwd '" + cwd + "' must be an absolute path");
         }
         if (!Path.of(cwd).normalize().toString().equals(cwd.length() > 1 && cwd.endsWith("/")
                 ? cwd.substring(0, cwd.length() - 1) : cwd)) {
-            throw new InvalidRequestException("cwd '" + cwd + "' must be a normalized path (no '.', '..' or '//')");
+            throw UnumException.invalidRequest("cwd '" + cwd + "' must be a normalized path (no '.', '..' or '//')");
         }
     }
 }

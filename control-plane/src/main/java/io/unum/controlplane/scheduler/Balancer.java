@@ -1,10 +1,8 @@
 package io.unum.controlplane.scheduler;
 
 import io.quarkus.scheduler.Scheduled;
-import io.unum.controlplane.events.EventLog;
 import io.unum.controlplane.leader.Leadership;
 import io.unum.controlplane.node.NodeStore;
-import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -23,16 +21,17 @@ public class Balancer {
     private final Leadership leadership;
     private final PolicyStore policies;
     private final Probes probes;
-    private final ProcessStore processes;
+    private final ProcessTable processes;
     private final NodeStore nodes;
     private final EventLog events;
     private final Rebalancer rebalancer;
-    private final InstantSource clock = InstantSource.system();
+    private final InstantSource clock;
     private long term = -1;
     private Instant lastRound = Instant.EPOCH;
 
-    public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessStore processes, NodeStore nodes,
-            EventLog events, ProcessConstraints constraints, ProcessMover mover) {
+    public Balancer(Leadership leadership, PolicyStore policies, Probes probes, ProcessTable processes, NodeStore nodes,
+            EventLog events, ProcessConstraints constraints, ProcessMover mover, InstantSource clock) {
+        this.clock = clock;
         this.leadership = leadership;
         this.policies = policies;
         this.probes = probes;

@@ -1,6 +1,6 @@
 package io.unum.controlplane.scheduler;
 
-import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.UnumException;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -14,11 +14,11 @@ final class Labels {
 
     static void check(String key, String value, String what) {
         if (key == null || !KEY.matcher(key).matches()) {
-            throw new InvalidRequestException(what + " key '" + key + "' must be 1-63 letters, digits, '.', '_', '/', '-',"
+            throw UnumException.invalidRequest(what + " key '" + key + "' must be 1-63 letters, digits, '.', '_', '/', '-',"
                     + " starting and ending with a letter or digit");
         }
         if (value == null || !VALUE.matcher(value).matches()) {
-            throw new InvalidRequestException(what + " " + key + "='" + value + "': the value must be at most 63 letters,"
+            throw UnumException.invalidRequest(what + " " + key + "='" + value + "': the value must be at most 63 letters,"
                     + " digits, '.', '_', '-', starting and ending with a letter or digit");
         }
     }

@@ -4,10 +4,7 @@ import io.unum.api.model.Capability;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SchedulerEvent;
-import io.unum.controlplane.error.InvalidStateException;
-import io.unum.controlplane.error.NodeUnavailableException;
 import io.unum.controlplane.error.UnumException;
-import io.unum.controlplane.events.EventLog;
 import io.unum.controlplane.node.NodeStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -60,7 +57,7 @@ public class Placement {
             if (request.node() != null && !request.node().isBlank()) {
                 NodeInfo node = nodes.get(request.node());
                 if (pinnedToParent && !node.name().equals(parent.node())) {
-                    throw new InvalidStateException("parent " + parent.gpid() + " lacks DISTANT_FORK, so its children must run"
+                    throw UnumException.invalidState("parent " + parent.gpid() + " lacks DISTANT_FORK, so its children must run"
                             + " on its node " + parent.node() + ", not " + node.name());
                 }
                 return fixed(node, request.constraints(), "--node", "asked for by name");
@@ -86,10 +83,10 @@ public class Placement {
     private Placed fixed(NodeInfo node, Map<String, String> constraints, String policy, String reason) {
         Candidate c = probes.probe(node);
         if (!c.ready()) {
-            throw new InvalidStateException("node " + node.name() + " is " + node.state() + "; choose a READY node");
+            throw UnumException.invalidState("node " + node.name() + " is " + node.state() + "; choose a READY node");
         }
         if (!Labels.matches(c.labels(), constraints)) {
-            throw new InvalidStateException("node " + node.name() + " has labels " + c.labels()
+            throw UnumException.invalidState("node " + node.name() + " has labels " + c.labels()
                     + ", which do not satisfy the constraints " + constraints);
         }
         probes.placed(node);
@@ -102,13 +99,13 @@ public class Placement {
         List<Candidate> fits = matching.stream().filter(Candidate::ready).toList();
         if (fits.isEmpty()) {
             if (all.stream().noneMatch(Candidate::ready)) {
-                throw new NodeUnavailableException("no node is READY; start a node agent or wait for one to come back");
+                throw UnumException.nodeUnavailable("no node is READY; start a node agent or wait for one to come back");
             }
             if (matching.isEmpty()) {
-                throw new InvalidStateException("no node has the labels " + constraints + "; nodes' labels: "
+                throw UnumException.invalidState("no node has the labels " + constraints + "; nodes' labels: "
                         + String.join(", ", all.stream().map(c -> c.name() + " " + c.labels()).toList()));
             }
-            throw new NodeUnavailableException("the nodes with the labels " + constraints + " ("
+            throw UnumException.nodeUnavailable("the nodes with the labels " + constraints + " ("
                     + String.join(", ", matching.stream().map(Candidate::name).toList()) + ") are not READY");
         }
         Policy policy = policies.current();

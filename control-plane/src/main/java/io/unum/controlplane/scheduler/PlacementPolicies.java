@@ -1,6 +1,6 @@
 package io.unum.controlplane.scheduler;
 
-import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.error.UnumException;
 import java.util.Comparator;
 import java.util.List;
 
@@ -41,7 +41,7 @@ final class PlacementPolicies {
             String figures = PlacementPolicy.figures(fits, c -> mib(c.memoryFreeBytes()));
             Candidate best = fits.stream().filter(c -> c.memoryFreeBytes() >= policy.minFreeMemoryBytes())
                     .max(Comparator.comparingLong(Candidate::memoryFreeBytes))
-                    .orElseThrow(() -> new NodeUnavailableException("no node has the " + mib(policy.minFreeMemoryBytes())
+                    .orElseThrow(() -> UnumException.nodeUnavailable("no node has the " + mib(policy.minFreeMemoryBytes())
                             + " of free memory that the memory-aware policy requires (" + figures + ")"));
             return new Choice(best, "most free memory: " + figures);
         }

@@ -1,7 +1,7 @@
 package io.unum.controlplane.scheduler;
 
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.UnumException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,11 +35,11 @@ public record Policy(PlacementKind placement, BalancingKind balancing, double lo
     /**
      * Checks and completes a policy as sent by a client; missing parameters take the defaults.
      *
-     * @throws InvalidRequestException listing every problem, when there is one
+     * @throws UnumException listing every problem, when there is one
      */
     public static Policy of(SchedulerPolicy p) {
         if (p == null) {
-            throw new InvalidRequestException("send a policy, e.g. {\"placement\": \"least-loaded\", \"balancing\": \"mosix\"}");
+            throw UnumException.invalidRequest("send a policy, e.g. {\"placement\": \"least-loaded\", \"balancing\": \"mosix\"}");
         }
         SchedulerPolicy d = SchedulerPolicy.DEFAULT;
         List<String> problems = new ArrayList<>();
@@ -65,7 +65,7 @@ public record Policy(PlacementKind placement, BalancingKind balancing, double lo
             problems.add("probePeriodSeconds must be between 1 and 3600, not " + period);
         }
         if (!problems.isEmpty()) {
-            throw new InvalidRequestException("invalid scheduler policy: " + String.join("; ", problems));
+            throw UnumException.invalidRequest("invalid scheduler policy: " + String.join("; ", problems));
         }
         return new Policy(placement, balancing, threshold, minFree, seconds(interval), seconds(period));
     }

@@ -1,19 +1,14 @@
 package io.unum.controlplane.scheduler;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.ByteSequence;
 import io.quarkus.runtime.Startup;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.controlplane.etcd.Etcd;
-import io.unum.controlplane.etcd.JsonCodec;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
-import io.unum.controlplane.events.EventLog;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -29,35 +24,26 @@ import org.jboss.logging.Logger;
 public class PolicyStore {
     private static final Logger LOG = Logger.getLogger(PolicyStore.class);
 
-    private final Etcd etcd;
-    private final JsonCodec<SchedulerPolicy> codec;
-    private final EventLog events;
-    private final String key;
-    private final Clock clock = Clock.systemUTC();
-    private WatchedPrefix<SchedulerPolicy> record;
+    /** The table is the one key: a prefix watch on it, and no other key starts with "scheduler/policy". */
+    private static final String ID = "";
 
-    public PolicyStore(Etcd etcd, ObjectMapper mapper, EventLog events) {
-        this.etcd = etcd;
-        this.codec = new JsonCodec<>(mapper, SchedulerPolicy.class);
+    private final EventLog events;
+    private final InstantSource clock;
+    private final EtcdTable<SchedulerPolicy> record;
+
+    public PolicyStore(EtcdTables tables, EventLog events, InstantSource clock) {
+        this.clock = clock;
         this.events = events;
-        this.key = etcd.key("scheduler/policy");
+        this.record = tables.json("scheduler/policy", SchedulerPolicy.class);
     }
 
     @PostConstruct
     void start() {
-        // A prefix watch on the exact key; no other key starts with "scheduler/policy".
-        record = new WatchedPrefix<>(etcd, key, codec::decode);
-        record.addListener((k, oldValue, newValue) -> {
-            if (k.equals(key)) {
+        record.addListener((id, oldValue, newValue) -> {
+            if (id.equals(ID)) {
                 LOG.infof("scheduler policy is now %s", describe(current()));
             }
         });
-        record.start();
-    }
-
-    @PreDestroy
-    void stop() {
-        record.close();
     }
 
     /** The policy in force on this replica. */
@@ -75,22 +61,20 @@ public class PolicyStore {
     /**
      * Validates and writes a new policy.
      *
-     * @throws io.unum.controlplane.error.InvalidRequestException for a bad policy; nothing is written then
+     * @throws io.unum.controlplane.error.UnumException for a bad policy; nothing is written then
      */
     public SchedulerPolicy set(SchedulerPolicy requested, String by) {
         Policy before = current();
         Policy policy = Policy.of(requested);
         SchedulerPolicy stored = policy.toModel().stamped(clock.instant(), by);
-        long revision = etcd.await(etcd.kv().put(Etcd.bytes(key), ByteSequence.from(codec.encode(stored))))
-                .getHeader().getRevision();
-        record.applyLocal(key, stored, revision);
+        record.put(ID, stored);
         events.publish(SchedulerEvent.Type.POLICY_CHANGED, null, null, null, policy.placement().label() + "/"
                 + policy.balancing().label(), "set by " + by + ": " + describe(policy) + " (was " + describe(before) + ")");
         return stored;
     }
 
     private Optional<SchedulerPolicy> stored() {
-        return record.get(key).map(Versioned::value);
+        return record.get(ID).map(Versioned::value);
     }
 
     static String describe(Policy p) {

@@ -2,15 +2,13 @@ package io.unum.controlplane.scheduler;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.ByteSequence;
 import io.quarkus.runtime.Startup;
 import io.unum.controlplane.etcd.Etcd;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.leader.Leadership;
-import io.unum.controlplane.process.ProcessStore;
 import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,23 +28,20 @@ public class ProcessConstraints {
 
     private final Etcd etcd;
     private final ObjectMapper mapper;
-    private final ProcessStore processes;
+    private final ProcessTable processes;
     private final Leadership leadership;
-    private final String prefix;
-    private WatchedPrefix<Map<String, String>> constraints;
+    private final EtcdTable<Map<String, String>> constraints;
 
-    public ProcessConstraints(Etcd etcd, ObjectMapper mapper, ProcessStore processes, Leadership leadership) {
+    public ProcessConstraints(Etcd etcd, EtcdTables tables, ObjectMapper mapper, ProcessTable processes, Leadership leadership) {
         this.etcd = etcd;
         this.mapper = mapper;
         this.processes = processes;
         this.leadership = leadership;
-        this.prefix = etcd.key("scheduler/constraints/");
+        this.constraints = tables.open("scheduler/constraints/", this::encode, this::decode);
     }
 
     @PostConstruct
     void start() {
-        constraints = new WatchedPrefix<>(etcd, prefix, this::decode);
-        constraints.start();
         processes.addListener((key, oldValue, newValue) -> {
             if (newValue == null && oldValue != null && leadership.isLeader()) {
                 forget(oldValue.gpid());
@@ -54,41 +49,37 @@ public class ProcessConstraints {
         });
     }
 
-    @PreDestroy
-    void stop() {
-        constraints.close();
-    }
-
     /** Remembers the constraints of a new process; none, nothing is written. */
     void record(int gpid, Map<String, String> labels) {
         if (labels == null || labels.isEmpty()) {
             return;
         }
-        try {
-            String key = key(gpid);
-            long revision = etcd.await(etcd.kv().put(Etcd.bytes(key), ByteSequence.from(mapper.writeValueAsBytes(labels))))
-                    .getHeader().getRevision();
-            constraints.applyLocal(key, Map.copyOf(labels), revision);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        constraints.put(id(gpid), Map.copyOf(labels));
     }
 
     /** The constraints of a process; empty when it has none. */
     Map<String, String> of(int gpid) {
-        return constraints.get(key(gpid)).map(Versioned::value).orElse(Map.of());
+        return constraints.get(id(gpid)).map(Versioned::value).orElse(Map.of());
     }
 
     /** Runs in a watch callback, on jetcd's event loop: it must not wait for etcd's answer. */
     private void forget(int gpid) {
-        etcd.kv().delete(Etcd.bytes(key(gpid))).exceptionally(e -> {
+        etcd.kv().delete(Etcd.bytes(constraints.key(id(gpid)))).exceptionally(e -> {
             LOG.debugf("constraints of gpid %d not deleted: %s", gpid, e.getMessage());
             return null;
         });
     }
 
-    private String key(int gpid) {
-        return prefix + String.format("%010d", gpid);
+    private static String id(int gpid) {
+        return String.format("%010d", gpid);
+    }
+
+    private byte[] encode(Map<String, String> labels) {
+        try {
+            return mapper.writeValueAsBytes(labels);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Map<String, String> decode(byte[] bytes) {

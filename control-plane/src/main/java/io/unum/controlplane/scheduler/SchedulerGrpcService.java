@@ -17,7 +17,6 @@ import io.unum.api.grpc.WatchEventsResponse;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerPolicy;
 import io.unum.controlplane.error.GrpcErrors;
-import io.unum.controlplane.events.SchedulerEvents;
 import java.time.Instant;
 
 /** gRPC face of the scheduler; the same domain services as the REST resource. */

@@ -12,8 +12,6 @@ import io.unum.api.model.SchedulerNode;
 import io.unum.api.model.SchedulerPolicy;
 import io.unum.api.model.SchedulerStatus;
 import io.unum.controlplane.auth.Role;
-import io.unum.controlplane.events.EventLog;
-import io.unum.controlplane.events.SchedulerEvents;
 import io.unum.controlplane.leader.Leadership;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;

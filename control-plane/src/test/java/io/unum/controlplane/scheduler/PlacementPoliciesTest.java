@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.unum.controlplane.error.NodeUnavailableException;
+import io.unum.controlplane.error.UnumException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +42,9 @@ class PlacementPoliciesTest {
         List<Candidate> nodes = List.of(node("a", 1, 0, 0, 600 * MIB, Map.of(), T0), node("b", 1, 0, 0, 2000 * MIB, Map.of(), T0));
         assertEquals("b", new PlacementPolicies.MemoryAware().choose(nodes, policy).node().name());
         List<Candidate> tight = List.of(node("a", 1, 0, 0, 100 * MIB, Map.of(), T0), node("b", 1, 0, 0, 200 * MIB, Map.of(), T0));
-        NodeUnavailableException e = assertThrows(NodeUnavailableException.class,
+        UnumException e = assertThrows(UnumException.class,
                 () -> new PlacementPolicies.MemoryAware().choose(tight, policy));
+        assertEquals(UnumException.Kind.NODE_UNAVAILABLE, e.kind());
         assertTrue(e.getMessage().contains("512 MiB"), e.getMessage());
     }
 

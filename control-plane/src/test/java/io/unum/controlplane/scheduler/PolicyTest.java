@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.controlplane.error.InvalidRequestException;
+import io.unum.controlplane.error.UnumException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -23,17 +23,18 @@ class PolicyTest {
 
     @Test
     void everyProblemIsNamedAtOnce() {
-        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> Policy.of(
+        UnumException e = assertThrows(UnumException.class, () -> Policy.of(
                 new SchedulerPolicy("fastest", "mosix", -1.0, -5L, 1e9, 0.1, null, null)));
         for (String expected : new String[] {"unknown placement policy 'fastest'", "loadThreshold", "minFreeMemoryBytes",
                 "minIntervalSeconds", "probePeriodSeconds", "round-robin"}) {
             assertTrue(e.getMessage().contains(expected), e.getMessage());
         }
-        assertEquals(400, e.httpStatus());
+        assertEquals(UnumException.Kind.INVALID_REQUEST, e.kind());
+        assertEquals(400, e.kind().httpStatus());
     }
 
     @Test
     void noPolicyIsABadRequest() {
-        assertThrows(InvalidRequestException.class, () -> Policy.of(null));
+        assertEquals(UnumException.Kind.INVALID_REQUEST, assertThrows(UnumException.class, () -> Policy.of(null)).kind());
     }
 }

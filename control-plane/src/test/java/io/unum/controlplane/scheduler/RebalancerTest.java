@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerPolicy;
-import io.unum.controlplane.error.InvalidStateException;
+import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.NodeUsage;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -35,7 +35,7 @@ class RebalancerTest {
     private final Map<Integer, Map<String, String>> constraints = new HashMap<>();
     private final Rebalancer rebalancer = new Rebalancer((gpid, target, reason) -> {
         if (refused.contains(gpid)) {
-            throw new InvalidStateException("gpid " + gpid + " cannot be checkpointed");
+            throw UnumException.invalidState("gpid " + gpid + " cannot be checkpointed");
         }
         placement.put(gpid, target);
     }, (type, gpid, from, to, policy, reason) -> events.add(type + " " + gpid + " " + from + "->" + to),
@@ -68,6 +68,23 @@ class RebalancerTest {
         }
         assertEquals(0, rebalancer.round(nodes, processes(false), busy(), MOSIX, () -> true));
         assertEquals(List.of(), events);
+    }
+
+    @Test
+    void onAnOverloadedNodeOnlyTheMigratableProcessesMove() {
+        List<Candidate> nodes = List.of(node("node-1", 1, 6, 6), node("node-2", 1, 0, 0));
+        for (int gpid = 1; gpid <= 6; gpid++) {
+            placement.put(gpid, "node-1");
+        }
+        List<ProcessInfo> mixed = placement.entrySet().stream()
+                .map(e -> process(e.getKey(), e.getValue(), e.getKey() % 2 == 0)).toList();
+        int moves = rebalancer.round(nodes, mixed, busy(), MOSIX, () -> true);
+        assertTrue(moves > 0, events.toString());
+        for (int gpid = 1; gpid <= 6; gpid += 2) {
+            assertEquals("node-1", placement.get(gpid), "gpid " + gpid + " lacks CAN_MIGRATE and stays");
+        }
+        assertTrue(placement.entrySet().stream().anyMatch(e -> e.getKey() % 2 == 0 && e.getValue().equals("node-2")),
+                placement.toString());
     }
 
     @Test

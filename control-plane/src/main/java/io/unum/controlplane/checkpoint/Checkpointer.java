@@ -10,10 +10,8 @@ import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
-import io.unum.controlplane.error.InvalidStateException;
-import io.unum.controlplane.error.NodeUnavailableException;
-import io.unum.controlplane.error.NotFoundException;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.error.UnumException;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
@@ -21,7 +19,7 @@ import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -29,24 +27,25 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Checkpoints and restarts. A checkpoint is a process image kept by the agent of the node the
+ * Takes checkpoints and restarts from them. A checkpoint is a process image kept by the agent of the node the
  * process ran on (CRIU dump, left running unless killed); a restart copies the image to the
  * chosen node when it is elsewhere, restores the process there with its gpid, and writes the
  * record RUNNING again. Both lock the process for their duration, like a migration.
  */
 @ApplicationScoped
-public class Checkpoints {
-    private static final Logger LOG = Logger.getLogger(Checkpoints.class);
+public class Checkpointer {
+    private static final Logger LOG = Logger.getLogger(Checkpointer.class);
 
     private final CheckpointStore store;
     private final ProcessStore processes;
     private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentImages images;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
 
-    public Checkpoints(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images) {
+    public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, InstantSource clock) {
+        this.clock = clock;
         this.store = store;
         this.processes = processes;
         this.locks = locks;
@@ -57,10 +56,10 @@ public class Checkpoints {
     public CheckpointInfo create(int gpid, boolean kill) {
         ProcessInfo process = processes.get(gpid);
         if (process.state() != ProcessState.RUNNING) {
-            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only a RUNNING process can be checkpointed");
+            throw UnumException.invalidState("process " + gpid + " is " + process.state() + "; only a RUNNING process can be checkpointed");
         }
         if (!process.capabilities().effective().contains(Capability.CHECKPOINTABLE)) {
-            throw new InvalidStateException("process " + gpid + " lacks CHECKPOINTABLE in its effective capabilities; "
+            throw UnumException.invalidState("process " + gpid + " lacks CHECKPOINTABLE in its effective capabilities; "
                     + "grant it with 'unum caps " + gpid + " -e +CHECKPOINTABLE'");
         }
         NodeInfo node = ready(nodes.get(process.node()), "the process's node");
@@ -89,7 +88,7 @@ public class Checkpoints {
     }
 
     public CheckpointInfo get(String id) {
-        return store.find(id).orElseThrow(() -> new NotFoundException("no checkpoint has id '" + id + "'; 'unum checkpoints' lists them"));
+        return store.find(id).orElseThrow(() -> UnumException.notFound("no checkpoint has id '" + id + "'; 'unum checkpoints' lists them"));
     }
 
     public List<CheckpointInfo> list(Integer gpid) {
@@ -102,7 +101,7 @@ public class Checkpoints {
         int gpid = checkpoint.gpid();
         Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
         if (current != null && !current.value().state().isTerminal()) {
-            throw new InvalidStateException("process " + gpid + " is still " + current.value().state() + " on "
+            throw UnumException.invalidState("process " + gpid + " is still " + current.value().state() + " on "
                     + current.value().node() + "; a checkpoint restarts only once its process has ended "
                     + "(kill it with 'unum kill -KILL " + gpid + "')");
         }
@@ -111,7 +110,7 @@ public class Checkpoints {
         ready(stored, "the node that stores checkpoint " + id + ",");
         String holder = "restart " + id;
         if (!store.lock(gpid, holder, current)) {
-            throw new InvalidStateException("process " + gpid + " changed or is busy; retry");
+            throw UnumException.invalidState("process " + gpid + " changed or is busy; retry");
         }
         RestoreProcessResponse restored;
         try {
@@ -145,12 +144,12 @@ public class Checkpoints {
 
     private Versioned<ProcessInfo> lockRunning(int gpid, String holder) {
         locks.holder(gpid).ifPresent(h -> {
-            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; retry when it is done");
+            throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; retry when it is done");
         });
-        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> new InvalidStateException(
+        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> UnumException.invalidState(
                 "process " + gpid + " vanished"));
         if (current.value().state() != ProcessState.RUNNING || !store.lock(gpid, holder, current)) {
-            throw new InvalidStateException("process " + gpid + " changed or became busy meanwhile; retry");
+            throw UnumException.invalidState("process " + gpid + " changed or became busy meanwhile; retry");
         }
         return current;
     }
@@ -166,24 +165,24 @@ public class Checkpoints {
         }
         return nodes.list().stream().filter(n -> n.state() == NodeState.READY)
                 .min(Comparator.comparingDouble(n -> (n.load() == null ? NodeLoad.UNKNOWN : n.load()).load1() / Math.max(1, n.cores())))
-                .orElseThrow(() -> new NodeUnavailableException("no node is READY"));
+                .orElseThrow(() -> UnumException.nodeUnavailable("no node is READY"));
     }
 
     private static NodeInfo ready(NodeInfo node, String what) {
         if (node.state() != NodeState.READY) {
-            throw new InvalidStateException(what + " " + node.name() + " is " + node.state() + "; retry once it is READY");
+            throw UnumException.invalidState(what + " " + node.name() + " is " + node.state() + "; retry once it is READY");
         }
         return node;
     }
 
     private static RuntimeException refusal(String what, AgentCallException e) {
         if (e.unreachable()) {
-            return new NodeUnavailableException(what + ": node " + e.node() + " did not answer: " + e.getMessage(), e);
+            return UnumException.nodeUnavailable(what + ": node " + e.node() + " did not answer: " + e.getMessage(), e);
         }
         if (e.code() == Status.Code.DATA_LOSS) {
-            return new InvalidStateException(what + ": the image is corrupt (" + e.getMessage() + ")", e);
+            return UnumException.invalidState(what + ": the image is corrupt (" + e.getMessage() + ")", e);
         }
-        return new InvalidStateException(what + ": " + e.getMessage(), e);
+        return UnumException.invalidState(what + ": " + e.getMessage(), e);
     }
 
     private String newId() {

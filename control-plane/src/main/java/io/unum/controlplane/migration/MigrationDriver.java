@@ -11,8 +11,8 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
-import io.unum.controlplane.error.InvalidStateException;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.error.UnumException;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
@@ -21,7 +21,7 @@ import io.unum.controlplane.process.ProcessStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -44,8 +44,8 @@ import org.jboss.logging.Logger;
  * steps; if it dies, the leader's {@link MigrationRecovery} finishes or rolls back.
  */
 @ApplicationScoped
-public class Migrations {
-    private static final Logger LOG = Logger.getLogger(Migrations.class);
+public class MigrationDriver {
+    private static final Logger LOG = Logger.getLogger(MigrationDriver.class);
     private static final long PROGRESS_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final MigrationStore store;
@@ -55,7 +55,7 @@ public class Migrations {
     private final AgentImages images;
     private final MeterRegistry metrics;
     private final MigrationConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> driving = ConcurrentHashMap.newKeySet();
     private final ExecutorService drivers = Executors.newCachedThreadPool(r -> {
@@ -69,8 +69,9 @@ public class Migrations {
         return t;
     });
 
-    public Migrations(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
-            AgentImages images, MeterRegistry metrics, MigrationConfig config) {
+    public MigrationDriver(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
+            AgentImages images, MeterRegistry metrics, MigrationConfig config, InstantSource clock) {
+        this.clock = clock;
         this.config = config;
         this.store = store;
         this.processes = processes;
@@ -92,35 +93,35 @@ public class Migrations {
      */
     public MigrationInfo start(int gpid, String targetName, MigrationMode mode) {
         if (targetName == null || targetName.isBlank()) {
-            throw new io.unum.controlplane.error.InvalidRequestException("name the node to migrate to, e.g. {\"node\": \"node-2\"}");
+            throw UnumException.invalidRequest("name the node to migrate to, e.g. {\"node\": \"node-2\"}");
         }
         ProcessInfo process = processes.get(gpid);
         NodeInfo target = nodes.get(targetName);
         if (process.state() != ProcessState.RUNNING) {
-            throw new InvalidStateException("process " + gpid + " is " + process.state() + "; only a RUNNING process can migrate");
+            throw UnumException.invalidState("process " + gpid + " is " + process.state() + "; only a RUNNING process can migrate");
         }
         if (!process.capabilities().effective().contains(Capability.CAN_MIGRATE)) {
-            throw new InvalidStateException("process " + gpid + " lacks CAN_MIGRATE in its effective capabilities; "
+            throw UnumException.invalidState("process " + gpid + " lacks CAN_MIGRATE in its effective capabilities; "
                     + "grant it with 'unum caps " + gpid + " -e +CAN_MIGRATE'");
         }
         if (target.name().equals(process.node())) {
-            throw new InvalidStateException("process " + gpid + " already runs on " + target.name() + "; choose another node");
+            throw UnumException.invalidState("process " + gpid + " already runs on " + target.name() + "; choose another node");
         }
         if (target.state() != NodeState.READY) {
-            throw new InvalidStateException("node " + target.name() + " is " + target.state() + "; choose a READY node");
+            throw UnumException.invalidState("node " + target.name() + " is " + target.state() + "; choose a READY node");
         }
         NodeInfo source = nodes.get(process.node());
         if (source.state() != NodeState.READY) {
-            throw new InvalidStateException("the process's node " + source.name() + " is " + source.state()
+            throw UnumException.invalidState("the process's node " + source.name() + " is " + source.state()
                     + "; it can migrate once its node is back");
         }
         locks.holder(gpid).ifPresent(h -> {
-            throw new InvalidStateException("process " + gpid + " is busy with " + h + "; retry when it is done");
+            throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; retry when it is done");
         });
-        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> new InvalidStateException(
+        Versioned<ProcessInfo> current = processes.current(gpid).orElseThrow(() -> UnumException.invalidState(
                 "process " + gpid + " vanished"));
         if (current.value().state() != ProcessState.RUNNING || !current.value().node().equals(source.name())) {
-            throw new InvalidStateException("process " + gpid + " changed meanwhile (now " + current.value().state()
+            throw UnumException.invalidState("process " + gpid + " changed meanwhile (now " + current.value().state()
                     + " on " + current.value().node() + "); retry");
         }
         Instant now = clock.instant();
@@ -128,7 +129,7 @@ public class Migrations {
                 mode == null ? MigrationMode.STOP_AND_COPY : mode, MigrationState.PREPARING, null,
                 null, null, null, null, null, null, now, now);
         if (!store.begin(m, current)) {
-            throw new InvalidStateException("process " + gpid + " changed or became busy meanwhile; retry");
+            throw UnumException.invalidState("process " + gpid + " changed or became busy meanwhile; retry");
         }
         LOG.infof("migration %s: gpid %d from %s to %s", m.id(), gpid, source.name(), target.name());
         driving.add(m.id());

@@ -1,4 +1,4 @@
-package io.unum.controlplane.events;
+package io.unum.controlplane.scheduler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
@@ -10,8 +10,8 @@ import io.quarkus.runtime.Startup;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.JsonCodec;
-import io.unum.controlplane.etcd.WatchedPrefix;
-import io.unum.controlplane.etcd.WatchedPrefix.Versioned;
+import io.unum.controlplane.etcd.EtcdTable;
+import io.unum.controlplane.etcd.EtcdTables;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,8 +56,7 @@ public class EventLog {
 
     private final Etcd etcd;
     private final JsonCodec<SchedulerEvent> codec;
-    private final String prefix;
-    private final InstantSource clock = InstantSource.system();
+    private final InstantSource clock;
     private final String replica = "cp-" + UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong counter = new AtomicLong();
     private final BlockingQueue<SchedulerEvent> outbox = new ArrayBlockingQueue<>(MAX_QUEUED);
@@ -67,21 +66,20 @@ public class EventLog {
         t.setDaemon(true);
         return t;
     });
-    private WatchedPrefix<SchedulerEvent> log;
+    private final EtcdTable<SchedulerEvent> log;
     private long leaseId;
     private Instant leaseGrantedAt = Instant.EPOCH;
 
-    public EventLog(Etcd etcd, ObjectMapper mapper, MeterRegistry metrics) {
+    public EventLog(Etcd etcd, EtcdTables tables, ObjectMapper mapper, MeterRegistry metrics, InstantSource clock) {
+        this.clock = clock;
         this.etcd = etcd;
         this.codec = new JsonCodec<>(mapper, SchedulerEvent.class);
-        this.prefix = etcd.key("events/");
+        this.log = tables.open("events/", codec::encode, codec::decode);
         this.dropped = metrics.counter("unum.scheduler.events.dropped");
     }
 
     @PostConstruct
     void start() {
-        log = new WatchedPrefix<>(etcd, prefix, codec::decode);
-        log.start();
         writer.scheduleWithFixedDelay(this::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -94,7 +92,6 @@ public class EventLog {
             Thread.currentThread().interrupt();
         }
         flush();
-        log.close();
     }
 
     /** This replica's name in the events it publishes. */
@@ -116,7 +113,7 @@ public class EventLog {
 
     /** The newest events still kept, oldest first. */
     public List<SchedulerEvent> recent() {
-        List<SchedulerEvent> all = new ArrayList<>(log.snapshot().values().stream().map(Versioned::value).toList());
+        List<SchedulerEvent> all = new ArrayList<>(log.values());
         all.sort(Comparator.comparing(SchedulerEvent::id));
         return all.size() <= BACKLOG ? all : all.subList(all.size() - BACKLOG, all.size());
     }
@@ -146,7 +143,7 @@ public class EventLog {
     private void write(List<SchedulerEvent> batch) {
         PutOption withLease = PutOption.builder().withLeaseId(lease()).build();
         Op[] puts = batch.stream()
-                .map(e -> Op.put(Etcd.bytes(prefix + e.id()), ByteSequence.from(codec.encode(e)), withLease))
+                .map(e -> Op.put(Etcd.bytes(log.key(e.id())), ByteSequence.from(codec.encode(e)), withLease))
                 .toArray(Op[]::new);
         etcd.await(etcd.kv().txn().Then(puts).commit());
     }
