@@ -42,6 +42,16 @@ public record ProcessInfo(
     }
 
     /** The same process, now running on another node (migrated) or again (restored from a checkpoint). */
+    /**
+     * The local pid and start time of a process whose exit was recorded before its start was
+     * (a program that ends within the agent's answer): its state and exit stay as they are.
+     */
+    public ProcessInfo startedAs(int pid, Instant at) {
+        return new ProcessInfo(gpid, parentGpid, node, pid, argv, cwd, user, envNames, state,
+                exitCode, exitSignal, reason, capabilities, createdAt, startedAt == null ? at : startedAt, endedAt,
+                cpuPercent, rssBytes);
+    }
+
     public ProcessInfo runningOn(String newNode, int pid, Instant at) {
         return new ProcessInfo(gpid, parentGpid, newNode, pid, argv, cwd, user, envNames, ProcessState.RUNNING,
                 null, null, null, capabilities, createdAt, startedAt == null ? at : startedAt, null, null, null);

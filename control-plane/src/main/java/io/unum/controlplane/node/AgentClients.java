@@ -1,6 +1,7 @@
 package io.unum.controlplane.node;
 
 import io.grpc.CallCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
@@ -37,10 +38,15 @@ public class AgentClients {
         };
     }
 
-    /** A blocking stub with the configured deadline. */
+    /**
+     * A blocking stub with the configured deadline. Its calls wait for the channel to connect
+     * within that deadline instead of failing at once: an agent that has just restarted at the same
+     * address would otherwise answer its first calls with "io exception" while its node is READY.
+     */
     public NodeAgentServiceGrpc.NodeAgentServiceBlockingStub blocking(String address) {
         return NodeAgentServiceGrpc.newBlockingStub(channel(address))
                 .withCallCredentials(credentials)
+                .withWaitForReady()
                 .withDeadlineAfter(config.agentCallTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -57,7 +63,12 @@ public class AgentClients {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            // The agent was away: try it now rather than after the channel's back-off (up to 2 min).
+            channel.resetConnectBackoff();
+        }
+        return channel;
     }
 
     @PreDestroy

@@ -2,7 +2,6 @@ package io.unum.controlplane.node;
 
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
 import io.unum.api.grpc.HeartbeatRequest;
 import io.unum.api.grpc.HeartbeatResponse;
@@ -11,14 +10,27 @@ import io.unum.api.grpc.RegisterAgentResponse;
 import io.unum.api.grpc.ReportProcessExitRequest;
 import io.unum.api.grpc.ReportProcessExitResponse;
 import io.unum.controlplane.error.GrpcErrors;
+import jakarta.annotation.PreDestroy;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
-/** The agents' side of the protocol: register, heartbeat, report exits. */
+/**
+ * The agents' side of the protocol: register, heartbeat, report exits. These calls run on a pool
+ * of their own rather than Quarkus's worker pool: under a flood of API requests a heartbeat that
+ * queued behind them would arrive late, and the leader would declare a healthy node DOWN.
+ */
 @GrpcService
-@Blocking
 public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegistryServiceImplBase {
+    private static final int THREADS = 4;
     private final NodeMembership membership;
     private final NodeProcesses lifecycle;
     private final NodeConfig config;
+    private final ExecutorService agentCalls = Executors.newFixedThreadPool(THREADS, r -> {
+        Thread t = new Thread(r, "agent-registry");
+        t.setDaemon(true);
+        return t;
+    });
 
     public AgentRegistryGrpcService(NodeMembership membership, NodeProcesses lifecycle, NodeConfig config) {
         this.membership = membership;
@@ -28,38 +40,41 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
 
     @Override
     public void registerAgent(RegisterAgentRequest request, StreamObserver<RegisterAgentResponse> response) {
-        try {
-            response.onNext(RegisterAgentResponse.newBuilder()
-                    .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
-                    .addAllUnknownGpids(membership.register(request))
-                    .build());
-            response.onCompleted();
-        } catch (RuntimeException e) {
-            response.onError(GrpcErrors.toStatus(e));
-        }
+        answer(response, () -> RegisterAgentResponse.newBuilder()
+                .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
+                .addAllUnknownGpids(membership.register(request))
+                .build());
     }
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
-        try {
-            response.onNext(HeartbeatResponse.newBuilder()
-                    .setKnown(membership.heartbeat(request))
-                    .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
-                    .build());
-            response.onCompleted();
-        } catch (RuntimeException e) {
-            response.onError(GrpcErrors.toStatus(e));
-        }
+        answer(response, () -> HeartbeatResponse.newBuilder()
+                .setKnown(membership.heartbeat(request))
+                .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
+                .build());
     }
 
     @Override
     public void reportProcessExit(ReportProcessExitRequest request, StreamObserver<ReportProcessExitResponse> response) {
-        try {
+        answer(response, () -> {
             lifecycle.exited(request.getNode(), request.getGpid(), request.getExitStatus());
-            response.onNext(ReportProcessExitResponse.getDefaultInstance());
-            response.onCompleted();
-        } catch (RuntimeException e) {
-            response.onError(GrpcErrors.toStatus(e));
-        }
+            return ReportProcessExitResponse.getDefaultInstance();
+        });
+    }
+
+    private <T> void answer(StreamObserver<T> response, Supplier<T> reply) {
+        agentCalls.execute(() -> {
+            try {
+                response.onNext(reply.get());
+                response.onCompleted();
+            } catch (RuntimeException e) {
+                response.onError(GrpcErrors.toStatus(e));
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        agentCalls.shutdownNow();
     }
 }

@@ -3,6 +3,7 @@ package io.unum.controlplane.process;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.unum.api.grpc.RemoveProcessRequest;
 import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
 import io.unum.api.model.Capabilities;
@@ -14,6 +15,7 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.controlplane.error.UnumException;
+import io.unum.controlplane.etcd.EtcdUnavailableException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.scheduler.Placement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,6 +36,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ProcessLauncher {
     private static final Logger LOG = Logger.getLogger(ProcessLauncher.class);
+    /** Each bounded by unum.etcd.timeout: together they ride out an etcd outage of a few seconds. */
+    private static final int START_WRITE_ATTEMPTS = 3;
 
     private final ProcessStore processes;
     private final GpidAllocator gpids;
@@ -43,10 +47,13 @@ public class ProcessLauncher {
     private final ProcessConfig config;
     private final MeterRegistry metrics;
     private final InstantSource clock;
+    private final AbandonedSpawns abandoned;
 
     public ProcessLauncher(ProcessStore processes, GpidAllocator gpids, SpawnValidator validator,
-            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics, InstantSource clock) {
+            Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics, InstantSource clock,
+            AbandonedSpawns abandoned) {
         this.clock = clock;
+        this.abandoned = abandoned;
         this.processes = processes;
         this.gpids = gpids;
         this.validator = validator;
@@ -82,9 +89,14 @@ public class ProcessLauncher {
                 env.keySet().stream().sorted().toList(), ProcessState.PENDING, null, null, null, caps,
                 now, null, null, null, null);
         long t0 = System.nanoTime();
-        while (!processes.create(pending)) {
-            // The gpid space wrapped onto a record that still exists; take the next one.
-            pending = renumber(pending, gpids.next());
+        try {
+            while (!processes.create(pending)) {
+                // The gpid space wrapped onto a record that still exists; take the next one.
+                pending = renumber(pending, gpids.next());
+            }
+        } catch (EtcdUnavailableException e) {
+            abandoned.forget(pending);
+            throw e;
         }
         phase("record", t0);
         placement.placed(pending.gpid(), placed);
@@ -110,11 +122,38 @@ public class ProcessLauncher {
         int pid = started.getLocalPid();
         Instant at = clock.instant();
         long t1 = System.nanoTime();
-        // The exit report may already have won the race; never move an ended record back.
-        ProcessInfo running = processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.running(pid, at) : p)
-                .orElseThrow(() -> new IllegalStateException("record of " + pending.gpid() + " vanished"));
+        ProcessInfo running = recordStart(pending, node, pid, at);
         phase("running", t1);
         return running;
+    }
+
+    /**
+     * Writes RUNNING with the pid, retried through a short etcd outage. If etcd stays away the
+     * process is stopped again and the spawn refused: nothing may run that the table does not say.
+     */
+    private ProcessInfo recordStart(ProcessInfo pending, NodeInfo node, int pid, Instant at) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                // The exit report may already have won the race: never move an ended record back, but
+                // keep the pid it ran as, which its output and the process list name it by.
+                return processes.update(pending.gpid(), p -> p.state() == ProcessState.PENDING ? p.running(pid, at)
+                                : p.localPid() == 0 && node.name().equals(p.node()) ? p.startedAs(pid, at) : p)
+                        .orElseThrow(() -> new IllegalStateException("record of " + pending.gpid() + " vanished"));
+            } catch (EtcdUnavailableException e) {
+                if (attempt == START_WRITE_ATTEMPTS) {
+                    LOG.warnf("gpid %d started on %s but etcd did not take its RUNNING record; stopping it", pending.gpid(),
+                            node.name());
+                    try {
+                        agents.blocking(node.address()).removeProcess(RemoveProcessRequest.newBuilder()
+                                .setGpid(pending.gpid()).build());
+                    } catch (StatusRuntimeException gone) {
+                        LOG.warnf("gpid %d: stopping it on %s failed too: %s", pending.gpid(), node.name(), gone.getStatus());
+                    }
+                    abandoned.forget(pending);
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Time spent in one step of a spawn, so that benchmarks can say where the latency goes. */

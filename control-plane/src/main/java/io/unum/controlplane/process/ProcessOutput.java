@@ -11,6 +11,7 @@ import io.unum.api.grpc.OutputStream;
 import io.unum.api.grpc.ReadOutputRequest;
 import io.unum.api.grpc.ReadOutputResponse;
 import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
@@ -60,7 +61,11 @@ public class ProcessOutput {
     /** Output chunks from the given offsets; with follow, until the process ends or the subscriber cancels. */
     public Multi<OutputChunk> read(int gpid, long stdoutOffset, long stderrOffset, boolean follow) {
         ProcessInfo process = processes.get(gpid);
-        if (process.node() == null || process.localPid() == 0) {
+        // An EXITED record may still lack its pid (the exit report can beat the start's write):
+        // its node has the output all the same. Only a process that never started has none.
+        boolean neverStarted = process.state() == ProcessState.PENDING
+                || (process.state() == ProcessState.FAILED && process.localPid() == 0);
+        if (process.node() == null || neverStarted) {
             throw UnumException.invalidState("process " + gpid + " is " + process.state() + " and has no output");
         }
         String address = nodes.get(process.node()).address();
