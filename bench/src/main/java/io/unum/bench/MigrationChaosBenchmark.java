@@ -4,6 +4,7 @@ import io.unum.testing.LocalCluster;
 import io.unum.testing.chaos.ChaosReport;
 import io.unum.testing.chaos.ChaosSettings;
 import io.unum.testing.chaos.MigrationChaos;
+import java.time.Duration;
 
 /**
  * Migration under faults, at length: the chaos driver of the e2e suite's MigrationChaosTest over
@@ -19,7 +20,7 @@ public final class MigrationChaosBenchmark {
     }
 
     public static void main(String[] args) {
-        ChaosSettings settings = ChaosSettings.fromSystemProperties(200);
+        ChaosSettings settings = ChaosSettings.fromSystemProperties(200, Duration.ofHours(12));
         System.out.printf("machine: %d cores; migration chaos seed %d%n", Runtime.getRuntime().availableProcessors(), settings.seed());
         ChaosReport report;
         try (LocalCluster cluster = ChaosSettings.cluster().build().start()) {

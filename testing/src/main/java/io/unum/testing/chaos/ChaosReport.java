@@ -1,5 +1,6 @@
 package io.unum.testing.chaos;
 
+import io.unum.api.model.ProcessInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +22,7 @@ public final class ChaosReport {
     private int lost;
     private int duplicated;
     private long sampleCount;
+    private Map<String, Integer> stopped = Map.of();
     private long millis;
 
     ChaosReport(long seed) {
@@ -42,7 +44,9 @@ public final class ChaosReport {
         faultsByPhase.merge(phase, 1, Integer::sum);
     }
 
-    synchronized void end(int lostProcesses, int duplicateInstants, long samples, long elapsedMillis) {
+    synchronized void end(int lostProcesses, int duplicateInstants, Map<String, Integer> stoppedCopies, long samples,
+            long elapsedMillis) {
+        stopped = new TreeMap<>(stoppedCopies);
         lost = lostProcesses;
         duplicated = duplicateInstants;
         sampleCount = samples;
@@ -77,6 +81,17 @@ public final class ChaosReport {
         return Map.copyOf(faultsByRole);
     }
 
+    /** A process record in a line: its state, where, and why it ended if it did (not its long argv). */
+    static String describe(ProcessInfo p) {
+        if (p == null) {
+            return "no answer";
+        }
+        return "gpid " + p.gpid() + " " + p.state() + " on " + p.node() + " (local pid " + p.localPid() + ")"
+                + (p.exitCode() == null ? "" : " exit code " + p.exitCode())
+                + (p.exitSignal() == null ? "" : " signal " + p.exitSignal())
+                + (p.reason() == null ? "" : ": " + p.reason());
+    }
+
     /** The figures, then the violations; the seed first. */
     public synchronized String summary() {
         StringBuilder s = new StringBuilder();
@@ -87,6 +102,7 @@ public final class ChaosReport {
         s.append("outcomes ").append(outcomes).append('\n');
         s.append("lost ").append(lost).append(", duplicated instants ").append(duplicated)
                 .append(", host samples ").append(sampleCount).append(", ").append(millis / 1000).append(" s\n");
+        s.append("stopped (frozen) copies seen, most at once per counter ").append(stopped).append('\n');
         s.append("violations ").append(violations.size());
         violations.forEach(v -> s.append("\n  - ").append(v));
         return s.toString();

@@ -16,9 +16,11 @@ import io.unum.testing.LocalCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Moves tagged counters around a {@link ChaosSettings#cluster() chaos cluster} by stop-and-copy,
@@ -42,6 +44,8 @@ public final class MigrationChaos {
     private final LocalCluster cluster;
     private final ChaosSettings settings;
     private final ChaosReport report;
+    /** Counters found not running once: later rounds skip them rather than wait for them again. */
+    private final Set<Integer> givenUp = new HashSet<>();
 
     public MigrationChaos(LocalCluster cluster, ChaosSettings settings) {
         this.cluster = cluster;
@@ -59,12 +63,17 @@ public final class MigrationChaos {
             List<Counter> counters = spawnCounters(sampler);
             int cpRound = rng.nextInt(settings.migrations());
             int etcdRound = (cpRound + 1 + rng.nextInt(Math.max(1, settings.migrations() - 1))) % settings.migrations();
+            long deadline = started + settings.budget().toNanos();
             for (int round = 0; round < settings.migrations(); round++) {
+                if (System.nanoTime() > deadline) {
+                    report.violation("the budget of " + settings.budget().toSeconds() + " s ran out after " + round + " rounds");
+                    break;
+                }
                 round(round, rng, counters, faults, round == cpRound, round == etcdRound && etcdRound != cpRound);
             }
             RecordAudit audit = new RecordAudit(cluster, sampler, report);
             int lost = audit.check(counters);
-            report.end(lost, sampler.duplicates().size(), sampler.samples(), (System.nanoTime() - started) / 1_000_000);
+            report.end(lost, sampler.duplicates().size(), sampler.maxStopped(), sampler.samples(), (System.nanoTime() - started) / 1_000_000);
             sampler.duplicates().forEach(d -> report.violation("two running copies at " + d));
         }
         report.note("\n" + report.summary());
@@ -100,11 +109,15 @@ public final class MigrationChaos {
         Duration cpDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
         Duration etcdDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
 
-        ProcessInfo p = ChaosClock.poll(() -> running(counter.gpid()), SETTLE);
-        if (p == null) {
+        if (givenUp.contains(counter.gpid())) {
+            report.note("round " + round + ": skipped, gpid " + counter.gpid() + " was given up");
+            return;
+        }
+        ProcessInfo p = ChaosClock.poll(() -> runningOrEnded(counter.gpid()), SETTLE);
+        if (p == null || p.state() != ProcessState.RUNNING) {
+            givenUp.add(counter.gpid());
             report.violation("round " + round + ": gpid " + counter.gpid() + " (" + counter.tag() + ") is not RUNNING: "
-                    + ChaosClock.poll(() -> cluster.liveApi().process(counter.gpid()), Duration.ofSeconds(10)));
-            report.migration(mode.name(), "SKIPPED");
+                    + ChaosReport.describe(ChaosClock.poll(() -> cluster.liveApi().process(counter.gpid()), Duration.ofSeconds(10))));
             return;
         }
         String source = p.node();
@@ -185,7 +198,12 @@ public final class MigrationChaos {
                     .filter(x -> x.killed() && x.createdAt() != null && x.createdAt().isAfter(since)).findFirst().orElse(null),
                     Duration.ofSeconds(20));
             if (cp == null) {
+                report.note("checkpoint of gpid " + c.gpid() + " answered " + (r == null ? "nothing" : r.status() + " " + r.body())
+                        + " and left no image");
                 ProcessInfo p = ChaosClock.poll(() -> cluster.liveApi().process(c.gpid()), Duration.ofSeconds(30));
+                if (p != null && p.state() == ProcessState.LOST) {
+                    return "LOST";
+                }
                 return p != null && p.state() == ProcessState.RUNNING && p.node().equals(source) ? "ROLLED_BACK" : "FAILED";
             }
         }
@@ -220,8 +238,12 @@ public final class MigrationChaos {
         }
     }
 
-    private ProcessInfo running(int gpid) {
+    /** The record once it is RUNNING with every node READY, or ended (then it never runs again by itself); else null. */
+    private ProcessInfo runningOrEnded(int gpid) {
         ProcessInfo p = cluster.liveApi().process(gpid);
+        if (p.state().isTerminal()) {
+            return p;
+        }
         return p.state() == ProcessState.RUNNING && cluster.nodeStates().values().stream().allMatch("READY"::equals) ? p : null;
     }
 

@@ -55,14 +55,14 @@ final class RecordAudit {
         }
         ProcessInfo p = ChaosClock.poll(() -> {
             ProcessInfo r = cluster.liveApi().process(c.gpid());
-            return r.state() == ProcessState.RUNNING ? r : null;
+            return r.state() == ProcessState.RUNNING || r.state().isTerminal() ? r : null;
         }, SETTLE);
-        if (p == null) {
+        if (p == null || p.state() != ProcessState.RUNNING) {
             ProcessInfo last = ChaosClock.poll(() -> cluster.liveApi().process(c.gpid()), Duration.ofSeconds(10));
             boolean allowed = last != null && last.state() == ProcessState.LOST && "DOWN".equals(cluster.nodeStates().get(last.node()))
                     && !cluster.liveApi().checkpoints(c.gpid()).isEmpty();
             if (!allowed) {
-                report.violation(who + " lost: its record is " + last + "; copies on the host " + sampler.latest(c.tag()));
+                report.violation(who + " lost: its record is " + ChaosReport.describe(last) + "; copies on the host " + sampler.latest(c.tag()));
                 return false;
             }
             return true;
