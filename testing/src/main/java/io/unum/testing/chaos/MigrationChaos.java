@@ -61,15 +61,29 @@ public final class MigrationChaos {
         try (CopySampler sampler = new CopySampler(TaggedCounter.PROGRAM);
                 FaultInjector faults = new FaultInjector(cluster, report)) {
             List<Counter> counters = spawnCounters(sampler);
-            int cpRound = rng.nextInt(settings.migrations());
-            int etcdRound = (cpRound + 1 + rng.nextInt(Math.max(1, settings.migrations() - 1))) % settings.migrations();
+            // In the first half and the third quarter, so that a round that moves nothing can pass them on.
+            int n = settings.migrations();
+            int cpRound = rng.nextInt(Math.max(1, n / 2));
+            int etcdRound = n / 2 + rng.nextInt(Math.max(1, n / 4));
             long deadline = started + settings.budget().toNanos();
+            boolean cpDone = false;
+            boolean etcdDone = false;
             for (int round = 0; round < settings.migrations(); round++) {
                 if (System.nanoTime() > deadline) {
                     report.violation("the budget of " + settings.budget().toSeconds() + " s ran out after " + round + " rounds");
                     break;
                 }
-                round(round, rng, counters, faults, round == cpRound, round == etcdRound && etcdRound != cpRound);
+                if (givenUp.size() == counters.size()) {
+                    report.violation("every counter was lost after " + round + " rounds");
+                    break;
+                }
+                // A once-only fault whose round found nothing to move waits for the next round that moves something.
+                boolean killCp = !cpDone && round >= cpRound;
+                boolean stopEtcd = !etcdDone && round >= etcdRound && !killCp;
+                if (round(round, rng, counters, faults, killCp, stopEtcd)) {
+                    cpDone |= killCp;
+                    etcdDone |= stopEtcd;
+                }
             }
             RecordAudit audit = new RecordAudit(cluster, sampler, report);
             int lost = audit.check(counters);
@@ -97,10 +111,11 @@ public final class MigrationChaos {
         return counters;
     }
 
-    private void round(int round, Random rng, List<Counter> counters, FaultInjector faults, boolean killControlPlane,
+    /** One move under faults; false if it found its counter not running (then it moved nothing). */
+    private boolean round(int round, Random rng, List<Counter> counters, FaultInjector faults, boolean killControlPlane,
             boolean stopEtcd) {
-        // Every draw first, whatever happens after: the plan depends on the seed alone.
-        Counter counter = counters.get(rng.nextInt(counters.size()));
+        // Every draw first, whatever happens after: the plan depends on the seed (and on which counters were lost).
+        Counter counter = living(counters, rng.nextInt(counters.size()));
         Mode mode = Mode.values()[rng.nextInt(Mode.values().length)];
         Role role = Role.values()[rng.nextInt(Role.values().length)];
         int targetPick = rng.nextInt(2);
@@ -109,16 +124,12 @@ public final class MigrationChaos {
         Duration cpDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
         Duration etcdDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
 
-        if (givenUp.contains(counter.gpid())) {
-            report.note("round " + round + ": skipped, gpid " + counter.gpid() + " was given up");
-            return;
-        }
         ProcessInfo p = ChaosClock.poll(() -> runningOrEnded(counter.gpid()), SETTLE);
         if (p == null || p.state() != ProcessState.RUNNING) {
             givenUp.add(counter.gpid());
             report.violation("round " + round + ": gpid " + counter.gpid() + " (" + counter.tag() + ") is not RUNNING: "
                     + ChaosReport.describe(ChaosClock.poll(() -> cluster.liveApi().process(counter.gpid()), Duration.ofSeconds(10))));
-            return;
+            return false;
         }
         String source = p.node();
         List<String> others = cluster.agents().stream().map(AgentProcess::name).filter(n -> !n.equals(source)).sorted().toList();
@@ -153,6 +164,18 @@ public final class MigrationChaos {
         cluster.awaitReadyNodes(cluster.agents().stream().map(AgentProcess::name).toList(), Duration.ofSeconds(90));
         report.migration(mode.name(), outcome);
         report.note("round " + round + " ended " + outcome);
+        return true;
+    }
+
+    /** The counter at index, or the next one not given up (cyclically): a lost counter does not shrink the run. */
+    private Counter living(List<Counter> counters, int index) {
+        for (int i = 0; i < counters.size(); i++) {
+            Counter c = counters.get((index + i) % counters.size());
+            if (!givenUp.contains(c.gpid())) {
+                return c;
+            }
+        }
+        throw new IllegalStateException("every counter was given up");
     }
 
     private String migrate(UnumClient driver, Counter c, String target, MigrationMode mode, Instant since, Phase phase) {
