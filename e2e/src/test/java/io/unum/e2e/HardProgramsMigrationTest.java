@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
@@ -103,7 +104,8 @@ class HardProgramsMigrationTest {
         awaitMoreLines(p.gpid(), 3);
         assertTrue(locked(lockFile), "the program holds its lock");
 
-        assertEquals(MigrationState.DONE, api.migrate(p.gpid(), "node-2").state());
+        MigrationInfo moved = api.migrate(p.gpid(), "node-2");
+        assertEquals(MigrationState.DONE, moved.state(), moved.toString());
         assertEquals("node-2", api.process(p.gpid()).node());
         awaitMoreLines(p.gpid(), 10);
         assertTrue(locked(lockFile), "the lock moved with it");
@@ -137,7 +139,8 @@ class HardProgramsMigrationTest {
                 "    time.sleep(0.05)")));
         awaitMoreLines(p.gpid(), 3);
 
-        assertEquals(MigrationState.DONE, api.migrate(p.gpid(), "node-2").state());
+        MigrationInfo moved = api.migrate(p.gpid(), "node-2");
+        assertEquals(MigrationState.DONE, moved.state(), moved.toString());
         assertEquals("node-2", api.process(p.gpid()).node());
         awaitMoreLines(p.gpid(), 10);
         List<String> lines = api.stdout(p.gpid()).lines().toList();
