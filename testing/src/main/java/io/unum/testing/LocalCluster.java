@@ -215,6 +215,20 @@ public final class LocalCluster implements AutoCloseable {
         return etcd;
     }
 
+    /**
+     * An etcd outage: SIGKILLs etcd, waits {@code down}, then starts it again on the same data dir
+     * and ports (for fault-injection tests). Returns once it is healthy again.
+     */
+    public synchronized void restartEtcd(Duration down) {
+        checkOpen();
+        EtcdServer old = etcd;
+        OsProcesses.kill(old.processHandle());
+        OsProcesses.sleep(down);
+        etcd = EtcdServer.builder().dataDir(old.dataDir()).logFile(old.logFile())
+                .clientPort(old.clientPort()).peerPort(old.peerPort())
+                .detached(config.detached).listener(config.listener).start();
+    }
+
     /** The i-th control plane, 0-based. */
     public ControlPlaneProcess controlPlane(int index) {
         return controlPlanes.get(index);

@@ -1,0 +1,186 @@
+package io.unum.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.api.model.SpawnRequest;
+import io.unum.client.RawResponse;
+import io.unum.testing.LocalCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Program classes that break naive checkpointing, each a real program: a POSIX lock holder, a
+ * deleted-but-open 4 MiB temporary file, and an exit racing a restore.
+ */
+@Timeout(300)
+class HardProgramsMigrationTest {
+    private static LocalCluster cluster;
+    private static Api api;
+    private static Programs programs;
+    private final List<Integer> started = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = LocalCluster.builder().controlPlanes(1).agents(2).build().start();
+        api = new Api(cluster.apiUrl(), cluster.adminToken());
+        programs = new Programs();
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (programs != null) {
+            programs.close();
+        }
+    }
+
+    @AfterEach
+    void killWhatThisTestStarted() {
+        for (int gpid : started) {
+            api.signal(gpid, "KILL");
+        }
+    }
+
+    private ProcessInfo spawn(List<String> argv) {
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, "node-1", null, programs.dir.toString(), null, null,
+                "+CAN_MIGRATE,+CHECKPOINTABLE"));
+        started.add(p.gpid());
+        return p;
+    }
+
+    private static long lines(int gpid) {
+        return api.stdout(gpid).lines().count();
+    }
+
+    private static void awaitMoreLines(int gpid, int more) {
+        long before = lines(gpid);
+        Api.await(() -> lines(gpid), n -> n >= before + more, Duration.ofSeconds(30), "gpid " + gpid + " prints on");
+    }
+
+    /** Whether some process holds a POSIX lock on file: a non-blocking lockf from another process fails. */
+    private static boolean locked(Path file) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import fcntl, sys",
+                "f = open(sys.argv[1], 'a')",
+                "try:",
+                "    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+                "except OSError:",
+                "    sys.exit(1)"), file.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return p.exitValue() == 1;
+    }
+
+    @Test
+    void aLockHolderMovesByStopAndCopyAndPostCopyIsRefusedBeforeFreezing() throws Exception {
+        Path lockFile = programs.write("held.lock", "");
+        lockFile.toFile().setWritable(true, false);
+        ProcessInfo p = spawn(List.of("python3", "-u", "-c", String.join("\n",
+                "import fcntl, sys, time",
+                "f = open(sys.argv[1], 'w')",
+                "fcntl.lockf(f, fcntl.LOCK_EX)",
+                "i = 0",
+                "while True:",
+                "    i += 1",
+                "    print(i, flush=True)",
+                "    time.sleep(0.05)"), lockFile.toString()));
+        awaitMoreLines(p.gpid(), 3);
+        assertTrue(locked(lockFile), "the program holds its lock");
+
+        MigrationInfo moved = api.migrate(p.gpid(), "node-2");
+        assertEquals(MigrationState.DONE, moved.state(), moved.toString());
+        assertEquals("node-2", api.process(p.gpid()).node());
+        awaitMoreLines(p.gpid(), 10);
+        assertTrue(locked(lockFile), "the lock moved with it");
+
+        RawResponse lazy = api.post("/api/v1/processes/" + p.gpid() + "/migrate", Map.of("node", "node-1", "mode", "POST_COPY"));
+        assertEquals(409, lazy.status(), lazy.body());
+        assertTrue(lazy.body().toLowerCase().contains("lock"), "the refusal says why: " + lazy.body());
+        ProcessInfo after = api.process(p.gpid());
+        assertEquals(ProcessState.RUNNING, after.state());
+        assertEquals("node-2", after.node());
+        awaitMoreLines(p.gpid(), 10);
+        assertTrue(locked(lockFile), "still holding its lock");
+        assertCountsUp(api.stdout(p.gpid()));
+    }
+
+    @Test
+    void aDeletedButOpenFourMebibyteTemporaryFileMigrates() {
+        ProcessInfo p = spawn(List.of("python3", "-u", "-c", String.join("\n",
+                "import hashlib, os, tempfile, time",
+                "t = tempfile.TemporaryFile()",
+                "t.write(os.urandom(4 << 20))",
+                "t.flush()",
+                "def digest():",
+                "    t.seek(0)",
+                "    return hashlib.sha256(t.read()).hexdigest()",
+                "first = digest()",
+                "i = 0",
+                "while True:",
+                "    i += 1",
+                "    print(i, os.fstat(t.fileno()).st_size, digest() == first, flush=True)",
+                "    time.sleep(0.05)")));
+        awaitMoreLines(p.gpid(), 3);
+
+        MigrationInfo moved = api.migrate(p.gpid(), "node-2");
+        assertEquals(MigrationState.DONE, moved.state(), moved.toString());
+        assertEquals("node-2", api.process(p.gpid()).node());
+        awaitMoreLines(p.gpid(), 10);
+        List<String> lines = api.stdout(p.gpid()).lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals((i + 1) + " " + (4 << 20) + " True", lines.get(i), "line " + i + ": the file came along, whole");
+        }
+    }
+
+    @Test
+    void aProgramExitingRightAfterItsRestoreEndsExitedWithItsCodeAndOutput() {
+        // It waits for a wall-clock moment: restored after that moment, it exits within ms of the restore.
+        long deadline = System.currentTimeMillis() + 4000;
+        ProcessInfo p = spawn(List.of("python3", "-u", "-c", String.join("\n",
+                "import sys, time",
+                "print('ready', flush=True)",
+                "while time.time() * 1000 < " + deadline + ":",
+                "    time.sleep(0.01)",
+                "print('bye', flush=True)",
+                "sys.exit(3)")));
+        Api.await(() -> api.stdout(p.gpid()), out -> out.contains("ready"), Duration.ofSeconds(30), "it started");
+        RawResponse cp = api.post("/api/v1/processes/" + p.gpid() + "/checkpoints", Map.of("kill", true));
+        assertEquals(201, cp.status(), cp.body());
+        assertTrue(System.currentTimeMillis() < deadline, "checkpointed before its exit: make the window longer");
+        api.awaitState(p.gpid(), ProcessState.EXITED);
+        Api.await(System::currentTimeMillis, now -> now > deadline + 200, Duration.ofSeconds(10), "its moment passed");
+
+        RawResponse restarted = api.post("/api/v1/checkpoints/" + cp.as(CheckpointInfo.class).id() + "/restart", Map.of("node", "node-2"));
+        assertEquals(200, restarted.status(), restarted.body());
+        ProcessInfo end = api.awaitProcess(p.gpid(), x -> x.state() != ProcessState.RUNNING && x.state() != ProcessState.PENDING,
+                Duration.ofSeconds(30));
+        assertEquals(ProcessState.EXITED, end.state(), end.toString());
+        assertEquals(3, end.exitCode(), end.toString());
+        assertNotEquals("node-1", end.node(), "it ended where it was restarted");
+        assertEquals("ready\nbye\n", api.stdout(p.gpid()));
+    }
+
+    private static void assertCountsUp(String output) {
+        List<String> lines = output.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals(Integer.toString(i + 1), lines.get(i), "line " + i + ": nothing lost, nothing doubled");
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package io.unum.testing.chaos;
+
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationMode;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.api.model.RestartRequest;
+import io.unum.api.model.SpawnRequest;
+import io.unum.client.Json;
+import io.unum.client.RawResponse;
+import io.unum.client.UnumApiException;
+import io.unum.client.UnumClient;
+import io.unum.testing.AgentProcess;
+import io.unum.testing.LocalCluster;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Moves tagged counters around a {@link ChaosSettings#cluster() chaos cluster} by stop-and-copy,
+ * post-copy and checkpoint+restart while SIGKILLing a random agent (source, target or bystander)
+ * at a random moment inside each move, and, once each, the driving control plane and etcd. A
+ * {@link CopySampler} watches the host throughout; {@link RecordAudit} checks the end. Every random
+ * choice comes from the seed, drawn before the round runs, so a seed replays the same plan.
+ */
+public final class MigrationChaos {
+    private static final Duration SETTLE = Duration.ofSeconds(120);
+    private static final String CAPS = "+CAN_MIGRATE,+CHECKPOINTABLE";
+
+    enum Mode { STOP_AND_COPY, POST_COPY, CHECKPOINT_RESTART }
+
+    enum Role { SOURCE, TARGET, BYSTANDER }
+
+    /** A counter the run moves: its gpid and the tag on its command line. */
+    record Counter(int gpid, String tag) {
+    }
+
+    private final LocalCluster cluster;
+    private final ChaosSettings settings;
+    private final ChaosReport report;
+    /** Counters found not running once: later rounds skip them rather than wait for them again. */
+    private final Set<Integer> givenUp = new HashSet<>();
+
+    public MigrationChaos(LocalCluster cluster, ChaosSettings settings) {
+        this.cluster = cluster;
+        this.settings = settings;
+        this.report = new ChaosReport(settings.seed());
+    }
+
+    /** Runs every round, then the audit; the report lists what went wrong (nothing, when Unum is right). */
+    public ChaosReport run() {
+        long started = System.nanoTime();
+        report.note("starting: " + settings);
+        Random rng = new Random(settings.seed());
+        try (CopySampler sampler = new CopySampler(TaggedCounter.PROGRAM);
+                FaultInjector faults = new FaultInjector(cluster, report)) {
+            List<Counter> counters = spawnCounters(sampler);
+            // In the first half and the third quarter, so that a round that moves nothing can pass them on.
+            int n = settings.migrations();
+            int cpRound = rng.nextInt(Math.max(1, n / 2));
+            int etcdRound = n / 2 + rng.nextInt(Math.max(1, n / 4));
+            long deadline = started + settings.budget().toNanos();
+            boolean cpDone = false;
+            boolean etcdDone = false;
+            for (int round = 0; round < settings.migrations(); round++) {
+                if (System.nanoTime() > deadline) {
+                    report.violation("the budget of " + settings.budget().toSeconds() + " s ran out after " + round + " rounds");
+                    break;
+                }
+                if (givenUp.size() == counters.size()) {
+                    report.violation("every counter was lost after " + round + " rounds");
+                    break;
+                }
+                // A once-only fault whose round found nothing to move waits for the next round that moves something.
+                boolean killCp = !cpDone && round >= cpRound;
+                boolean stopEtcd = !etcdDone && round >= etcdRound && !killCp;
+                if (round(round, rng, counters, faults, killCp, stopEtcd)) {
+                    cpDone |= killCp;
+                    etcdDone |= stopEtcd;
+                }
+            }
+            RecordAudit audit = new RecordAudit(cluster, sampler, report);
+            int lost = audit.check(counters);
+            report.end(lost, sampler.duplicates().size(), sampler.maxStopped(), sampler.samples(), (System.nanoTime() - started) / 1_000_000);
+            sampler.duplicates().forEach(d -> report.violation("two running copies at " + d));
+        }
+        report.note("\n" + report.summary());
+        return report;
+    }
+
+    private List<Counter> spawnCounters(CopySampler sampler) {
+        List<Counter> counters = new ArrayList<>();
+        List<AgentProcess> agents = cluster.agents();
+        for (int i = 0; i < settings.counters(); i++) {
+            String tag = "unum-chaos-" + Long.toUnsignedString(settings.seed(), 36) + "-c" + i + "-" + ProcessHandle.current().pid();
+            sampler.watch(tag);
+            ProcessInfo p = cluster.liveApi().spawn(new SpawnRequest(TaggedCounter.argv(tag),
+                    agents.get(i % agents.size()).name(), null, null, null, null, CAPS));
+            counters.add(new Counter(p.gpid(), tag));
+            report.note("counter gpid " + p.gpid() + " tag " + tag + " on " + p.node());
+        }
+        for (Counter c : counters) {
+            ChaosClock.poll(() -> TaggedCounter.lastNumber(stdout(c.gpid())) >= 3 ? Boolean.TRUE : null, Duration.ofSeconds(60));
+        }
+        return counters;
+    }
+
+    /** One move under faults; false if it found its counter not running (then it moved nothing). */
+    private boolean round(int round, Random rng, List<Counter> counters, FaultInjector faults, boolean killControlPlane,
+            boolean stopEtcd) {
+        // Every draw first, whatever happens after: the plan depends on the seed (and on which counters were lost).
+        Counter counter = living(counters, rng.nextInt(counters.size()));
+        Mode mode = Mode.values()[rng.nextInt(Mode.values().length)];
+        Role role = Role.values()[rng.nextInt(Role.values().length)];
+        int targetPick = rng.nextInt(2);
+        Duration faultDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
+        Duration restartDelay = Duration.ofMillis(rng.nextInt((int) settings.maxRestartDelay().toMillis() + 1));
+        Duration cpDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
+        Duration etcdDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
+
+        ProcessInfo p = ChaosClock.poll(() -> runningOrEnded(counter.gpid()), SETTLE);
+        if (p == null || p.state() != ProcessState.RUNNING) {
+            givenUp.add(counter.gpid());
+            report.violation("round " + round + ": gpid " + counter.gpid() + " (" + counter.tag() + ") is not RUNNING: "
+                    + ChaosReport.describe(ChaosClock.poll(() -> cluster.liveApi().process(counter.gpid()), Duration.ofSeconds(10))));
+            return false;
+        }
+        String source = p.node();
+        List<String> others = cluster.agents().stream().map(AgentProcess::name).filter(n -> !n.equals(source)).sorted().toList();
+        String target = others.get(targetPick % others.size());
+        String bystander = others.get((targetPick + 1) % others.size());
+        String victim = switch (role) {
+            case SOURCE -> source;
+            case TARGET -> target;
+            case BYSTANDER -> bystander;
+        };
+        report.note("round " + round + ": gpid " + counter.gpid() + " " + mode + " " + source + " -> " + target + "; kill "
+                + victim + " (" + role + ") at +" + faultDelay.toMillis() + " ms for " + restartDelay.toMillis() + " ms"
+                + (killControlPlane ? "; kill the driving control plane at +" + cpDelay.toMillis() + " ms" : "")
+                + (stopEtcd ? "; stop etcd at +" + etcdDelay.toMillis() + " ms" : ""));
+        // The first control plane drives (liveApi picks it while it lives): the one killed.
+        UnumClient driver = cluster.liveApi();
+        Phase phase = new Phase();
+        faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe);
+        if (killControlPlane) {
+            faults.killControlPlane(cluster.controlPlanes().indexOf(cluster.controlPlanes().stream()
+                    .filter(cp -> driver.baseUrl().toString().startsWith(cp.httpUrl())).findFirst().orElseThrow()),
+                    cpDelay, Duration.ofSeconds(2), phase::observe);
+        }
+        if (stopEtcd) {
+            faults.stopEtcd(etcdDelay, settings.etcdOutage(), phase::observe);
+        }
+        Instant since = Instant.now().minusSeconds(1);
+        String outcome = mode == Mode.CHECKPOINT_RESTART
+                ? checkpointMove(driver, counter, source, target, since, phase)
+                : migrate(driver, counter, target, MigrationMode.valueOf(mode.name()), since, phase);
+        faults.awaitHealed(Duration.ofSeconds(90));
+        cluster.awaitReadyNodes(cluster.agents().stream().map(AgentProcess::name).toList(), Duration.ofSeconds(90));
+        report.migration(mode.name(), outcome);
+        report.note("round " + round + " ended " + outcome);
+        return true;
+    }
+
+    /** The counter at index, or the next one not given up (cyclically): a lost counter does not shrink the run. */
+    private Counter living(List<Counter> counters, int index) {
+        for (int i = 0; i < counters.size(); i++) {
+            Counter c = counters.get((index + i) % counters.size());
+            if (!givenUp.contains(c.gpid())) {
+                return c;
+            }
+        }
+        throw new IllegalStateException("every counter was given up");
+    }
+
+    private String migrate(UnumClient driver, Counter c, String target, MigrationMode mode, Instant since, Phase phase) {
+        String id;
+        try {
+            id = driver.migrate(c.gpid(), target, mode).id();
+        } catch (UnumApiException refused) {
+            return "REFUSED " + refused.status();
+        } catch (RuntimeException noAnswer) {
+            // The request may have been carried out: look for the record it would have written.
+            MigrationInfo m = ChaosClock.poll(() -> cluster.liveApi().migrations(c.gpid()).stream()
+                    .filter(x -> x.createdAt() != null && x.createdAt().isAfter(since)).findFirst().orElse(null), Duration.ofSeconds(20));
+            if (m == null) {
+                return "NO_ANSWER";
+            }
+            id = m.id();
+        }
+        phase.migration(id);
+        String mid = id;
+        MigrationInfo end = ChaosClock.poll(() -> {
+            MigrationInfo m = cluster.liveApi().migration(mid);
+            return m.state().isTerminal() ? m : null;
+        }, SETTLE);
+        if (end == null) {
+            return "UNFINISHED";
+        }
+        report.note("migration " + id + " " + end.state() + (end.reason() == null ? "" : ": " + end.reason()));
+        ProcessInfo after = ChaosClock.poll(() -> cluster.liveApi().process(c.gpid()), Duration.ofSeconds(30));
+        return after != null && after.state() == ProcessState.LOST ? "LOST" : end.state().name();
+    }
+
+    /** A move by checkpoint (killing it) and restart on the target; if the restart fails, it is retried until the process runs. */
+    private String checkpointMove(UnumClient driver, Counter c, String source, String target, Instant since, Phase phase) {
+        phase.step("CHECKPOINTING");
+        RawResponse r = tryPost(driver, "/api/v1/processes/" + c.gpid() + "/checkpoints", Map.of("kill", true));
+        CheckpointInfo cp;
+        if (r != null && r.status() == 201) {
+            cp = r.as(CheckpointInfo.class);
+        } else if (r != null && r.status() < 500) {
+            return "REFUSED " + r.status();
+        } else {
+            cp = ChaosClock.poll(() -> cluster.liveApi().checkpoints(c.gpid()).stream()
+                    .filter(x -> x.killed() && x.createdAt() != null && x.createdAt().isAfter(since)).findFirst().orElse(null),
+                    Duration.ofSeconds(20));
+            if (cp == null) {
+                report.note("checkpoint of gpid " + c.gpid() + " answered " + (r == null ? "nothing" : r.status() + " " + r.body())
+                        + " and left no image");
+                ProcessInfo p = ChaosClock.poll(() -> cluster.liveApi().process(c.gpid()), Duration.ofSeconds(30));
+                if (p != null && p.state() == ProcessState.LOST) {
+                    return "LOST";
+                }
+                return p != null && p.state() == ProcessState.RUNNING && p.node().equals(source) ? "ROLLED_BACK" : "FAILED";
+            }
+        }
+        phase.step("RESTARTING");
+        RawResponse restarted = tryPost(driver, "/api/v1/checkpoints/" + cp.id() + "/restart", new RestartRequest(target));
+        phase.step("AFTER_RESTART");
+        if (restarted != null && restarted.status() == 200) {
+            return "DONE";
+        }
+        report.note("restart of " + cp.id() + " on " + target + " answered "
+                + (restarted == null ? "nothing" : restarted.status() + " " + restarted.body()) + "; retrying until it runs");
+        String cpId = cp.id();
+        ProcessInfo resumed = ChaosClock.poll(() -> {
+            UnumClient api = cluster.liveApi();
+            ProcessInfo p = api.process(c.gpid());
+            if (p.state() == ProcessState.RUNNING) {
+                return p;
+            }
+            if (p.state().isTerminal()) {
+                api.raw("POST", "/api/v1/checkpoints/" + cpId + "/restart", Json.write(new RestartRequest(null)));
+            }
+            return null;
+        }, SETTLE);
+        return resumed == null ? "FAILED" : resumed.node().equals(target) ? "DONE" : "RESUMED_ELSEWHERE";
+    }
+
+    private static RawResponse tryPost(UnumClient api, String path, Object body) {
+        try {
+            return api.raw("POST", path, Json.write(body));
+        } catch (RuntimeException noAnswer) {
+            return null;
+        }
+    }
+
+    /** The record once it is RUNNING with every node READY, or ended (then it never runs again by itself); else null. */
+    private ProcessInfo runningOrEnded(int gpid) {
+        ProcessInfo p = cluster.liveApi().process(gpid);
+        if (p.state().isTerminal()) {
+            return p;
+        }
+        return p.state() == ProcessState.RUNNING && cluster.nodeStates().values().stream().allMatch("READY"::equals) ? p : null;
+    }
+
+    private String stdout(int gpid) {
+        return RecordAudit.stdout(cluster.liveApi(), gpid).text();
+    }
+
+    /** What the operation under way is doing, for the fault's "phase" figure. */
+    private final class Phase {
+        private volatile String step = "REQUESTED";
+        private volatile String migrationId;
+
+        void step(String now) {
+            step = now;
+        }
+
+        void migration(String id) {
+            migrationId = id;
+        }
+
+        String observe() {
+            String id = migrationId;
+            return id == null ? step : cluster.liveApi().migration(id).state().name();
+        }
+    }
+}
