@@ -22,6 +22,7 @@ import io.unum.api.model.SessionInfo;
 import io.unum.api.model.SignalRequest;
 import io.unum.api.model.SpawnRequest;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -229,10 +230,13 @@ public final class UnumClient {
 
     /**
      * Sends {@code jsonBody} (null: none) as it is and returns the answer whatever its status: for
-     * checking what the server answers to malformed or refused requests.
+     * checking what the server answers to malformed or refused requests. It accepts any media type,
+     * so that it also reads what is not JSON (Prometheus metrics under {@code /q/metrics}).
      */
     public RawResponse raw(String method, String pathAndQuery, String jsonBody) {
-        return http.raw(http.request(method, pathAndQuery, jsonBody, Http.REQUEST_TIMEOUT));
+        HttpRequest request = HttpRequest.newBuilder(http.request(method, pathAndQuery, jsonBody, Http.REQUEST_TIMEOUT),
+                (name, value) -> !name.equalsIgnoreCase("Accept")).header("Accept", "*/*").build();
+        return http.raw(request);
     }
 
     // ---- plumbing
