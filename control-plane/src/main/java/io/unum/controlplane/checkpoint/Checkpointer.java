@@ -16,6 +16,7 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.process.KeptImage;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -102,7 +103,7 @@ public class Checkpointer {
         CheckpointInfo checkpoint = get(id);
         int gpid = checkpoint.gpid();
         Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
-        if (current != null && !current.value().state().isTerminal() && !lostInto(current.value(), id)) {
+        if (current != null && !current.value().state().isTerminal() && !KeptImage.lostInto(current.value(), id)) {
             throw UnumException.invalidState("process " + gpid + " is still " + current.value().state() + " on "
                     + current.value().node() + "; a checkpoint restarts only once its process has ended "
                     + "(kill it with 'unum kill -KILL " + gpid + "')");
@@ -141,11 +142,6 @@ public class Checkpointer {
         letRun(target, gpid, id);
         LOG.infof("restarted gpid %d from checkpoint %s on %s as pid %d", gpid, id, target.name(), localPid);
         return running;
-    }
-
-    /** A restored process's kept image: a migration that failed kept it as this checkpoint (its LOST reason says so). */
-    private static boolean lostInto(ProcessInfo p, String checkpointId) {
-        return p.state() == ProcessState.LOST && p.reason() != null && p.reason().contains("checkpoint " + checkpointId);
     }
 
     /**

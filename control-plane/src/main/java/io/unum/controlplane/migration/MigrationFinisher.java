@@ -16,6 +16,7 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeRecords;
+import io.unum.controlplane.process.KeptImage;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -297,8 +298,7 @@ public class MigrationFinisher {
     private void lost(MigrationInfo m, String why, boolean imageKept) {
         Instant now = clock.instant();
         MigrationInfo current = ledger.find(m.id()).orElse(m);
-        String reason = imageKept ? why + "; its image is kept on " + m.source() + " as checkpoint " + m.id()
-                + " ('unum restart " + m.id() + "' brings it back)" : why;
+        String reason = imageKept ? KeptImage.reason(why, m.source(), m.id()) : why;
         CheckpointInfo kept = imageKept ? new CheckpointInfo(m.id(), m.gpid(), m.source(),
                 current.imageBytes() == null ? 0 : current.imageBytes(),
                 current.dumpMillis() == null ? 0 : current.dumpMillis(), true, now, null) : null;

@@ -4,6 +4,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.unum.api.model.MigrationInfo;
 import io.unum.controlplane.leader.LeaderState;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -32,6 +33,7 @@ public class MigrationRecovery {
     private final MigrationConfig config;
     private final InstantSource clock;
 
+    @Inject
     public MigrationRecovery(MigrationStore store, MigrationFinisher finisher, DriverPresence presence,
             MigrationDriver driver, LeaderState leadership, MigrationConfig config, InstantSource clock) {
         this(store, store, finisher, presence, driver::isDriving, leadership, config, clock);
