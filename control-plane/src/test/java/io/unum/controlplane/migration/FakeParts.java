@@ -16,6 +16,7 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeRecords;
+import jakarta.enterprise.inject.Vetoed;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -121,7 +122,9 @@ final class FakeParts {
     /**
      * Agents answering from scripts: each call on a node takes the next scripted answer (a
      * response or an exception), or the default when the script ran out. Every call is logged.
+     * Vetoed: the scope AgentImages declares is inherited, and the Quarkus tests must not see a second bean.
      */
+    @Vetoed
     static final class Agents extends AgentImages {
         final List<String> calls = new ArrayList<>();
         private final Map<String, Deque<Supplier<Object>>> scripts = new HashMap<>();
