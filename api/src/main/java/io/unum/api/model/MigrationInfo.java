@@ -14,6 +14,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param dumpMillis how long CRIU took to freeze and dump it
  * @param restoreMillis how long the target took to verify and restore it
  * @param totalMillis from the request to DONE / ROLLED_BACK / FAILED
+ * @param driver the control-plane replica driving it; the leader takes it over as soon as that
+ *     replica's presence key in etcd is gone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MigrationInfo(
@@ -31,25 +33,32 @@ public record MigrationInfo(
         Long restoreMillis,
         Long totalMillis,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String driver) {
 
     public MigrationInfo to(MigrationState next, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, next, reason, imageBytes, bytesTransferred, freezeMillis,
-                dumpMillis, restoreMillis, totalMillis, createdAt, at);
+                dumpMillis, restoreMillis, totalMillis, createdAt, at, driver);
     }
 
     public MigrationInfo dumped(long bytes, long dumpMs, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, MigrationState.TRANSFERRING, reason, bytes, 0L, freezeMillis,
-                dumpMs, restoreMillis, totalMillis, createdAt, at);
+                dumpMs, restoreMillis, totalMillis, createdAt, at, driver);
     }
 
     public MigrationInfo transferred(long bytes, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, state, reason, imageBytes, bytes, freezeMillis, dumpMillis,
-                restoreMillis, totalMillis, createdAt, at);
+                restoreMillis, totalMillis, createdAt, at, driver);
+    }
+
+    /** Taken over by another replica (the leader's recovery). */
+    public MigrationInfo drivenBy(String replica, Instant at) {
+        return new MigrationInfo(id, gpid, source, target, mode, state, reason, imageBytes, bytesTransferred, freezeMillis,
+                dumpMillis, restoreMillis, totalMillis, createdAt, at, replica);
     }
 
     public MigrationInfo finished(MigrationState end, String why, Long freezeMs, Long restoreMs, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, end, why, imageBytes, bytesTransferred, freezeMs, dumpMillis,
-                restoreMs, at.toEpochMilli() - createdAt.toEpochMilli(), createdAt, at);
+                restoreMs, at.toEpochMilli() - createdAt.toEpochMilli(), createdAt, at, driver);
     }
 }

@@ -1,12 +1,14 @@
 package io.unum.api.model;
 
 /**
- * Life of a migration record. Every step before the switch can fail; the process then runs on
- * at the source (ROLLED_BACK). The switch of the process record to the target and DONE are one
- * etcd transaction, so a process is never recorded on both nodes.
+ * Life of a migration record. The target restores the process held (stopped, fenced); the switch
+ * of the process record to the target and RELEASING are one etcd transaction: the commit point.
+ * Every failure before it resumes the process at the source (ROLLED_BACK) once no held copy can
+ * run; after it the migration only goes forward (the held copy is released), so a process is
+ * never recorded on both nodes and never runs on two.
  *
  * <pre>
- * PREPARING ─► DUMPING ─► TRANSFERRING ─► RESTORING ─► DONE
+ * PREPARING ─► DUMPING ─► TRANSFERRING ─► RESTORING ─► RELEASING ─► DONE
  *      └──────────┴────────────┴──────────────┴──────► ROLLED_BACK | FAILED
  * </pre>
  */
@@ -19,6 +21,11 @@ public enum MigrationState {
     TRANSFERRING,
     /** CRIU restores the process on the target. */
     RESTORING,
+    /**
+     * Committed: the process record names the target, where the restored copy waits held; the
+     * target is told to release it (retried until it answers). Never rolled back.
+     */
+    RELEASING,
     /** The process runs on the target; its record says so. Terminal. */
     DONE,
     /** Something failed; the process runs on at the source (reason says what failed). Terminal. */

@@ -77,6 +77,15 @@ public class CheckpointStore {
         return rev.isPresent();
     }
 
+    /** Writes a checkpoint record as part of another transaction (a failed migration's kept image). */
+    public io.etcd.jetcd.op.Op putOp(CheckpointInfo checkpoint) {
+        return table.putOp(checkpoint.id(), checkpoint);
+    }
+
+    public void applied(CheckpointInfo checkpoint, long revision) {
+        table.applied(checkpoint.id(), checkpoint, revision);
+    }
+
     void delete(String id) {
         table.delete(id, current -> true);
     }

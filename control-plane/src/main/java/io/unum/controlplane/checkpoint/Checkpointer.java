@@ -2,7 +2,8 @@ package io.unum.controlplane.checkpoint;
 
 import io.grpc.Status;
 import io.unum.api.grpc.DumpProcessResponse;
-import io.unum.api.grpc.RestoreProcessResponse;
+import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.Presence;
 import io.unum.api.model.Capability;
 import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.NodeInfo;
@@ -15,6 +16,7 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.process.KeptImage;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,8 +31,9 @@ import org.jboss.logging.Logger;
 /**
  * Takes checkpoints and restarts from them. A checkpoint is a process image kept by the agent of the node the
  * process ran on (CRIU dump, left running unless killed); a restart copies the image to the
- * chosen node when it is elsewhere, restores the process there with its gpid, and writes the
- * record RUNNING again. Both lock the process for their duration, like a migration.
+ * chosen node when it is elsewhere, restores the process there held (stopped) with its gpid,
+ * writes the record RUNNING again (the commit point) and only then lets it run. Both lock the
+ * process for their duration, like a migration.
  */
 @ApplicationScoped
 public class Checkpointer {
@@ -100,7 +103,7 @@ public class Checkpointer {
         CheckpointInfo checkpoint = get(id);
         int gpid = checkpoint.gpid();
         Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
-        if (current != null && !current.value().state().isTerminal()) {
+        if (current != null && !current.value().state().isTerminal() && !KeptImage.lostInto(current.value(), id)) {
             throw UnumException.invalidState("process " + gpid + " is still " + current.value().state() + " on "
                     + current.value().node() + "; a checkpoint restarts only once its process has ended "
                     + "(kill it with 'unum kill -KILL " + gpid + "')");
@@ -112,13 +115,14 @@ public class Checkpointer {
         if (!store.lock(gpid, holder, current)) {
             throw UnumException.invalidState("process " + gpid + " changed or is busy; retry");
         }
-        RestoreProcessResponse restored;
+        int localPid;
         try {
             if (!target.name().equals(stored.name())) {
                 images.push(stored, id, target, sent -> { });
             }
-            restored = images.restore(target, gpid, id, null);
+            localPid = restoreHeld(target, gpid, id);
         } catch (AgentCallException e) {
+            discardQuietly(target, gpid);
             release(gpid, null, null, null);
             throw refusal("restart of checkpoint " + id + " on " + target.name() + " failed", e);
         } finally {
@@ -126,14 +130,71 @@ public class Checkpointer {
                 images.deleteQuietly(target, id);
             }
         }
+        // The commit point: the record says RUNNING on the target, then the held copy may run.
         Instant at = clock.instant();
         ProcessInfo base = current != null ? current.value() : checkpoint.process();
-        ProcessInfo running = base.runningOn(target.name(), restored.getLocalPid(), at);
+        ProcessInfo running = base.runningOn(target.name(), localPid, at);
         if (!release(gpid, null, current, running)) {
+            discardQuietly(target, gpid);
+            release(gpid, null, null, null);
             throw new IllegalStateException("the record of process " + gpid + " changed while it was locked");
         }
-        LOG.infof("restarted gpid %d from checkpoint %s on %s as pid %d", gpid, id, target.name(), restored.getLocalPid());
+        letRun(target, gpid, id);
+        LOG.infof("restarted gpid %d from checkpoint %s on %s as pid %d", gpid, id, target.name(), localPid);
         return running;
+    }
+
+    /**
+     * Restores held (stopped) and answers its local pid. A call that failed in an unknown way is
+     * settled by asking the node: our held copy there counts as restored.
+     */
+    private int restoreHeld(NodeInfo target, int gpid, String id) {
+        try {
+            return images.restore(target, gpid, id, null, true).getLocalPid();
+        } catch (AgentCallException e) {
+            if (!e.unreachable()) {
+                throw e;
+            }
+            DescribeProcessResponse d = images.describe(target, gpid);
+            boolean ours = id.equals(d.getImageId()) && d.getLocalPid() != 0
+                    && (d.getPresence() == Presence.PRESENCE_HELD || d.getPresence() == Presence.PRESENCE_RUNNING);
+            if (!ours) {
+                throw e;
+            }
+            return d.getLocalPid();
+        }
+    }
+
+    /** After the commit: never undone; retried until the node answers or is DOWN (then its registration releases it). */
+    private void letRun(NodeInfo target, int gpid, String id) {
+        for (long wait = 200; ; wait = Math.min(3000, wait * 2)) {
+            try {
+                images.release(target, gpid, id);
+                return;
+            } catch (AgentCallException e) {
+                NodeInfo now = nodes.find(target.name()).orElse(null);
+                if (!e.unreachable() || now == null || now.state() == NodeState.DOWN) {
+                    LOG.warnf("restart of gpid %d on %s: release not confirmed (%s); the agent's registration settles it",
+                            gpid, target.name(), e.getMessage());
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void discardQuietly(NodeInfo node, int gpid) {
+        try {
+            images.discard(node, gpid);
+        } catch (AgentCallException e) {
+            // Absent, or unreachable: a held copy stays stopped and the registration reconcile discards it.
+            LOG.debugf("discarding gpid %d on %s: %s", gpid, node.name(), e.getMessage());
+        }
     }
 
     public void delete(String id) {

@@ -3,6 +3,10 @@ package io.unum.controlplane.image;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.unum.api.grpc.DeleteImageRequest;
+import io.unum.api.grpc.DescribeProcessRequest;
+import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.ReleaseProcessRequest;
+import io.unum.api.grpc.RemoveProcessRequest;
 import io.unum.api.grpc.DumpProcessRequest;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.PushImageProgress;
@@ -58,13 +62,35 @@ public class AgentImages {
         });
     }
 
-    /** lazyPageServer: host:port of the page server of a post-copy dump, else null. */
-    public RestoreProcessResponse restore(NodeInfo node, int gpid, String imageId, String lazyPageServer) {
-        RestoreProcessRequest.Builder request = RestoreProcessRequest.newBuilder().setGpid(gpid).setImageId(imageId);
+    /**
+     * lazyPageServer: host:port of the page server of a post-copy dump, else null. hold: the tree
+     * stays stopped until {@link #release} (the fence of a migration or restart).
+     */
+    public RestoreProcessResponse restore(NodeInfo node, int gpid, String imageId, String lazyPageServer, boolean hold) {
+        RestoreProcessRequest.Builder request = RestoreProcessRequest.newBuilder().setGpid(gpid).setImageId(imageId)
+                .setHold(hold);
         if (lazyPageServer != null) {
             request.setLazyPageServer(lazyPageServer);
         }
         return call(node, "restore", () -> agents.images(node.address(), LONG_CALL).restoreProcess(request.build()));
+    }
+
+    /** Lets a tree restored held from imageId run. Idempotent. */
+    public void release(NodeInfo node, int gpid, String imageId) {
+        call(node, "release", () -> agents.images(node.address(), SHORT_CALL).releaseProcess(ReleaseProcessRequest.newBuilder()
+                .setGpid(gpid).setImageId(imageId).build()));
+    }
+
+    /** What the node knows of the gpid right now: the question after an ambiguous failure. */
+    public DescribeProcessResponse describe(NodeInfo node, int gpid) {
+        return call(node, "describe", () -> agents.images(node.address(), SHORT_CALL).describeProcess(
+                DescribeProcessRequest.newBuilder().setGpid(gpid).build()));
+    }
+
+    /** Kills and forgets the gpid on the node; for a held tree this is never reported as an exit. */
+    public void discard(NodeInfo node, int gpid) {
+        call(node, "discard", () -> agents.blocking(node.address()).removeProcess(RemoveProcessRequest.newBuilder()
+                .setGpid(gpid).build()));
     }
 
     /** Best effort: an image left behind costs disk space, not correctness. */
@@ -89,7 +115,7 @@ public class AgentImages {
         private final String node;
         private final Status status;
 
-        AgentCallException(String node, String what, Status status) {
+        public AgentCallException(String node, String what, Status status) {
             super(what + " on " + node + " failed: " + (status.getDescription() != null ? status.getDescription()
                     : status.getCode().toString()));
             this.node = node;
@@ -104,7 +130,10 @@ public class AgentImages {
             return status.getCode();
         }
 
-        /** The agent could not be reached or died during the call. */
+        /**
+         * The agent could not be reached or died during the call: it may or may not have done it,
+         * so the caller asks {@link #describe} rather than guessing.
+         */
         public boolean unreachable() {
             return status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED
                     || status.getCode() == Status.Code.CANCELLED || status.getCode() == Status.Code.UNKNOWN;

@@ -1,6 +1,5 @@
 package io.unum.controlplane.migration;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.RestoreProcessResponse;
 import io.unum.api.model.Capability;
@@ -32,16 +31,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 import org.jboss.logging.Logger;
 
 /**
- * Live migration of a process from its node to another, by CRIU, stop-and-copy: the source
- * agent dumps the process (it stops there), pushes the image to the target agent, the target
- * restores it, and one etcd transaction moves the process record and ends the migration. Until
- * that transaction every failure resumes the process on the source from the same image, so the
- * process is never lost and never runs twice. The replica that accepted the request drives the
- * steps; if it dies, the leader's {@link MigrationRecovery} finishes or rolls back.
+ * Live migration of a process from its node to another, by CRIU: the source agent dumps the
+ * process (it stops there), pushes the image to the target agent, the target restores it held
+ * (stopped), one etcd transaction moves the process record to the target (the commit point), and
+ * the target releases it. {@link MigrationFinisher} ends it from any step by the rules that keep a
+ * process from being lost or run twice. The replica that accepted the request drives the steps
+ * and names itself in the record; if it dies, the leader's {@link MigrationRecovery} takes over as
+ * soon as its presence key is gone.
  */
 @ApplicationScoped
 public class MigrationDriver {
@@ -49,11 +48,12 @@ public class MigrationDriver {
     private static final long PROGRESS_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final MigrationStore store;
+    private final MigrationFinisher finisher;
+    private final DriverPresence presence;
     private final ProcessStore processes;
     private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentImages images;
-    private final MeterRegistry metrics;
     private final MigrationConfig config;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
@@ -69,8 +69,11 @@ public class MigrationDriver {
         return t;
     });
 
-    public MigrationDriver(MigrationStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes,
-            AgentImages images, MeterRegistry metrics, MigrationConfig config, InstantSource clock) {
+    public MigrationDriver(MigrationStore store, MigrationFinisher finisher, DriverPresence presence,
+            ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, MigrationConfig config,
+            InstantSource clock) {
+        this.finisher = finisher;
+        this.presence = presence;
         this.clock = clock;
         this.config = config;
         this.store = store;
@@ -78,7 +81,6 @@ public class MigrationDriver {
         this.locks = locks;
         this.nodes = nodes;
         this.images = images;
-        this.metrics = metrics;
     }
 
     @PreDestroy
@@ -127,7 +129,7 @@ public class MigrationDriver {
         Instant now = clock.instant();
         MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(),
                 mode == null ? MigrationMode.STOP_AND_COPY : mode, MigrationState.PREPARING, null,
-                null, null, null, null, null, null, now, now);
+                null, null, null, null, null, null, now, now, presence.self());
         if (!store.begin(m, current)) {
             throw UnumException.invalidState("process " + gpid + " changed or became busy meanwhile; retry");
         }
@@ -173,9 +175,8 @@ public class MigrationDriver {
         try {
             dumped = postCopy ? images.dumpLazy(source, m.gpid(), m.id()) : images.dump(source, m.gpid(), m.id(), false);
         } catch (AgentCallException e) {
-            // CRIU leaves a tree it could not dump running: nothing to resume.
-            end(m, MigrationState.ROLLED_BACK, "the dump failed, the process runs on at " + m.source() + ": "
-                    + e.getMessage(), null, null);
+            // Refused (CRIU leaves a tree it could not dump running) or interrupted: the source says which.
+            finisher.afterFailedDump(m, "the dump on " + m.source() + " failed: " + e.getMessage());
             return;
         }
         m = store.update(m.id(), r -> r.dumped(dumped.getImageBytes(), dumped.getDumpMillis(), clock.instant()));
@@ -189,8 +190,9 @@ public class MigrationDriver {
                 }
             });
         } catch (AgentCallException e) {
+            // Nothing was restored on the target yet: no copy there can run.
             images.deleteQuietly(target, m.id());
-            resumeOnSource(m, "the transfer to " + m.target() + " failed: " + e.getMessage());
+            finisher.resumeOnSource(m, "the transfer to " + m.target() + " failed: " + e.getMessage());
             return;
         }
         m = store.update(m.id(), r -> r.transferred(r.imageBytes(), clock.instant()).to(MigrationState.RESTORING, clock.instant()));
@@ -198,92 +200,18 @@ public class MigrationDriver {
         try {
             // Post-copy: the target fetches the pages from the source agent's host, where CRIU serves them.
             String pageServer = postCopy ? host(source.address()) + ":" + dumped.getPageServerPort() : null;
-            restored = images.restore(target, m.gpid(), m.id(), pageServer);
+            restored = images.restore(target, m.gpid(), m.id(), pageServer, true);
         } catch (AgentCallException e) {
-            images.deleteQuietly(target, m.id());
-            resumeOnSource(m, "the restore on " + m.target() + " failed: " + e.getMessage());
+            String why = "the restore on " + m.target() + " failed: " + e.getMessage();
+            if (e.unreachable()) {
+                finisher.afterAmbiguousRestore(m, why, (System.nanoTime() - frozenAt) / 1_000_000);
+            } else {
+                finisher.afterRefusedRestore(m, why);
+            }
             return;
         }
         long freezeMillis = (System.nanoTime() - frozenAt) / 1_000_000;
-        complete(m, restored, freezeMillis);
-    }
-
-    /** The process runs on the target: move its record there, end the migration, drop the images. */
-    void complete(MigrationInfo m, RestoreProcessResponse restored, Long freezeMillis) {
-        if (processes.current(m.gpid()).isEmpty()) {
-            // Nobody deletes a locked record; if it happened anyway, keep the migration honest.
-            finish(m, MigrationState.FAILED, "the process record vanished during the migration", freezeMillis,
-                    restored.getRestoreMillis(), null);
-            return;
-        }
-        // Whatever happened to the record meanwhile (a LOST mark when the source stopped
-        // heartbeating), the process now runs on the target.
-        finish(m, MigrationState.DONE, null, freezeMillis, restored.getRestoreMillis(),
-                (p, at) -> p.runningOn(m.target(), restored.getLocalPid(), at));
-        if (freezeMillis != null) {
-            metrics.timer("unum.migration.freeze").record(freezeMillis, TimeUnit.MILLISECONDS);
-        }
-        LOG.infof("migration %s done: gpid %d runs on %s as pid %d, frozen %s ms", m.id(), m.gpid(), m.target(),
-                restored.getLocalPid(), freezeMillis);
-        nodes.find(m.source()).ifPresent(n -> images.deleteQuietly(n, m.id()));
-        nodes.find(m.target()).ifPresent(n -> images.deleteQuietly(n, m.id()));
-    }
-
-    /** Brings the process back on the source from the image it was dumped into, then ends the migration. */
-    void resumeOnSource(MigrationInfo m, String why) {
-        NodeInfo source = nodes.get(m.source());
-        RestoreProcessResponse resumed;
-        try {
-            // Restoring the image where it was dumped resumes the process (for post-copy: cancels the dump).
-            resumed = images.restore(source, m.gpid(), m.id(), null);
-        } catch (AgentCallException e) {
-            if (e.code() == io.grpc.Status.Code.ALREADY_EXISTS) {
-                // It was never stopped (the dump failed or had not begun): it runs on as it was.
-                end(m, MigrationState.ROLLED_BACK, why + "; the process runs on at " + m.source(), null, null);
-                return;
-            }
-            lost(m, why + "; resuming it on " + m.source() + " failed too: " + e.getMessage());
-            return;
-        }
-        finish(m, MigrationState.ROLLED_BACK, why + "; the process runs on at " + m.source(), null, null,
-                (p, at) -> p.runningOn(m.source(), resumed.getLocalPid(), at));
-        LOG.infof("migration %s rolled back: %s", m.id(), why);
-        images.deleteQuietly(source, m.id());
-    }
-
-    /**
-     * Neither node runs the process. Its image stays on the source, so nothing is lost for good;
-     * the record says LOST with where the image is.
-     */
-    private void lost(MigrationInfo m, String why) {
-        String reason = why + "; its image " + m.id() + " is kept on " + m.source();
-        finish(m, MigrationState.FAILED, reason, null, null,
-                (p, at) -> p.withState(ProcessState.LOST, "migration " + m.id() + " failed: " + reason));
-        LOG.errorf("migration %s failed: %s", m.id(), reason);
-    }
-
-    private void end(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis) {
-        finish(m, state, why, freezeMillis, restoreMillis, null);
-        LOG.infof("migration %s %s: %s", m.id(), state, why);
-    }
-
-    /**
-     * Ends the migration and unlocks the process in one transaction, with the process record that
-     * {@code next} makes of the current one (null: the record stays as it is). Retried while
-     * something else writes the record meanwhile.
-     */
-    private void finish(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis,
-            BiFunction<ProcessInfo, Instant, ProcessInfo> next) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            Versioned<ProcessInfo> current = next == null ? null : processes.current(m.gpid()).orElse(null);
-            Instant at = clock.instant();
-            MigrationInfo end = store.find(m.id()).orElse(m).finished(state, why, freezeMillis, restoreMillis, at);
-            if (store.finish(end, current, current == null ? null : next.apply(current.value(), at))) {
-                metrics.counter("unum.migrations", "result", state.name().toLowerCase()).increment();
-                return;
-            }
-        }
-        throw new IllegalStateException("migration " + m.id() + ": ending it " + state + " kept conflicting");
+        finisher.commitAndRelease(m, restored.getLocalPid(), freezeMillis, restored.getRestoreMillis());
     }
 
     public Optional<MigrationInfo> find(String id) {

@@ -1,106 +1,122 @@
 package io.unum.controlplane.migration;
 
 import io.quarkus.scheduler.Scheduled;
-import io.unum.api.grpc.RestoreProcessResponse;
 import io.unum.api.model.MigrationInfo;
-import io.unum.api.model.MigrationState;
-import io.unum.api.model.NodeInfo;
-import io.unum.controlplane.image.AgentImages;
-import io.unum.controlplane.image.AgentImages.AgentCallException;
-import io.unum.controlplane.leader.Leadership;
-import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.leader.LeaderState;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.InstantSource;
-import java.time.Duration;
+import jakarta.inject.Inject;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * On the leader: finishes or rolls back migrations whose driver stopped (its control-plane
- * replica died), and expires old ended records. A migration is abandoned when its record has not
- * changed for {@code unum.migration.abandoned-after} and no replica of ours drives it. The rule is the one the
- * driver follows: before RESTORING, the process goes back to the source; in RESTORING, a process
- * the target already runs (the restore call is idempotent) completes the migration.
+ * On the leader: takes over migrations whose driver stopped, and expires old ended records. A
+ * migration is taken over as soon as the replica named as its driver has no presence key in etcd
+ * (seconds after it died); a record without a driver, or one untouched for
+ * {@code unum.migration.abandoned-after}, is taken over too, as a last resort. The take-over names
+ * this replica as the driver and follows the driver's rules ({@link MigrationFinisher}) from the
+ * step the record is in.
  */
 @ApplicationScoped
 public class MigrationRecovery {
     private static final Logger LOG = Logger.getLogger(MigrationRecovery.class);
     private static final int MAX_ENDED = 1000;
 
+    private final MigrationLedger ledger;
     private final MigrationStore store;
-    private final MigrationDriver migrations;
-    private final NodeStore nodes;
-    private final AgentImages images;
-    private final Leadership leadership;
+    private final MigrationFinisher finisher;
+    private final DriverPresence presence;
+    private final Predicate<String> drivenHere;
+    private final LeaderState leadership;
     private final MigrationConfig config;
     private final InstantSource clock;
 
-    public MigrationRecovery(MigrationStore store, MigrationDriver migrations, NodeStore nodes, AgentImages images,
-            Leadership leadership, MigrationConfig config, InstantSource clock) {
-        this.clock = clock;
-        this.config = config;
-        this.store = store;
-        this.migrations = migrations;
-        this.nodes = nodes;
-        this.images = images;
-        this.leadership = leadership;
+    @Inject
+    public MigrationRecovery(MigrationStore store, MigrationFinisher finisher, DriverPresence presence,
+            MigrationDriver driver, LeaderState leadership, MigrationConfig config, InstantSource clock) {
+        this(store, store, finisher, presence, driver::isDriving, leadership, config, clock);
     }
 
-    @Scheduled(every = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    /** drivenHere: whether a thread of this replica drives the migration right now. */
+    MigrationRecovery(MigrationLedger ledger, MigrationStore store, MigrationFinisher finisher, DriverPresence presence,
+            Predicate<String> drivenHere, LeaderState leadership, MigrationConfig config, InstantSource clock) {
+        this.drivenHere = drivenHere;
+        this.ledger = ledger;
+        this.store = store;
+        this.finisher = finisher;
+        this.presence = presence;
+        this.leadership = leadership;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void run() {
         if (!leadership.isLeader()) {
             return;
         }
         try {
-            Instant now = clock.instant();
             List<MigrationInfo> all = store.list();
-            for (MigrationInfo m : all) {
-                if (!m.state().isTerminal() && !migrations.isDriving(m.id())
-                        && m.updatedAt().plus(config.abandonedAfter()).isBefore(now)) {
-                    recover(m);
-                }
-            }
-            List<MigrationInfo> ended = all.stream().filter(m -> m.state().isTerminal()).toList();
-            for (int i = 0; i < ended.size(); i++) {
-                MigrationInfo m = ended.get(i);
-                if (i >= MAX_ENDED || m.updatedAt().plus(config.retention()).isBefore(now)) {
-                    store.delete(m);
-                }
-            }
+            recoverAbandoned(all);
+            expire(all);
         } catch (RuntimeException e) {
             LOG.warnf(e, "migration recovery failed; retrying");
         }
     }
 
-    void recover(MigrationInfo m) {
-        Optional<NodeInfo> source = nodes.find(m.source());
-        Optional<NodeInfo> target = nodes.find(m.target());
-        LOG.infof("migration %s was abandoned in %s; recovering", m.id(), m.state());
+    /** Takes over every non-terminal migration whose driver is gone. */
+    void recoverAbandoned(List<MigrationInfo> migrations) {
+        Instant now = clock.instant();
+        for (MigrationInfo m : migrations) {
+            if (!m.state().isTerminal() && abandoned(m, now)) {
+                recover(m);
+            }
+        }
+    }
+
+    private boolean abandoned(MigrationInfo m, Instant now) {
+        if (drivenHere.test(m.id())) {
+            return false;
+        }
+        // Named as ours but no thread here drives it: a take-over of ours that was interrupted.
+        boolean stale = m.updatedAt().plus(config.abandonedAfter()).isBefore(now);
+        return m.driver() == null || m.driver().equals(presence.self()) || stale || !presence.present(m.driver());
+    }
+
+    void recover(MigrationInfo abandoned) {
+        LOG.infof("migration %s lost its driver %s in %s; taking it over", abandoned.id(), abandoned.driver(),
+                abandoned.state());
+        MigrationInfo m = ledger.update(abandoned.id(), r -> r.drivenBy(presence.self(), clock.instant()));
+        if (m.state().isTerminal()) {
+            return;
+        }
+        String why = "the control plane driving the migration stopped in " + m.state();
         try {
-            if (m.state() == MigrationState.RESTORING && target.isPresent()) {
-                try {
-                    RestoreProcessResponse r = images.restore(target.get(), m.gpid(), m.id(), null);
-                    migrations.complete(m, r, null);
-                    return;
-                } catch (AgentCallException e) {
-                    if (e.unreachable()) {
-                        return; // the target may run it: decide when it answers
-                    }
-                    images.deleteQuietly(target.get(), m.id());
-                }
+            switch (m.state()) {
+                // The dump may have begun (or even finished): the source says.
+                case PREPARING, DUMPING -> finisher.afterFailedDump(m, why);
+                // Nothing was restored on the target yet.
+                case TRANSFERRING -> finisher.afterRefusedRestore(m, why);
+                case RESTORING -> finisher.afterAmbiguousRestore(m, why, null);
+                case RELEASING -> finisher.release(m, null, null);
+                default -> throw new IllegalStateException("unexpected state " + m.state());
             }
-            if (source.isEmpty()) {
-                return;
+        } catch (RuntimeException e) {
+            // Still ours: the next round (or the next leader, once this replica's key is gone) goes on.
+            LOG.warnf("migration %s: recovery interrupted: %s", m.id(), e.getMessage());
+        }
+    }
+
+    private void expire(List<MigrationInfo> all) {
+        Instant now = clock.instant();
+        List<MigrationInfo> ended = all.stream().filter(m -> m.state().isTerminal()).toList();
+        for (int i = 0; i < ended.size(); i++) {
+            MigrationInfo m = ended.get(i);
+            if (i >= MAX_ENDED || m.updatedAt().plus(config.retention()).isBefore(now)) {
+                store.delete(m);
             }
-            try {
-                migrations.resumeOnSource(m, "the control plane driving the migration stopped in " + m.state());
-            } catch (IllegalStateException e) {
-                LOG.warnf("migration %s: %s", m.id(), e.getMessage());
-            }
-        } catch (AgentCallException e) {
-            LOG.infof("migration %s: recovery deferred: %s", m.id(), e.getMessage());
         }
     }
 }

@@ -1,8 +1,13 @@
 package io.unum.controlplane.migration;
 
 import io.quarkus.runtime.Startup;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.Op;
+import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
+import io.unum.controlplane.checkpoint.CheckpointStore;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
@@ -11,27 +16,35 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
  * Migration records in etcd ({@code /unum/migrations/<id>}). The first and the last write of a
  * migration are transactions with the process record and its lock: the record and the lock
- * appear together, and the switch of the process to its new node, DONE and the unlock are one
- * write, so no reader ever sees the process on two nodes or a finished migration still locked.
+ * appear together; the commit (the process record names the target, the migration RELEASING) is
+ * one write; the end and the unlock are one write, so no reader ever sees the process on two
+ * nodes or a finished migration still locked.
  */
 @Startup
 @ApplicationScoped
-public class MigrationStore {
+public class MigrationStore implements MigrationLedger {
+    private static final int END_ATTEMPTS = 20;
+
     private final Etcd etcd;
     private final ProcessStore processes;
     private final ProcessLocks locks;
+    private final CheckpointStore checkpoints;
     private final EtcdTable<MigrationInfo> table;
 
-    public MigrationStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks) {
+    public MigrationStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks,
+            CheckpointStore checkpoints) {
+        this.checkpoints = checkpoints;
         this.etcd = etcd;
         this.processes = processes;
         this.locks = locks;
@@ -54,6 +67,7 @@ public class MigrationStore {
         return rev.isPresent();
     }
 
+    @Override
     public Optional<MigrationInfo> find(String id) {
         return table.getOrFetch(id).map(Versioned::value);
     }
@@ -68,33 +82,64 @@ public class MigrationStore {
         return table.values().stream().sorted(Comparator.comparing(MigrationInfo::createdAt).reversed()).toList();
     }
 
-    /** A step of the migration (not its end). */
-    MigrationInfo update(String id, UnaryOperator<MigrationInfo> change) {
+    @Override
+    public MigrationInfo update(String id, UnaryOperator<MigrationInfo> change) {
         return table.update(id, change).orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
     }
 
-    /**
-     * Ends the migration and unlocks the process; with moved, also writes the process record, as
-     * long as it did not change since process was read. False when something changed in between.
-     */
-    boolean finish(MigrationInfo end, Versioned<ProcessInfo> process, ProcessInfo moved) {
-        Versioned<MigrationInfo> current = table.fetch(end.id()).orElseThrow(() -> new IllegalStateException(
-                "migration " + end.id() + " vanished"));
-        List<io.etcd.jetcd.op.Cmp> cmps = new ArrayList<>(List.of(table.unchanged(end.id(), current.modRevision())));
-        List<io.etcd.jetcd.op.Op> ops = new ArrayList<>(List.of(table.putOp(end.id(), end), locks.unlock(end.gpid())));
-        if (moved != null) {
-            cmps.add(processes.unchanged(end.gpid(), process));
-            ops.add(processes.put(moved));
-        }
-        Optional<Long> rev = etcd.txn(cmps, ops);
-        rev.ifPresent(r -> {
-            table.applied(end.id(), end, r);
-            locks.applied(end.gpid(), null, r);
-            if (moved != null) {
-                processes.applied(moved, r);
+    @Override
+    public boolean commit(String id, int localPid, Instant at) {
+        for (int attempt = 0; attempt < END_ATTEMPTS; attempt++) {
+            Versioned<MigrationInfo> m = table.fetch(id).orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
+            Optional<Versioned<ProcessInfo>> process = processes.current(m.value().gpid());
+            if (process.isEmpty()) {
+                return false;
             }
-        });
-        return rev.isPresent();
+            MigrationInfo releasing = m.value().to(MigrationState.RELEASING, at);
+            ProcessInfo moved = process.get().value().runningOn(m.value().target(), localPid, at);
+            Optional<Long> rev = etcd.txn(
+                    List.of(table.unchanged(id, m.modRevision()), processes.unchanged(moved.gpid(), process.get())),
+                    List.of(table.putOp(id, releasing), processes.put(moved)));
+            if (rev.isPresent()) {
+                table.applied(id, releasing, rev.get());
+                processes.applied(moved, rev.get());
+                return true;
+            }
+        }
+        throw new IllegalStateException("migration " + id + ": the commit kept conflicting");
+    }
+
+    @Override
+    public MigrationInfo end(MigrationInfo end, BiFunction<ProcessInfo, Instant, ProcessInfo> process, CheckpointInfo kept) {
+        for (int attempt = 0; attempt < END_ATTEMPTS; attempt++) {
+            Versioned<MigrationInfo> current = table.fetch(end.id()).orElseThrow(() -> new IllegalStateException(
+                    "migration " + end.id() + " vanished"));
+            Versioned<ProcessInfo> record = process == null ? null : processes.current(end.gpid()).orElse(null);
+            Instant at = end.updatedAt();
+            List<Cmp> cmps = new ArrayList<>(List.of(table.unchanged(end.id(), current.modRevision())));
+            List<Op> ops = new ArrayList<>(List.of(table.putOp(end.id(), end), locks.unlock(end.gpid())));
+            ProcessInfo next = record == null ? null : process.apply(record.value(), at);
+            if (next != null) {
+                cmps.add(processes.unchanged(end.gpid(), record));
+                ops.add(processes.put(next));
+            }
+            if (kept != null) {
+                ops.add(checkpoints.putOp(kept));
+            }
+            Optional<Long> rev = etcd.txn(cmps, ops);
+            if (rev.isPresent()) {
+                table.applied(end.id(), end, rev.get());
+                locks.applied(end.gpid(), null, rev.get());
+                if (next != null) {
+                    processes.applied(next, rev.get());
+                }
+                if (kept != null) {
+                    checkpoints.applied(kept, rev.get());
+                }
+                return end;
+            }
+        }
+        throw new IllegalStateException("migration " + end.id() + ": ending it " + end.state() + " kept conflicting");
     }
 
     /** Deletes an ended record (expiry). */

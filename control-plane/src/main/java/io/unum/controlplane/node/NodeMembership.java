@@ -1,6 +1,7 @@
 package io.unum.controlplane.node;
 
 import io.unum.api.grpc.HeartbeatRequest;
+import io.unum.api.grpc.LocalProcess;
 import io.unum.api.grpc.ProcessUsage;
 import io.unum.api.grpc.RegisterAgentRequest;
 import io.unum.api.model.NodeInfo;
@@ -28,9 +29,11 @@ public class NodeMembership {
 
     private final NodeStore nodes;
     private final NodeProcesses lifecycle;
+    private final HeldCopies held;
     private final InstantSource clock;
 
-    public NodeMembership(NodeStore nodes, NodeProcesses lifecycle, InstantSource clock) {
+    public NodeMembership(NodeStore nodes, NodeProcesses lifecycle, HeldCopies held, InstantSource clock) {
+        this.held = held;
         this.clock = clock;
         this.nodes = nodes;
         this.lifecycle = lifecycle;
@@ -52,6 +55,11 @@ public class NodeMembership {
                 previous == null ? now : previous.registeredAt(), now);
         nodes.register(node);
         List<Integer> unknown = lifecycle.reconcile(node.name(), request.getProcessesList());
+        List<LocalProcess> stopped = request.getProcessesList().stream()
+                .filter(p -> p.getHeld() && !unknown.contains(p.getGpid())).toList();
+        if (!stopped.isEmpty()) {
+            held.settle(node, stopped);
+        }
         LOG.infof("node %s registered at %s (%d cores, %d processes supervised)", node.name(), node.address(),
                 node.cores(), request.getProcessesCount());
         return unknown;

@@ -61,7 +61,8 @@ public class EndedProcessCollector {
             int excess = Math.max(0, ended.size() - config.maxEnded());
             for (int i = 0; i < ended.size(); i++) {
                 ProcessInfo p = ended.get(i);
-                boolean expired = p.endedAt() == null || p.endedAt().isBefore(cutoff);
+                // A record without an end time is kept (only the count limit removes it): its end is not known yet.
+                boolean expired = p.endedAt() != null && p.endedAt().isBefore(cutoff);
                 if ((i < excess || expired) && leadership.isLeader()) {
                     remove(p);
                 }

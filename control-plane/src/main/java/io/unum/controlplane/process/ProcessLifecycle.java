@@ -76,9 +76,13 @@ public class ProcessLifecycle implements NodeProcesses {
                     return p;
                 }
                 if (local == null) {
-                    // PENDING records the agent never started are left to the launcher that is still waiting.
-                    return p.state() == ProcessState.PENDING ? p
-                            : p.withState(ProcessState.EXITED, "node " + node + " no longer knows this process");
+                    // PENDING records the agent never started are left to the launcher that is still
+                    // waiting; a process kept in an image is not supervised anywhere, by design.
+                    if (p.state() == ProcessState.PENDING || KeptImage.lostInto(p, null)) {
+                        return p;
+                    }
+                    // Ended now, as far as anyone can tell: kept for the retention like any ended record.
+                    return p.exited(null, null, at).withState(ProcessState.EXITED, "node " + node + " no longer knows this process");
                 }
                 if (local.getRunning()) {
                     return p.state() == ProcessState.RUNNING ? p : p.running(local.getLocalPid(), at);

@@ -1,0 +1,97 @@
+package io.unum.controlplane.migration;
+
+import io.unum.api.grpc.LocalProcess;
+import io.unum.api.model.MigrationInfo;
+import io.unum.api.model.MigrationState;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
+import io.unum.controlplane.checkpoint.CheckpointStore;
+import io.unum.controlplane.image.AgentImages;
+import io.unum.controlplane.image.AgentImages.AgentCallException;
+import io.unum.controlplane.node.HeldCopies;
+import io.unum.controlplane.process.ProcessLocks;
+import io.unum.controlplane.process.ProcessStore;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * A registering agent's held copies: a copy whose commit happened (the process record names this
+ * node, and the image it came from is that of a committed migration to this node or of a
+ * checkpoint restart) is released — its release was interrupted, e.g. by the node going DOWN;
+ * any other is discarded, so that no copy the record does not name ever runs. A process still
+ * locked is left to the migration or restart that holds the lock.
+ */
+@ApplicationScoped
+public class HeldCopyReconciler implements HeldCopies {
+    private static final Logger LOG = Logger.getLogger(HeldCopyReconciler.class);
+
+    private final ProcessStore processes;
+    private final ProcessLocks locks;
+    private final MigrationLedger migrations;
+    private final CheckpointStore checkpoints;
+    private final AgentImages images;
+    /** Off the registration call: the agent answers our calls once it has registered. */
+    private final ExecutorService calls = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "held-copies");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public HeldCopyReconciler(ProcessStore processes, ProcessLocks locks, MigrationStore migrations,
+            CheckpointStore checkpoints, AgentImages images) {
+        this.processes = processes;
+        this.locks = locks;
+        this.migrations = migrations;
+        this.checkpoints = checkpoints;
+        this.images = images;
+    }
+
+    @PreDestroy
+    void stop() {
+        calls.shutdownNow();
+    }
+
+    @Override
+    public void settle(NodeInfo node, List<LocalProcess> held) {
+        calls.execute(() -> held.forEach(local -> settleOne(node, local)));
+    }
+
+    private void settleOne(NodeInfo node, LocalProcess local) {
+        int gpid = local.getGpid();
+        if (locks.holder(gpid).isPresent()) {
+            return;
+        }
+        try {
+            if (committed(node.name(), gpid, local.getImageId())) {
+                images.release(node, gpid, local.getImageId());
+                LOG.infof("released gpid %d on %s: its record committed that copy (image %s)", gpid, node.name(),
+                        local.getImageId());
+            } else {
+                images.discard(node, gpid);
+                LOG.infof("discarded a held copy of gpid %d on %s: its record does not name it", gpid, node.name());
+            }
+        } catch (AgentCallException e) {
+            // The next registration tries again; a held copy meanwhile stays stopped.
+            LOG.warnf("settling the held copy of gpid %d on %s: %s", gpid, node.name(), e.getMessage());
+        }
+    }
+
+    private boolean committed(String node, int gpid, String imageId) {
+        ProcessInfo record = processes.find(gpid).orElse(null);
+        if (record == null || !node.equals(record.node()) || imageId.isEmpty()
+                || (record.state() != ProcessState.RUNNING && record.state() != ProcessState.LOST)) {
+            return false;
+        }
+        MigrationInfo m = migrations.find(imageId).orElse(null);
+        if (m != null) {
+            return m.gpid() == gpid && node.equals(m.target())
+                    && (m.state() == MigrationState.RELEASING || m.state() == MigrationState.DONE);
+        }
+        return checkpoints.find(imageId).filter(c -> c.gpid() == gpid).isPresent();
+    }
+}
