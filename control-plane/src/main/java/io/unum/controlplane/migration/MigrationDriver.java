@@ -130,11 +130,20 @@ public class MigrationDriver {
         MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(),
                 mode == null ? MigrationMode.STOP_AND_COPY : mode, MigrationState.PREPARING, null,
                 null, null, null, null, null, null, now, now, presence.self());
-        if (!store.begin(m, current)) {
+        // Marked as driven here before the record exists: the recovery must never see it ours and undriven.
+        driving.add(m.id());
+        boolean begun = false;
+        try {
+            begun = store.begin(m, current);
+        } finally {
+            if (!begun) {
+                driving.remove(m.id());
+            }
+        }
+        if (!begun) {
             throw UnumException.invalidState("process " + gpid + " changed or became busy meanwhile; retry");
         }
         LOG.infof("migration %s: gpid %d from %s to %s", m.id(), gpid, source.name(), target.name());
-        driving.add(m.id());
         // A long step (a dump of gigabytes) writes nothing for a while: touch the record so that
         // the leader does not take this live migration for an abandoned one.
         long every = Math.max(1, config.abandonedAfter().toMillis() / 3);

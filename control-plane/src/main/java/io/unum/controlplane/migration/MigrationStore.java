@@ -40,11 +40,13 @@ public class MigrationStore implements MigrationLedger {
     private final ProcessStore processes;
     private final ProcessLocks locks;
     private final CheckpointStore checkpoints;
+    private final DriverPresence presence;
     private final EtcdTable<MigrationInfo> table;
 
     public MigrationStore(Etcd etcd, EtcdTables tables, ProcessStore processes, ProcessLocks locks,
-            CheckpointStore checkpoints) {
+            CheckpointStore checkpoints, DriverPresence presence) {
         this.checkpoints = checkpoints;
+        this.presence = presence;
         this.etcd = etcd;
         this.processes = processes;
         this.locks = locks;
@@ -82,15 +84,29 @@ public class MigrationStore implements MigrationLedger {
         return table.values().stream().sorted(Comparator.comparing(MigrationInfo::createdAt).reversed()).toList();
     }
 
+    /**
+     * A driver writes only a record that names it: once the leader took a migration over, the
+     * replica it was taken from (alive after all, e.g. cut off from etcd for a while) is fenced off.
+     */
+    private MigrationInfo ours(MigrationInfo current) {
+        if (current.driver() != null && !current.driver().equals(presence.self())) {
+            throw new IllegalStateException("migration " + current.id() + " is driven by " + current.driver() + " now");
+        }
+        return current;
+    }
+
     @Override
     public MigrationInfo update(String id, UnaryOperator<MigrationInfo> change) {
-        return table.update(id, change).orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
+        return table.update(id, r -> ours(change.apply(r))).orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
     }
 
     @Override
     public boolean commit(String id, int localPid, Instant at) {
         for (int attempt = 0; attempt < END_ATTEMPTS; attempt++) {
             Versioned<MigrationInfo> m = table.fetch(id).orElseThrow(() -> new IllegalStateException("migration " + id + " vanished"));
+            if (ours(m.value()).state().isTerminal()) {
+                throw new IllegalStateException("migration " + id + " ended meanwhile (" + m.value().state() + ")");
+            }
             Optional<Versioned<ProcessInfo>> process = processes.current(m.value().gpid());
             if (process.isEmpty()) {
                 return false;
@@ -114,6 +130,9 @@ public class MigrationStore implements MigrationLedger {
         for (int attempt = 0; attempt < END_ATTEMPTS; attempt++) {
             Versioned<MigrationInfo> current = table.fetch(end.id()).orElseThrow(() -> new IllegalStateException(
                     "migration " + end.id() + " vanished"));
+            if (ours(current.value()).state().isTerminal()) {
+                return current.value(); // ended by another driver of ours meanwhile
+            }
             Versioned<ProcessInfo> record = process == null ? null : processes.current(end.gpid()).orElse(null);
             Instant at = end.updatedAt();
             List<Cmp> cmps = new ArrayList<>(List.of(table.unchanged(end.id(), current.modRevision())));
