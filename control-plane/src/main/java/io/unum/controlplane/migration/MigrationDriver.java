@@ -23,6 +23,7 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,6 +117,9 @@ public class MigrationDriver {
         if (source.state() != NodeState.READY) {
             throw UnumException.invalidState("the process's node " + source.name() + " is " + source.state()
                     + "; it can migrate once its node is back");
+        }
+        if (mode == MigrationMode.POST_COPY) {
+            refuseLockHolder(source, gpid);
         }
         locks.holder(gpid).ifPresent(h -> {
             throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; retry when it is done");
@@ -230,6 +234,24 @@ public class MigrationDriver {
     private static String host(String address) {
         int colon = address.lastIndexOf(':');
         return colon < 0 ? address : address.substring(0, colon);
+    }
+
+    /**
+     * Post-copy cannot move POSIX locks: the frozen source keeps them while the target's restore
+     * waits to take them again. Refused here, before anything is written or frozen. If the source
+     * cannot say, its dump refuses the same way and the migration rolls back.
+     */
+    private void refuseLockHolder(NodeInfo source, int gpid) {
+        List<String> held;
+        try {
+            held = images.describe(source, gpid).getFileLocksList();
+        } catch (AgentCallException e) {
+            return;
+        }
+        if (!held.isEmpty()) {
+            throw UnumException.invalidState("process " + gpid + " holds POSIX file locks (" + String.join(", ", held)
+                    + "); post-copy cannot move them: migrate it stop-and-copy");
+        }
     }
 
     private String newId() {

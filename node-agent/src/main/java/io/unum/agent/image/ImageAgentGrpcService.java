@@ -3,6 +3,7 @@ package io.unum.agent.image;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.GrpcStatuses;
 import io.unum.api.grpc.DeleteImageRequest;
 import io.unum.api.grpc.DeleteImageResponse;
@@ -131,6 +132,9 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
                 b.setLocalPid(v.localPid());
                 v.restoredFrom().ifPresent(b::setImageId);
                 v.exit().ifPresent(e -> b.setExitStatus(e.toProto()));
+                if (w.presence() == Whereabouts.Presence.RUNNING && v.localPid() > 0) {
+                    FileLocks.posixHeldByTree(v.localPid()).forEach(l -> b.addFileLocks(l.toString()));
+                }
             });
             return b.build();
         });
