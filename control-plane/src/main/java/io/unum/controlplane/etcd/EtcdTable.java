@@ -50,9 +50,16 @@ public final class EtcdTable<T> implements AutoCloseable {
         void changed(String id, T oldValue, T newValue);
     }
 
-    /** Keys written in the same transaction as a record, and how to tell their copies about it. */
-    public record Alongside(List<Op> ops, LongConsumer applied) {
-        public static final Alongside NONE = new Alongside(List.of(), revision -> { });
+    /**
+     * Keys written in the same transaction as a record, what must still hold of them for the
+     * transaction to apply, and how to tell their copies about it.
+     */
+    public record Alongside(List<Cmp> guards, List<Op> ops, LongConsumer applied) {
+        public static final Alongside NONE = new Alongside(List.of(), List.of(), revision -> { });
+
+        public Alongside(List<Op> ops, LongConsumer applied) {
+            this(List.of(), ops, applied);
+        }
     }
 
     /** How often a compare-and-set is tried before the change gives up with a conflict. */
@@ -137,8 +144,23 @@ public final class EtcdTable<T> implements AutoCloseable {
 
     /** Replaces the record only if it is still at {@code modRevision}; one attempt. */
     public boolean replace(String id, long modRevision, T value) {
-        Optional<Long> revision = etcd.compareAndPut(key(id), modRevision, encoder.apply(value));
-        revision.ifPresent(r -> applied(id, value, r));
+        return replace(id, modRevision, value, Alongside.NONE);
+    }
+
+    /**
+     * Replaces the record only if it is still at {@code modRevision} and {@code alongside}'s
+     * guards hold, writing its keys in the same transaction; one attempt.
+     */
+    public boolean replace(String id, long modRevision, T value, Alongside alongside) {
+        List<Cmp> cmps = new java.util.ArrayList<>(alongside.guards());
+        cmps.add(0, unchanged(id, modRevision));
+        List<Op> ops = new java.util.ArrayList<>(alongside.ops());
+        ops.add(0, putOp(id, value));
+        Optional<Long> revision = etcd.txn(cmps, ops);
+        revision.ifPresent(r -> {
+            applied(id, value, r);
+            alongside.applied().accept(r);
+        });
         return revision.isPresent();
     }
 
@@ -169,7 +191,9 @@ public final class EtcdTable<T> implements AutoCloseable {
             Alongside also = alongside.apply(next);
             List<Op> ops = new java.util.ArrayList<>(also.ops());
             ops.add(0, putOp(id, next));
-            Optional<Long> revision = etcd.txn(List.of(unchanged(id, current.get().modRevision())), ops);
+            List<Cmp> cmps = new java.util.ArrayList<>(also.guards());
+            cmps.add(0, unchanged(id, current.get().modRevision()));
+            Optional<Long> revision = etcd.txn(cmps, ops);
             if (revision.isPresent()) {
                 applied(id, next, revision.get());
                 also.applied().accept(revision.get());

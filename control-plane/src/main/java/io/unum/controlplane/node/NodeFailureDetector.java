@@ -72,7 +72,7 @@ public class NodeFailureDetector {
 
     private void declareDown(Versioned<NodeInfo> node) {
         String name = node.value().name();
-        if (nodes.markDown(name, node.modRevision())) {
+        if (nodes.markDown(name, node.modRevision(), lifecycle.lostWithNode(name))) {
             LOG.warnf("node %s declared DOWN: no heartbeat for %s", name, config.downGrace());
             lifecycle.nodeLost(name);
         }

@@ -2,6 +2,7 @@ package io.unum.controlplane.node;
 
 import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.LocalProcess;
+import io.unum.controlplane.etcd.EtcdTable.Alongside;
 import java.util.List;
 
 /**
@@ -12,7 +13,15 @@ public interface NodeProcesses {
     /** An agent reports that a process ended. Idempotent. */
     void exited(String node, int gpid, ExitStatus status);
 
-    /** The node was declared DOWN: every process it ran is LOST until it comes back. */
+    /**
+     * The writes that turn the node's live processes LOST, to go in the transaction that declares
+     * it DOWN, so that no reader sees the node DOWN with some of its processes still RUNNING (or
+     * some LOST and others not). Bounded by etcd's operations per transaction: {@link #nodeLost}
+     * finishes what did not fit.
+     */
+    Alongside lostWithNode(String node);
+
+    /** The node was declared DOWN: every process it ran is LOST until it comes back. Idempotent. */
     void nodeLost(String node);
 
     /**

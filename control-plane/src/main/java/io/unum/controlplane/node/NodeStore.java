@@ -64,9 +64,9 @@ public class NodeStore implements NodeRecords {
     }
 
     @Override
-    public boolean markDown(String name, long seenRevision) {
+    public boolean markDown(String name, long seenRevision, Alongside alongside) {
         return nodes.get(name)
-                .map(n -> nodes.replace(name, seenRevision, n.value().withState(NodeState.DOWN)))
+                .map(n -> nodes.replace(name, seenRevision, n.value().withState(NodeState.DOWN), alongside))
                 .orElse(false);
     }
 

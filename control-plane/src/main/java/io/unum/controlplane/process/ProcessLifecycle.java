@@ -4,6 +4,10 @@ import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.LocalProcess;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.Op;
+import io.unum.controlplane.etcd.EtcdTable.Alongside;
+import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.node.NodeProcesses;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
@@ -19,6 +23,9 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ProcessLifecycle implements NodeProcesses {
     private static final Logger LOG = Logger.getLogger(ProcessLifecycle.class);
+
+    /** etcd refuses transactions of more than 128 operations by default; one is the node's own. */
+    private static final int LOST_IN_ONE_TRANSACTION = 100;
 
     private final ProcessStore processes;
     private final ProcessLocks locks;
@@ -42,16 +49,44 @@ public class ProcessLifecycle implements NodeProcesses {
         });
     }
 
-    /** The node was declared DOWN: every process it ran is LOST until it comes back. */
     @Override
-    public void nodeLost(String node) {
-        String reason = "node " + node + " stopped heartbeating";
-        for (ProcessInfo process : processes.list()) {
-            if (node.equals(process.node()) && (process.state() == ProcessState.RUNNING || process.state() == ProcessState.PENDING)) {
-                processes.update(process.gpid(), p -> p.node().equals(node) && !p.state().isTerminal()
-                        && p.state() != ProcessState.LOST ? p.withState(ProcessState.LOST, reason) : p);
+    public Alongside lostWithNode(String node) {
+        List<Cmp> guards = new ArrayList<>();
+        List<Op> ops = new ArrayList<>();
+        List<ProcessInfo> written = new ArrayList<>();
+        for (ProcessInfo listed : processes.list()) {
+            if (written.size() == LOST_IN_ONE_TRANSACTION) {
+                break;
+            }
+            if (!isLiveOn(listed, node)) {
+                continue;
+            }
+            Versioned<ProcessInfo> current = processes.current(listed.gpid()).orElse(null);
+            if (current != null && isLiveOn(current.value(), node)) {
+                ProcessInfo lost = current.value().withState(ProcessState.LOST, lostReason(node));
+                guards.add(processes.unchanged(lost.gpid(), current));
+                ops.add(processes.put(lost));
+                written.add(lost);
             }
         }
+        return new Alongside(guards, ops, revision -> written.forEach(p -> processes.applied(p, revision)));
+    }
+
+    @Override
+    public void nodeLost(String node) {
+        for (ProcessInfo process : processes.list()) {
+            if (isLiveOn(process, node)) {
+                processes.update(process.gpid(), p -> isLiveOn(p, node) ? p.withState(ProcessState.LOST, lostReason(node)) : p);
+            }
+        }
+    }
+
+    private static boolean isLiveOn(ProcessInfo p, String node) {
+        return node.equals(p.node()) && (p.state() == ProcessState.RUNNING || p.state() == ProcessState.PENDING);
+    }
+
+    private static String lostReason(String node) {
+        return "node " + node + " stopped heartbeating";
     }
 
     /**

@@ -113,7 +113,7 @@ final class FakeParts {
         }
 
         @Override
-        public boolean markDown(String name, long seenRevision) {
+        public boolean markDown(String name, long seenRevision, io.unum.controlplane.etcd.EtcdTable.Alongside alongside) {
             set(name, NodeState.DOWN);
             return true;
         }

@@ -7,6 +7,7 @@ import io.unum.api.grpc.LocalProcess;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
+import io.unum.controlplane.etcd.EtcdTable.Alongside;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.leader.LeaderState;
 import java.time.Duration;
@@ -37,7 +38,7 @@ class NodeFailureDetectorTest {
         }
 
         @Override
-        public boolean markDown(String name, long seenRevision) {
+        public boolean markDown(String name, long seenRevision, Alongside alongside) {
             Versioned<NodeInfo> current = records.get(name);
             if (current == null || current.modRevision() != seenRevision) {
                 return false;
@@ -53,8 +54,12 @@ class NodeFailureDetectorTest {
         }
 
         @Override
+        public Alongside lostWithNode(String node) {
+            return new Alongside(List.of(), revision -> lost.add(node));
+        }
+
+        @Override
         public void nodeLost(String node) {
-            lost.add(node);
         }
 
         @Override
