@@ -44,6 +44,7 @@ class NodeFailureDetectorTest {
                 return false;
             }
             write(current.value().withState(NodeState.DOWN));
+            alongside.applied().accept(current.modRevision() + 1);
             return true;
         }
     };
