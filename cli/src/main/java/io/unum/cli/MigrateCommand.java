@@ -38,9 +38,17 @@ class MigrateCommand extends ClientCommand {
             + "follow on demand): a freeze that hardly grows with memory size")
     boolean postCopy;
 
+    @Option(names = "--stop-and-copy", description = "copy all memory while the process is frozen. Without either "
+            + "option the control plane chooses by resident size (unum.migration.post-copy-above)")
+    boolean stopAndCopy;
+
     @Override
     protected int run() {
-        MigrationInfo started = client().migrate(gpid, node, postCopy ? MigrationMode.POST_COPY : MigrationMode.STOP_AND_COPY);
+        if (postCopy && stopAndCopy) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "choose one of --post-copy and --stop-and-copy");
+        }
+        MigrationMode mode = postCopy ? MigrationMode.POST_COPY : stopAndCopy ? MigrationMode.STOP_AND_COPY : null;
+        MigrationInfo started = client().migrate(gpid, node, mode);
         if (detach) {
             out().println(started.id());
             out().flush();

@@ -129,8 +129,9 @@ final class Api {
         return migrate(gpid, node, "STOP_AND_COPY");
     }
 
+    /** A migration in {@code mode}, or in the mode the control plane chooses when it is null; waits for its end. */
     MigrationInfo migrate(int gpid, String node, String mode) {
-        MigrationInfo started = client.migrate(gpid, node, MigrationMode.valueOf(mode));
+        MigrationInfo started = client.migrate(gpid, node, mode == null ? null : MigrationMode.valueOf(mode));
         return awaitMigration(started.id(), Duration.ofSeconds(120));
     }
 

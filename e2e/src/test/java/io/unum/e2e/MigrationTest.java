@@ -131,7 +131,7 @@ class MigrationTest extends ClusterTest {
     }
 
     @Test
-    void postCopyMovesOnlyTheImageWithoutItsPagesAndTheProcessRunsOn() {
+    void postCopyMovesOnlyTheImageWithoutItsPagesAndIsChosenForLargeProcesses() {
         List<String> big = List.of("python3", "-u", "-c", String.join("\n",
                 "import os, time",
                 "blob = bytearray(os.urandom(1 << 20)) * 256",
@@ -150,8 +150,14 @@ class MigrationTest extends ClusterTest {
         assertEquals(io.unum.api.model.MigrationMode.POST_COPY, lazy.mode());
         assertTrue(lazy.imageBytes() * 4 < copied.imageBytes(), "post-copy moved " + lazy.imageBytes()
                 + " bytes up front, stop-and-copy " + copied.imageBytes());
+        // Unnamed, the mode follows the resident size the heartbeats report (256 MiB ≥ 32M).
+        Api.await(() -> api.process(p.gpid()), q -> "node-1".equals(q.node()) && q.rssBytes() != null
+                && q.rssBytes() > (128L << 20), Duration.ofSeconds(30), "its resident size reported on node-1");
+        MigrationInfo chosen = api.migrate(p.gpid(), "node-2", null);
+        assertEquals(MigrationState.DONE, chosen.state(), chosen.toString());
+        assertEquals(io.unum.api.model.MigrationMode.POST_COPY, chosen.mode(), "chosen by size");
         ProcessInfo moved = api.process(p.gpid());
-        assertEquals("node-1", moved.node());
+        assertEquals("node-2", moved.node());
         awaitLines(p.gpid(), (int) api.stdout(p.gpid()).lines().count() + 20);
         // Once every page arrived the source lets go of its frozen copy: only one remains.
         Api.await(() -> ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains("blob[(i * 4096)"))

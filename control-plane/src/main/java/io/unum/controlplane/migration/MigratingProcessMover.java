@@ -1,7 +1,6 @@
 package io.unum.controlplane.migration;
 
 import io.unum.api.model.MigrationInfo;
-import io.unum.api.model.MigrationMode;
 import io.unum.api.model.MigrationState;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.scheduler.ProcessMover;
@@ -25,7 +24,8 @@ public class MigratingProcessMover implements ProcessMover {
 
     @Override
     public void move(int gpid, String targetNode, String reason) {
-        MigrationInfo started = migrations.start(gpid, targetNode, MigrationMode.STOP_AND_COPY);
+        // The mode by size, as for a user who names none: the shortest freeze for this process.
+        MigrationInfo started = migrations.start(gpid, targetNode, null);
         LOG.infof("migration %s of gpid %d to %s: %s", started.id(), gpid, targetNode, reason);
         MigrationInfo end = followers.follow(started.id()).select().where(m -> m.state().isTerminal())
                 .toUni().await().atMost(WAIT);

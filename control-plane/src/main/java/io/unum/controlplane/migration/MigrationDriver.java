@@ -15,6 +15,7 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.node.NodeUsage;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.annotation.PreDestroy;
@@ -121,6 +122,7 @@ public class MigrationDriver {
         if (mode == MigrationMode.POST_COPY) {
             refuseLockHolder(source, gpid);
         }
+        MigrationMode chosen = mode != null ? mode : modeBySize(source, gpid);
         locks.holder(gpid).ifPresent(h -> {
             throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; retry when it is done");
         });
@@ -132,7 +134,7 @@ public class MigrationDriver {
         }
         Instant now = clock.instant();
         MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(),
-                mode == null ? MigrationMode.STOP_AND_COPY : mode, MigrationState.PREPARING, null,
+                chosen, MigrationState.PREPARING, null,
                 null, null, null, null, null, null, now, now, presence.self());
         // Marked as driven here before the record exists: the recovery must never see it ours and undriven.
         driving.add(m.id());
@@ -241,6 +243,25 @@ public class MigrationDriver {
      * waits to take them again. Refused here, before anything is written or frozen. If the source
      * cannot say, its dump refuses the same way and the migration rolls back.
      */
+    /**
+     * Post-copy freezes for a near-constant time (the pages follow the resumed process) while a
+     * stop-and-copy freeze grows with the memory copied: small processes move faster stop-and-copy,
+     * large ones post-copy. Post-copy cannot carry POSIX file locks, so their holders stay
+     * stop-and-copy whatever their size.
+     */
+    private MigrationMode modeBySize(NodeInfo source, int gpid) {
+        NodeUsage.Usage usage = nodes.processUsage().get(gpid);
+        if (usage == null || usage.rssBytes() < config.postCopyAbove().asLongValue()) {
+            return MigrationMode.STOP_AND_COPY;
+        }
+        try {
+            return images.describe(source, gpid).getFileLocksList().isEmpty()
+                    ? MigrationMode.POST_COPY : MigrationMode.STOP_AND_COPY;
+        } catch (AgentCallException e) {
+            return MigrationMode.STOP_AND_COPY;
+        }
+    }
+
     private void refuseLockHolder(NodeInfo source, int gpid) {
         List<String> held;
         try {

@@ -50,6 +50,11 @@ class MigrationTakeOverTest {
         }
 
         @Override
+        public io.quarkus.runtime.configuration.MemorySize postCopyAbove() {
+            return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(32L << 20));
+        }
+
+        @Override
         public Duration retention() {
             return Duration.ofHours(1);
         }
