@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
 
 /**
@@ -113,6 +114,32 @@ public final class UnumClient {
         query.put("state", state);
         query.put("user", user);
         return get("/api/v1/processes" + query(query), new TypeReference<>() { });
+    }
+
+    /**
+     * One page of the process table in gpid order: at most {@code limit} processes after the
+     * page whose {@link Page#next()} token is {@code continueToken} (null for the first).
+     */
+    public Page<ProcessInfo> processes(String node, String state, String user, int limit, String continueToken) {
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("node", node);
+        query.put("state", state);
+        query.put("user", user);
+        query.put("limit", Integer.toString(limit));
+        query.put("continue", continueToken);
+        RawResponse r = http.raw(http.request("GET", "/api/v1/processes" + query(query), null, Http.REQUEST_TIMEOUT));
+        if (r.status() / 100 != 2) {
+            throw Http.problem(r.status(), r.body());
+        }
+        List<ProcessInfo> items = Json.read(r.body(), new TypeReference<>() { });
+        return new Page<>(items, r.headers().firstValue("Link").flatMap(UnumClient::nextToken));
+    }
+
+    /** The continue parameter of a {@code Link: <...>; rel="next"} header. */
+    private static Optional<String> nextToken(String link) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[?&]continue=([^&>]+)[^>]*>\\s*;\\s*rel=\"next\"")
+                .matcher(link);
+        return m.find() ? Optional.of(java.net.URLDecoder.decode(m.group(1), StandardCharsets.UTF_8)) : Optional.empty();
     }
 
     public ProcessInfo process(int gpid) {

@@ -35,8 +35,10 @@ class MigrationFailureTest {
     private Integer gpid;
 
     private void start(int controlPlanes) {
+        // A dead driver's migration must be taken over once its presence lease lapses (seconds):
+        // the fallback for records without a live driver is pushed out of every wait here.
         cluster = LocalCluster.builder().controlPlanes(controlPlanes).agents(2).downGrace(Duration.ofSeconds(4))
-                .controlPlaneProperty("unum.migration.abandoned-after", "5s").build().start();
+                .controlPlaneProperty("unum.migration.abandoned-after", "10m").build().start();
         api = new Api(cluster.apiUrl(), cluster.adminToken());
     }
 
@@ -95,7 +97,7 @@ class MigrationFailureTest {
     }
 
     private String startMigration(int gpid, String node) {
-        RawResponse r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node));
+        RawResponse r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node, "mode", "STOP_AND_COPY"));
         assertEquals(202, r.status(), r.body());
         return r.as(MigrationInfo.class).id();
     }

@@ -39,6 +39,25 @@ class ProcessTableTest extends ClusterTest {
         Set<String> nodes = listed.values().stream().map(ProcessInfo::node).collect(Collectors.toSet());
         assertEquals(Set.of("node-1", "node-2", "node-3"), nodes, "placement used every node");
 
+        // A page at a time: every record once, in gpid order, the last page without a next token.
+        List<Integer> paged = new java.util.ArrayList<>();
+        String next = null;
+        int pages = 0;
+        do {
+            io.unum.client.Page<ProcessInfo> page = api.client().processes(null, null, null, 7, next);
+            assertTrue(page.items().size() <= 7, "a page holds at most limit records");
+            page.items().forEach(q -> paged.add(q.gpid()));
+            next = page.next().orElse(null);
+            pages++;
+        } while (next != null && pages < 1_000);
+        assertEquals(api.processes().stream().map(ProcessInfo::gpid).toList(), paged, "paging gives the whole list");
+        assertTrue(pages >= 8, "50 records at 7 a page took " + pages + " pages");
+        for (String bad : List.of("limit=0", "limit=10001", "limit=x", "limit=5&continue=bm90LWEtdG9rZW4", "continue=!!")) {
+            RawResponse refused = api.get("/api/v1/processes?" + bad);
+            assertEquals(400, refused.status(), bad + ": " + refused.body());
+            assertTrue(refused.contentType().startsWith("application/problem+json"), bad);
+        }
+
         String[] signals = {"TERM", "KILL", "INT", "HUP", "USR1"};
         Map<Integer, Integer> expectedSignal = new java.util.HashMap<>();
         for (int i = 0; i < 25; i++) {

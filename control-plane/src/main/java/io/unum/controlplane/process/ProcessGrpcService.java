@@ -60,9 +60,11 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
     @Override
     public void listProcesses(ListProcessesRequest r, StreamObserver<ListProcessesResponse> response) {
         GrpcErrors.unary(response, () -> {
-            List<ProcessInfo> list = queries.list(ProtoMapper.emptyToNull(r.getNode()),
-                    ProtoMapper.fromProto(r.getState()).orElse(null), ProtoMapper.emptyToNull(r.getUser()));
-            return ListProcessesResponse.newBuilder().addAllProcesses(list.stream().map(ProtoMapper::toProto).toList()).build();
+            ProcessPage page = queries.page(ProtoMapper.emptyToNull(r.getNode()),
+                    ProtoMapper.fromProto(r.getState()).orElse(null), ProtoMapper.emptyToNull(r.getUser()),
+                    r.getPageSize() == 0 ? Integer.MAX_VALUE : ProcessPage.limit(r.getPageSize()), ProcessPage.afterGpid(r.getPageToken()));
+            return ListProcessesResponse.newBuilder().addAllProcesses(page.items().stream().map(ProtoMapper::toProto).toList())
+                    .setNextPageToken(page.next().orElse("")).build();
         });
     }
 

@@ -7,6 +7,7 @@ import io.unum.controlplane.node.NodeUsage;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Reads of the process table, joined with the live usage the nodes report. */
 @ApplicationScoped
@@ -21,13 +22,25 @@ public class ProcessQueries {
 
     /** Processes by gpid; null filters match everything. */
     public List<ProcessInfo> list(String node, ProcessState state, String user) {
-        Map<Integer, NodeUsage.Usage> usage = nodes.processUsage();
-        return processes.list().stream()
+        return page(node, state, user, Integer.MAX_VALUE, 0).items();
+    }
+
+    /**
+     * The filtered records with a gpid above {@code afterGpid}, at most {@code limit} of them;
+     * live usage is looked up for the page only.
+     */
+    public ProcessPage page(String node, ProcessState state, String user, int limit, int afterGpid) {
+        List<ProcessInfo> matching = processes.list().stream()
+                .filter(p -> p.gpid() > afterGpid)
                 .filter(p -> node == null || node.equals(p.node()))
                 .filter(p -> state == null || state == p.state())
                 .filter(p -> user == null || user.equals(p.user()))
-                .map(p -> withUsage(p, usage))
+                .limit(limit == Integer.MAX_VALUE ? Long.MAX_VALUE : limit + 1L)
                 .toList();
+        Optional<String> next = matching.size() > limit ? Optional.of(ProcessPage.token(matching.get(limit - 1).gpid()))
+                : Optional.empty();
+        Map<Integer, NodeUsage.Usage> usage = nodes.processUsage();
+        return new ProcessPage(matching.stream().limit(limit).map(p -> withUsage(p, usage)).toList(), next);
     }
 
     public ProcessInfo get(int gpid) {

@@ -23,14 +23,17 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Path("/api/v1/processes")
@@ -58,11 +61,18 @@ public class ProcessResource {
 
     @GET
     @RolesAllowed(Role.VIEWER_NAME)
-    @Operation(summary = "List every process of the cluster, optionally filtered by node, state and user")
-    public List<ProcessInfo> list(@QueryParam("node") String node, @QueryParam("state") String state,
-            @QueryParam("user") String user) {
-        return queries.list(blankToNull(node), state == null || state.isBlank() ? null : parseState(state),
-                blankToNull(user));
+    @Operation(summary = "List the processes of the cluster by gpid, optionally filtered by node, state and user, "
+            + "a page at a time with limit: when more remain, a Link header (rel=\"next\") gives the next page's URL "
+            + "with its continue token")
+    public RestResponse<List<ProcessInfo>> list(@QueryParam("node") String node, @QueryParam("state") String state,
+            @QueryParam("user") String user, @QueryParam("limit") String limit, @QueryParam("continue") String after,
+            @Context UriInfo uri) {
+        ProcessPage page = queries.page(blankToNull(node), state == null || state.isBlank() ? null : parseState(state),
+                blankToNull(user), ProcessPage.limit(limit), ProcessPage.afterGpid(after));
+        RestResponse.ResponseBuilder<List<ProcessInfo>> answer = RestResponse.ResponseBuilder.ok(page.items());
+        page.next().ifPresent(next -> answer.header("Link", "<" + uri.getRequestUriBuilder()
+                .replaceQueryParam("continue", next).build() + ">; rel=\"next\""));
+        return answer.build();
     }
 
     @GET
