@@ -23,6 +23,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Parties dying in the middle of a migration: afterwards exactly one copy of the process runs,
@@ -97,7 +99,11 @@ class MigrationFailureTest {
     }
 
     private String startMigration(int gpid, String node) {
-        RawResponse r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node, "mode", "STOP_AND_COPY"));
+        return startMigration(gpid, node, "STOP_AND_COPY");
+    }
+
+    private String startMigration(int gpid, String node, String mode) {
+        RawResponse r = api.post("/api/v1/processes/" + gpid + "/migrate", Map.of("node", node, "mode", mode));
         assertEquals(202, r.status(), r.body());
         return r.as(MigrationInfo.class).id();
     }
@@ -157,13 +163,14 @@ class MigrationFailureTest {
         assertCountsUp(follower.await(Duration.ofSeconds(60)));
     }
 
-    @Test
-    void aControlPlaneDyingMidMigrationIsRecoveredByTheOther() {
+    @ParameterizedTest
+    @ValueSource(strings = {"STOP_AND_COPY", "POST_COPY"})
+    void aControlPlaneDyingMidMigrationIsRecoveredByTheOther(String mode) {
         start(2);
         String tag = "tag-" + UUID.randomUUID();
         ProcessInfo p = bigCounter(tag);
         // Started through the first replica, which then dies while the process is being moved.
-        String id = startMigration(p.gpid(), "node-2");
+        String id = startMigration(p.gpid(), "node-2", mode);
         Api.await(() -> api.migration(id), m -> m.state() != MigrationState.PREPARING, Duration.ofSeconds(60), "migration " + id);
         cluster.controlPlane(0).kill();
 
