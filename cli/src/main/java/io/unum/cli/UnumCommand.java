@@ -33,11 +33,12 @@ import picocli.CommandLine.Spec;
             "  unum migrate $gpid node-2           move it, live, to node-2",
             "  unum policy set --balancing mosix   balance CAN_MIGRATE processes across nodes",
             "  unum events -f                      watch placement and migration decisions",
-            "  unum --url http://cp:8080 --token $T ps",
+            "  UNUM_URL=http://cp:8080 UNUM_TOKEN=$T unum ps",
             "",
             "Configuration: --url/--token, else env UNUM_URL/UNUM_TOKEN, else",
-            "$${XDG_CONFIG_HOME:-~/.config}/unum/cli.properties (keys url, token; written by",
-            "'bin/unum-dev up'), else http://127.0.0.1:8080.",
+            "$${XDG_CONFIG_HOME:-~/.config}/unum/cli.properties (keys url, token; 0600; written by",
+            "'bin/unum-dev up'), else http://127.0.0.1:8080. Prefer the environment or the file to",
+            "--token: a command line is visible to every user of the host (ps, /proc/PID/cmdline).",
             "Exit status: 0 ok, 1 the command failed, 2 usage error."
         })
 public class UnumCommand implements Callable<Integer> {
@@ -50,7 +51,7 @@ public class UnumCommand implements Callable<Integer> {
     String url;
 
     @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
-            description = "bearer token (env UNUM_TOKEN)")
+            description = "bearer token; prefer env UNUM_TOKEN or the config file, a command line is visible to other users")
     String token;
 
     private final Map<String, String> env;
