@@ -102,12 +102,13 @@ public final class ClusterPki {
         return dir.resolve("etcd-client.key");
     }
 
-    /** For the launcher's own HTTPS calls to etcd (health): the control planes' etcd client certificate. */
-    SSLContext etcdClientContext() {
+    /** For the launcher's own HTTPS calls to etcd (health, and tools that count etcd writes): the control planes' etcd client certificate. */
+    public SSLContext etcdClientContext() {
         return sslContext(etcdClientCert(), etcdClientKey(), etcdCaCert());
     }
 
-    static SSLContext sslContext(Path cert, Path key, Path ca) {
+    /** A TLS context that shows {@code cert} (with {@code key}) and trusts {@code ca} alone; all PEM files. */
+    public static SSLContext sslContext(Path cert, Path key, Path ca) {
         try {
             char[] none = new char[0];
             KeyStore keys = KeyStore.getInstance("PKCS12");
