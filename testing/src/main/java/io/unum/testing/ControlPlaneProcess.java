@@ -32,6 +32,8 @@ public final class ControlPlaneProcess extends LaunchedProcess {
     private final boolean tempLog;
     private final boolean autoPorts;
     private int httpPort;
+    /** 0 unless REST is also served over HTTPS. */
+    private int httpsPort;
     private int grpcPort;
 
     private ControlPlaneProcess(Builder config, Path logFile, boolean tempLog) {
@@ -43,6 +45,11 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         this.grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
         while (grpcPort == httpPort) {
             grpcPort = Ports.free();
+        }
+        if (config.https) {
+            do {
+                httpsPort = Ports.free();
+            } while (httpsPort == httpPort || httpsPort == grpcPort);
         }
     }
 
@@ -58,6 +65,17 @@ public final class ControlPlaneProcess extends LaunchedProcess {
     /** {@code 127.0.0.1:PORT}, the value for an agent's {@code --control-plane}. */
     public String grpcAddress() {
         return "127.0.0.1:" + grpcPort;
+    }
+
+    /**
+     * {@code https://127.0.0.1:PORT}: the same REST API over HTTPS with the control plane's
+     * certificate (cluster CA), when started with {@link Builder#https(boolean)}.
+     */
+    public String httpsUrl() {
+        if (httpsPort == 0) {
+            throw new IllegalStateException(name() + " serves no HTTPS: start it with https(true)");
+        }
+        return "https://127.0.0.1:" + httpsPort;
     }
 
     public int httpPort() {
@@ -109,6 +127,13 @@ public final class ControlPlaneProcess extends LaunchedProcess {
             props.put("unum.etcd.tls.ca-cert", pki.etcdCaCert().toString());
             props.put("unum.etcd.tls.cert", pki.etcdClientCert().toString());
             props.put("unum.etcd.tls.key", pki.etcdClientKey().toString());
+            if (httpsPort != 0) {
+                // Quarkus's TLS registry: a named configuration, so nothing else picks it up by default.
+                props.put("quarkus.tls.unum-rest.key-store.pem.0.cert", pki.controlPlaneCert().toString());
+                props.put("quarkus.tls.unum-rest.key-store.pem.0.key", pki.controlPlaneKey().toString());
+                props.put("quarkus.http.tls-configuration-name", "unum-rest");
+                props.put("quarkus.http.ssl-port", Integer.toString(httpsPort));
+            }
         }
         props.putAll(config.properties);
         List<String> cmd = new ArrayList<>();
@@ -155,6 +180,7 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         private String joinToken;
         private Duration downGrace = Duration.ofSeconds(10);
         private ClusterPki tls;
+        private boolean https;
         private int httpPort;
         private int grpcPort;
         private final Map<String, String> properties = new LinkedHashMap<>();
@@ -201,6 +227,12 @@ public final class ControlPlaneProcess extends LaunchedProcess {
          */
         public Builder tls(ClusterPki pki) {
             this.tls = pki;
+            return this;
+        }
+
+        /** Also serve REST over HTTPS with the control-plane certificate of {@link #tls(ClusterPki)} (default off). */
+        public Builder https(boolean on) {
+            this.https = on;
             return this;
         }
 

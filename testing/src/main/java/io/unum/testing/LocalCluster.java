@@ -135,6 +135,7 @@ public final class LocalCluster implements AutoCloseable {
                         .logFile(logDir().resolve(name + ".log"))
                         .etcdEndpoints(etcd.endpoint())
                         .tls(pki)
+                        .https(config.restOverHttps)
                         .adminTokens(adminToken)
                         .viewerTokens(viewerToken)
                         .joinToken(joinToken)
