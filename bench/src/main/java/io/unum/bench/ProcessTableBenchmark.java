@@ -36,8 +36,11 @@ public final class ProcessTableBenchmark {
     private final String api;
     private final UnumClient http;
     private final String etcd;
+    /** etcd requires the control planes' client certificate; the benchmark borrows it to count writes. */
+    private final HttpClient etcdHttp;
 
-    private ProcessTableBenchmark(String api, String token, String etcd) {
+    private ProcessTableBenchmark(String api, String token, String etcd, javax.net.ssl.SSLContext etcdTls) {
+        this.etcdHttp = HttpClient.newBuilder().sslContext(etcdTls).build();
         this.api = api;
         this.http = new UnumClient(api, token);
         this.etcd = etcd;
@@ -50,7 +53,8 @@ public final class ProcessTableBenchmark {
         System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"), System.getProperty("java.version"));
         try (LocalCluster cluster = LocalCluster.builder().controlPlanes(1).agents(3).build().start()) {
-            ProcessTableBenchmark bench = new ProcessTableBenchmark(cluster.apiUrl(), cluster.adminToken(), cluster.etcd().endpoint());
+            ProcessTableBenchmark bench = new ProcessTableBenchmark(cluster.apiUrl(), cluster.adminToken(), cluster.etcd().endpoint(),
+                    cluster.pki().etcdClientContext());
             bench.spawnLatency(50, 1, false);
             System.out.println("-- spawn: API call -> RUNNING record (the call returns once the agent started it)");
             bench.spawnLatency(200, 1, true);
@@ -184,7 +188,7 @@ public final class ProcessTableBenchmark {
     }
 
     private String etcdCall(String path, String body) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(etcd + path))
+        HttpResponse<String> r = etcdHttp.send(HttpRequest.newBuilder(URI.create(etcd + path))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("etcd " + path + ": " + r.statusCode() + " " + r.body());

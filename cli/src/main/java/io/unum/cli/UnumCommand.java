@@ -33,11 +33,12 @@ import picocli.CommandLine.Spec;
             "  unum migrate $gpid node-2           move it, live, to node-2",
             "  unum policy set --balancing mosix   balance CAN_MIGRATE processes across nodes",
             "  unum events -f                      watch placement and migration decisions",
-            "  unum --url http://cp:8080 --token $T ps",
+            "  UNUM_URL=http://cp:8080 UNUM_TOKEN=$T unum ps",
             "",
-            "Configuration: --url/--token, else env UNUM_URL/UNUM_TOKEN, else",
-            "$${XDG_CONFIG_HOME:-~/.config}/unum/cli.properties (keys url, token; written by",
-            "'bin/unum-dev up'), else http://127.0.0.1:8080.",
+            "Configuration: --url/--token/--ca-file, else env UNUM_URL/UNUM_TOKEN/UNUM_CA_FILE, else",
+            "$${XDG_CONFIG_HOME:-~/.config}/unum/cli.properties (keys url, token, ca-file; 0600; written by",
+            "'bin/unum-dev up'), else http://127.0.0.1:8080. Prefer the environment or the file to",
+            "--token: a command line is visible to every user of the host (ps, /proc/PID/cmdline).",
             "Exit status: 0 ok, 1 the command failed, 2 usage error."
         })
 public class UnumCommand implements Callable<Integer> {
@@ -50,8 +51,12 @@ public class UnumCommand implements Callable<Integer> {
     String url;
 
     @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
-            description = "bearer token (env UNUM_TOKEN)")
+            description = "bearer token; prefer env UNUM_TOKEN or the config file, a command line is visible to other users")
     String token;
+
+    @Option(names = "--ca-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "PEM CA certificate(s) to check an https:// control plane against (env UNUM_CA_FILE)")
+    String caFile;
 
     private final Map<String, String> env;
     private final Path configFile;
@@ -86,12 +91,12 @@ public class UnumCommand implements Callable<Integer> {
 
     /** The resolved configuration; throws IllegalArgumentException for a malformed URL. */
     CliConfig config() {
-        return CliConfig.resolve(url, token, env, configFile);
+        return CliConfig.resolve(url, token, caFile, env, configFile);
     }
 
     UnumClient client() {
         CliConfig c = config();
-        return new UnumClient(c.url(), c.token());
+        return c.caFile() != null ? new UnumClient(c.url(), c.token(), c.caFile()) : new UnumClient(c.url(), c.token());
     }
 
     /** An environment variable of the injected environment (COLUMNS, LINES). */

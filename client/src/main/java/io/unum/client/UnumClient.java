@@ -25,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,6 +51,15 @@ public final class UnumClient {
         this(baseUrl, token, HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Http.CONNECT_TIMEOUT)
+                .build());
+    }
+
+    /** A client of a control plane whose HTTPS certificate is issued by a CA of {@code caFile} (PEM). */
+    public UnumClient(URI baseUrl, String token, Path caFile) {
+        this(baseUrl, token, HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Http.CONNECT_TIMEOUT)
+                .sslContext(CaFile.sslContext(caFile))
                 .build());
     }
 

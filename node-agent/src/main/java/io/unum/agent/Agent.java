@@ -4,8 +4,8 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.unum.agent.cgroup.CapacityEnforcer;
-import io.unum.agent.auth.BearerAuthInterceptor;
-import io.unum.agent.auth.BearerCredentials;
+import io.unum.agent.auth.AgentTls;
+import io.unum.agent.auth.PeerIdentityInterceptor;
 import io.unum.agent.image.Criu;
 import io.unum.agent.image.ImageAgentGrpcService;
 import io.unum.agent.image.ImageStore;
@@ -82,22 +82,24 @@ public final class Agent implements AutoCloseable {
         }
         ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name());
         images.recoverInterruptedDumps();
-        BearerAuthInterceptor auth = new BearerAuthInterceptor(cfg.joinToken());
+        ControlPlaneClient client = new ControlPlaneClient(
+                cfg.controlPlanes().stream().map(HostPort::toString).toList(), cfg.joinToken());
+        // The certificate names the host others dial; the port is only known once the server is bound.
+        AgentTls tls = AgentTls.obtain(cfg.stateDir(), cfg.name(), advertisedAddress(cfg, cfg.listen()).host(),
+                request -> client.callUntilAnswered(stub -> stub.enroll(request)));
+        PeerIdentityInterceptor auth = new PeerIdentityInterceptor();
         Server server = NettyServerBuilder
-                .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()))
+                .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()), tls.serverCredentials())
                 // Images arrive in 1 MiB chunks: a window of several chunks keeps the stream flowing.
                 .flowControlWindow(ImageTransfer.FLOW_CONTROL_WINDOW)
                 .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers), auth))
                 .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
-                        new ImageTransfer(new BearerCredentials(cfg.joinToken()))), auth))
+                        new ImageTransfer(tls.channelCredentials())), auth))
                 .build()
                 .start();
         HostPort listening = cfg.listen().withPort(server.getPort());
-        LOG.info("listening on " + listening);
+        LOG.info("listening on " + listening + " (mutual TLS)");
         HostPort advertised = advertisedAddress(cfg, listening);
-
-        ControlPlaneClient client = new ControlPlaneClient(
-                cfg.controlPlanes().stream().map(HostPort::toString).toList(), cfg.joinToken());
         NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
         // Under a capacity the node's load is its cgroup's: the machine may be shared with other agents.
         CapacityEnforcer capacity = cfg.profile().capacity().limited()

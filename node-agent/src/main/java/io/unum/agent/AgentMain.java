@@ -36,8 +36,10 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--state-dir", required = true, description = "Directory for the shim, process state and output.")
     Path stateDir;
 
-    @Option(names = "--join-token", description = "Shared secret with the control plane (default: env UNUM_JOIN_TOKEN).")
-    String joinToken;
+    // No option takes the token itself: a command line is readable by every user of the host.
+    @Option(names = "--join-token-file", paramLabel = "FILE",
+            description = "File holding the join token, readable by the agent's user only (default: env UNUM_JOIN_TOKEN).")
+    Path joinTokenFile;
 
     @Option(names = "--cores", description = "Cores to report (default: --cpu-capacity rounded up, else available processors).")
     Integer cores;
@@ -86,10 +88,10 @@ public final class AgentMain implements Callable<Integer> {
     }
 
     AgentConfig config() {
-        String token = joinToken != null ? joinToken : System.getenv("UNUM_JOIN_TOKEN");
+        String token = joinTokenFile != null ? JoinTokenFile.read(joinTokenFile) : System.getenv("UNUM_JOIN_TOKEN");
         if (token == null || token.isBlank()) {
             throw new CommandLine.ParameterException(new CommandLine(this),
-                    "a join token is required: --join-token or env UNUM_JOIN_TOKEN");
+                    "a join token is required: --join-token-file or env UNUM_JOIN_TOKEN");
         }
         if (outputLimit < 2) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--output-limit must be at least 2");

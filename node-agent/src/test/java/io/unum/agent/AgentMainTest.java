@@ -2,14 +2,18 @@ package io.unum.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class AgentMainTest {
 
     private static final String[] REQUIRED = {"--name", "n", "--control-plane", "127.0.0.1:1", "--state-dir", "/tmp/x",
-        "--join-token", "t"};
+        "--join-token-file", TestJoinToken.file("t")};
 
     private static String[] with(String... more) {
         String[] all = new String[REQUIRED.length + more.length];
@@ -31,5 +35,15 @@ class AgentMainTest {
         assertEquals(4L << 20, cfg.criuGhostLimit());
         assertEquals(Duration.ofSeconds(5), cfg.criuRestoreTimeout());
         assertThrows(IllegalArgumentException.class, () -> AgentMain.parse(with("--criu-ghost-limit", "lots")));
+    }
+
+    @Test
+    void theJoinTokenComesFromItsFileAndAFileOthersMayReadIsRefused() throws Exception {
+        assertEquals("t", AgentMain.parse(REQUIRED).joinToken());
+        Path open = Path.of(TestJoinToken.file("t"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentMain.parse(
+                "--name", "n", "--control-plane", "127.0.0.1:1", "--state-dir", "/tmp/x", "--join-token-file", open.toString()));
+        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
     }
 }

@@ -97,6 +97,13 @@ public final class AgentProcess extends LaunchedProcess {
         return "agent " + name() + "[" + address() + ", pid " + pidOrDash() + "]";
     }
 
+    /** Beside the state dir, 0600: the token never appears on the agent's command line. */
+    private Path joinTokenFile() {
+        Path file = stateDir.resolveSibling(name() + ".join-token");
+        PrivateFiles.write(file, config.joinToken + System.lineSeparator());
+        return file;
+    }
+
     void launch() {
         List<String> cmd = new ArrayList<>();
         cmd.add(OsProcesses.javaBinary());
@@ -107,7 +114,7 @@ public final class AgentProcess extends LaunchedProcess {
                 "--listen", address(),
                 "--control-plane", String.join(",", config.controlPlanes),
                 "--state-dir", stateDir.toString(),
-                "--join-token", config.joinToken));
+                "--join-token-file", joinTokenFile().toString()));
         cmd.addAll(config.extraArgs);
         spawn(cmd, env -> { });
     }
@@ -151,7 +158,7 @@ public final class AgentProcess extends LaunchedProcess {
             return this;
         }
 
-        /** {@code --join-token}. */
+        /** Written to the agent's {@code --join-token-file}. */
         public Builder joinToken(String token) {
             this.joinToken = token;
             return this;

@@ -14,7 +14,7 @@ import java.util.Objects;
 
 /**
  * The Quarkus control plane ({@code control-plane/target/quarkus-app/quarkus-run.jar}) as a real
- * OS process, configured through system properties:
+ * OS process, configured through system properties and, for its tokens, environment variables:
  *
  * <pre>{@code
  * try (ControlPlaneProcess cp = ControlPlaneProcess.builder()
@@ -32,6 +32,8 @@ public final class ControlPlaneProcess extends LaunchedProcess {
     private final boolean tempLog;
     private final boolean autoPorts;
     private int httpPort;
+    /** 0 unless REST is also served over HTTPS. */
+    private int httpsPort;
     private int grpcPort;
 
     private ControlPlaneProcess(Builder config, Path logFile, boolean tempLog) {
@@ -43,6 +45,11 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         this.grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
         while (grpcPort == httpPort) {
             grpcPort = Ports.free();
+        }
+        if (config.https) {
+            do {
+                httpsPort = Ports.free();
+            } while (httpsPort == httpPort || httpsPort == grpcPort);
         }
     }
 
@@ -58,6 +65,17 @@ public final class ControlPlaneProcess extends LaunchedProcess {
     /** {@code 127.0.0.1:PORT}, the value for an agent's {@code --control-plane}. */
     public String grpcAddress() {
         return "127.0.0.1:" + grpcPort;
+    }
+
+    /**
+     * {@code https://127.0.0.1:PORT}: the same REST API over HTTPS with the control plane's
+     * certificate (cluster CA), when started with {@link Builder#https(boolean)}.
+     */
+    public String httpsUrl() {
+        if (httpsPort == 0) {
+            throw new IllegalStateException(name() + " serves no HTTPS: start it with https(true)");
+        }
+        return "https://127.0.0.1:" + httpsPort;
     }
 
     public int httpPort() {
@@ -99,10 +117,24 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         props.put("quarkus.http.port", Integer.toString(httpPort));
         props.put("quarkus.grpc.server.port", Integer.toString(grpcPort));
         props.put("unum.etcd.endpoints", config.etcdEndpoints);
-        props.put("unum.auth.admin-tokens", config.adminTokens);
-        props.put("unum.auth.viewer-tokens", config.viewerTokens);
-        props.put("unum.auth.join-token", config.joinToken);
         props.put("unum.node.down-grace", config.downGrace.toString());
+        if (config.tls != null) {
+            ClusterPki pki = config.tls;
+            props.put("unum.tls.ca-cert", pki.caCert().toString());
+            props.put("unum.tls.ca-key", pki.caKey().toString());
+            props.put("unum.tls.cert", pki.controlPlaneCert().toString());
+            props.put("unum.tls.key", pki.controlPlaneKey().toString());
+            props.put("unum.etcd.tls.ca-cert", pki.etcdCaCert().toString());
+            props.put("unum.etcd.tls.cert", pki.etcdClientCert().toString());
+            props.put("unum.etcd.tls.key", pki.etcdClientKey().toString());
+            if (httpsPort != 0) {
+                // Quarkus's TLS registry: a named configuration, so nothing else picks it up by default.
+                props.put("quarkus.tls.unum-rest.key-store.pem.0.cert", pki.controlPlaneCert().toString());
+                props.put("quarkus.tls.unum-rest.key-store.pem.0.key", pki.controlPlaneKey().toString());
+                props.put("quarkus.http.tls-configuration-name", "unum-rest");
+                props.put("quarkus.http.ssl-port", Integer.toString(httpsPort));
+            }
+        }
         props.putAll(config.properties);
         List<String> cmd = new ArrayList<>();
         cmd.add(OsProcesses.javaBinary());
@@ -111,7 +143,13 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(config.jar.toString());
-        spawn(cmd, env -> { });
+        // Tokens travel in the environment, which only the process's own user can read; a -D
+        // property would be on the command line, readable by every user of the host.
+        spawn(cmd, env -> {
+            env.put("UNUM_AUTH_ADMIN_TOKENS", config.adminTokens);
+            env.put("UNUM_AUTH_VIEWER_TOKENS", config.viewerTokens);
+            env.put("UNUM_AUTH_JOIN_TOKEN", config.joinToken);
+        });
     }
 
     /** Waits until {@code /q/health/ready} answers 200; fails early, with the log tail, if the process dies. */
@@ -141,6 +179,8 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         private String viewerTokens;
         private String joinToken;
         private Duration downGrace = Duration.ofSeconds(10);
+        private ClusterPki tls;
+        private boolean https;
         private int httpPort;
         private int grpcPort;
         private final Map<String, String> properties = new LinkedHashMap<>();
@@ -178,6 +218,21 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         /** {@code unum.auth.join-token}. */
         public Builder joinToken(String token) {
             this.joinToken = token;
+            return this;
+        }
+
+        /**
+         * The cluster CA and certificates ({@code unum.tls.*}: enrol and call agents;
+         * {@code unum.etcd.tls.*}: etcd's client certificate). Only file names go on the command line.
+         */
+        public Builder tls(ClusterPki pki) {
+            this.tls = pki;
+            return this;
+        }
+
+        /** Also serve REST over HTTPS with the control-plane certificate of {@link #tls(ClusterPki)} (default off). */
+        public Builder https(boolean on) {
+            this.https = on;
             return this;
         }
 

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,9 +36,12 @@ public final class EtcdServer extends LaunchedProcess {
     private final int peerPort;
     private final Path dataDir;
     private final Path tempRoot;
+    /** Null for plain HTTP without authentication (a bare etcd for a control plane's own tests). */
+    private final ClusterPki tls;
 
     private EtcdServer(Builder config, int clientPort, int peerPort, Path dataDir, Path logFile, Path tempRoot) {
         super("etcd", config, logFile);
+        this.tls = config.tls;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
         this.dataDir = dataDir;
@@ -53,9 +57,14 @@ public final class EtcdServer extends LaunchedProcess {
         return new Builder();
     }
 
-    /** {@code http://127.0.0.1:PORT}, the value for {@code unum.etcd.endpoints}. */
+    /** {@code https://127.0.0.1:PORT} ({@code http} without TLS), the value for {@code unum.etcd.endpoints}. */
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + clientPort;
+    }
+
+    /** The certificates etcd serves with and requires of clients; null for a plain etcd. */
+    public ClusterPki tls() {
+        return tls;
     }
 
     public int clientPort() {
@@ -113,6 +122,7 @@ public final class EtcdServer extends LaunchedProcess {
         private Path dataDir;
         private int clientPort;
         private int peerPort;
+        private ClusterPki tls;
 
         /** The member name ({@code --name}) defaults to {@code unum-etcd}; the log to {@code etcd.log} beside the data dir. */
         private Builder() {
@@ -134,6 +144,15 @@ public final class EtcdServer extends LaunchedProcess {
         /** A fixed peer port; default 0 = a free one (retried on a bind collision). */
         public Builder peerPort(int port) {
             this.peerPort = port;
+            return this;
+        }
+
+        /**
+         * Serves clients over TLS and requires a client certificate of {@code pki}'s etcd CA, which
+         * only the control planes hold; default plain HTTP without authentication.
+         */
+        public Builder tls(ClusterPki pki) {
+            this.tls = pki;
             return this;
         }
 
@@ -189,7 +208,7 @@ public final class EtcdServer extends LaunchedProcess {
     private void launch(String binary) {
         String clientUrl = endpoint();
         String peerUrl = "http://127.0.0.1:" + peerPort;
-        List<String> cmd = List.of(binary,
+        List<String> cmd = new ArrayList<>(List.of(binary,
                 "--name", name(),
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", clientUrl,
@@ -198,7 +217,11 @@ public final class EtcdServer extends LaunchedProcess {
                 "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", name() + "=" + peerUrl,
                 "--initial-cluster-state", "new",
-                "--logger", "zap");
+                "--logger", "zap"));
+        if (tls != null) {
+            cmd.addAll(List.of("--cert-file", tls.etcdServerCert().toString(), "--key-file", tls.etcdServerKey().toString(),
+                    "--client-cert-auth", "--trusted-ca-file", tls.etcdCaCert().toString()));
+        }
         // ETCD_* variables (e.g. from /etc/default/etcd) would clash with the flags.
         spawn(cmd, env -> env.keySet().removeIf(k -> k.startsWith("ETCD_")));
     }
@@ -222,7 +245,11 @@ public final class EtcdServer extends LaunchedProcess {
     }
 
     private void awaitHealthy() {
-        awaitAnswer("etcd", URI.create(endpoint() + "/health"), HEALTH_DEADLINE, Duration.ofMillis(100), (r, http) -> {
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+        if (tls != null) {
+            client.sslContext(tls.etcdClientContext());
+        }
+        awaitAnswer(client.build(), "etcd", URI.create(endpoint() + "/health"), HEALTH_DEADLINE, Duration.ofMillis(100), (r, http) -> {
             if (r.statusCode() != 200 || !r.body().replace(" ", "").contains("\"health\":\"true\"")) {
                 return "HTTP " + r.statusCode() + " " + r.body();
             }

@@ -113,7 +113,11 @@ public abstract class LaunchedProcess implements AutoCloseable {
      * log tail if the process dies first ({@link ProcessDiedException}) or {@code deadline} passes.
      */
     void awaitAnswer(String what, URI url, Duration deadline, Duration every, Readiness readiness) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        awaitAnswer(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build(), what, url, deadline, every, readiness);
+    }
+
+    /** The same, asking through {@code http} (e.g. one with a client certificate). */
+    void awaitAnswer(HttpClient http, String what, URI url, Duration deadline, Duration every, Readiness readiness) {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).GET().build();
         long end = System.nanoTime() + deadline.toNanos();
         String last = "no answer";

@@ -60,6 +60,7 @@ public final class LocalCluster implements AutoCloseable {
     private final String viewerToken;
     private final String joinToken;
     private final Path dir;
+    private final ClusterPki pki;
     private final Cleanup cleanup;
     private volatile EtcdServer etcd;
     private final List<ControlPlaneProcess> controlPlanes = new CopyOnWriteArrayList<>();
@@ -88,7 +89,10 @@ public final class LocalCluster implements AutoCloseable {
                 dir = Files.createTempDirectory("unum-cluster-");
                 cleanup = Cleanup.DELETE;
             }
+            // Tokens, keys and logs live here: the owner's alone (0700).
+            PrivateFiles.directory(dir);
             Files.createDirectories(logDir());
+            pki = ClusterPki.createIn(dir.resolve("pki"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the cluster directory", e);
         }
@@ -114,6 +118,7 @@ public final class LocalCluster implements AutoCloseable {
             Path cpJar = repo.controlPlaneJar();
             Path agentJar = repo.agentJar();
             etcd = EtcdServer.builder()
+                    .tls(pki)
                     .dataDir(dir.resolve("etcd"))
                     .logFile(logDir().resolve("etcd.log"))
                     .clientPort(config.preferredPorts ? Ports.preferredOrFree(ETCD_CLIENT_PORT) : 0)
@@ -129,6 +134,8 @@ public final class LocalCluster implements AutoCloseable {
                         .jar(cpJar)
                         .logFile(logDir().resolve(name + ".log"))
                         .etcdEndpoints(etcd.endpoint())
+                        .tls(pki)
+                        .https(config.restOverHttps)
                         .adminTokens(adminToken)
                         .viewerTokens(viewerToken)
                         .joinToken(joinToken)
@@ -224,7 +231,7 @@ public final class LocalCluster implements AutoCloseable {
         EtcdServer old = etcd;
         OsProcesses.kill(old.processHandle());
         OsProcesses.sleep(down);
-        etcd = EtcdServer.builder().dataDir(old.dataDir()).logFile(old.logFile())
+        etcd = EtcdServer.builder().tls(pki).dataDir(old.dataDir()).logFile(old.logFile())
                 .clientPort(old.clientPort()).peerPort(old.peerPort())
                 .detached(config.detached).listener(config.listener).start();
     }
@@ -278,6 +285,11 @@ public final class LocalCluster implements AutoCloseable {
     /** The cluster directory (etcd data, agent state dirs, logs). */
     public Path dir() {
         return dir;
+    }
+
+    /** The cluster CA and the certificates of etcd and the control planes ({@code <dir>/pki}). */
+    public ClusterPki pki() {
+        return pki;
     }
 
     public Path logDir() {

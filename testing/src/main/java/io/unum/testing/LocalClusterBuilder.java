@@ -20,6 +20,7 @@ public final class LocalClusterBuilder {
     String viewerToken;
     String joinToken;
     final Map<String, String> controlPlaneProperties = new LinkedHashMap<>();
+    boolean restOverHttps;
     final List<String> controlPlaneJvmArgs = new ArrayList<>();
     final List<String> agentArgs = new ArrayList<>();
     final List<String> agentJvmArgs = new ArrayList<>();
@@ -112,6 +113,15 @@ public final class LocalClusterBuilder {
     /** Extra JVM options for every agent. */
     public LocalClusterBuilder agentJvmArgs(List<String> args) {
         agentJvmArgs.addAll(args);
+        return this;
+    }
+
+    /**
+     * Control planes also serve REST over HTTPS ({@link ControlPlaneProcess#httpsUrl()}), with the
+     * cluster CA's control-plane certificate; default off (plain HTTP on loopback).
+     */
+    public LocalClusterBuilder restOverHttps(boolean on) {
+        this.restOverHttps = on;
         return this;
     }
 

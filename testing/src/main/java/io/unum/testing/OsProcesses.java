@@ -38,7 +38,8 @@ public final class OsProcesses {
         }
         cmd.addAll(command);
         try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
+            // A log may hold what a process says about its peers: its owner's alone, like the cluster dir.
+            PrivateFiles.touch(log);
             Files.writeString(log, "=== " + Instant.now() + " starting: " + String.join(" ", cmd) + System.lineSeparator(),
                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             ProcessBuilder pb = new ProcessBuilder(cmd)

@@ -38,18 +38,18 @@ final class UpSummary {
         out.println("API URL       " + url + "   (REST under " + url + "/api/v1)");
         out.println("OpenAPI       " + url + "/q/openapi");
         out.println("Swagger UI    " + url + "/q/swagger-ui");
-        out.println("Admin token   " + c.adminToken());
-        out.println("Viewer token  " + c.viewerToken());
+        // Tokens are not printed: a terminal's scroll-back or a captured log is no place for them.
+        out.println("Tokens        admin.token, viewer.token in " + c.dir().resolve("cluster.properties") + " (0600)");
         out.println("Logs          " + c.logDir());
         out.println("Details       " + c.dir().resolve("cluster.properties"));
         out.println();
         if (cliConfig != null) {
             out.println("The CLI is configured (" + cliConfig + ": url and the admin token). Try:");
         } else {
-            out.println("Point the CLI at it with UNUM_URL=" + url + " UNUM_TOKEN=<admin token>, then try:");
+            out.println("Point the CLI at it with UNUM_URL=" + url + " and UNUM_TOKEN set to admin.token, then try:");
         }
         out.println("  bin/unum nodes");
-        out.println("  curl -H 'Authorization: Bearer " + c.adminToken() + "' " + url + "/api/v1/nodes");
+        out.println("  curl -H \"Authorization: Bearer $UNUM_TOKEN\" " + url + "/api/v1/nodes");
         out.println("Status:  bin/unum-dev status");
         out.println("Stop:    bin/unum-dev down");
     }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "unum.etcd")
 public interface EtcdConfig {
@@ -17,4 +18,18 @@ public interface EtcdConfig {
     /** Key prefix under which Unum keeps everything. */
     @WithDefault("/unum/")
     String prefix();
+
+    /** TLS to etcd (https endpoints): the CA that signed etcd's certificate, and this client's certificate. */
+    Tls tls();
+
+    interface Tls {
+        /** The CA etcd's server certificate is checked against (PEM). */
+        Optional<String> caCert();
+
+        /** The control plane's client certificate for etcd (PEM); etcd started with --client-cert-auth requires one. */
+        Optional<String> cert();
+
+        /** The private key of {@link #cert()} (PEM, PKCS#8). */
+        Optional<String> key();
+    }
 }

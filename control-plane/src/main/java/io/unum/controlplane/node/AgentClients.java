@@ -1,41 +1,36 @@
 package io.unum.controlplane.node;
 
-import io.grpc.CallCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.unum.api.grpc.ImageAgentServiceGrpc;
 import io.unum.api.grpc.NodeAgentServiceGrpc;
-import io.unum.controlplane.auth.TokenAuthenticator;
+import io.unum.controlplane.error.UnumException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.File;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
-/** gRPC channels to node agents, one per agent address, each call carrying the join token. */
+/**
+ * gRPC channels to node agents, one per agent address, over mutual TLS: the control plane shows
+ * its certificate and checks the agent's against the cluster CA (and the address against the
+ * host the certificate names).
+ */
 @ApplicationScoped
 public class AgentClients {
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    private final CallCredentials credentials;
     private final NodeConfig config;
+    private final ClusterTlsConfig tls;
+    private volatile SslContext sslContext;
 
-    public AgentClients(TokenAuthenticator tokens, NodeConfig config) {
+    public AgentClients(NodeConfig config, ClusterTlsConfig tls) {
         this.config = config;
-        String header = "Bearer " + tokens.joinToken();
-        this.credentials = new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata metadata = new Metadata();
-                metadata.put(AUTHORIZATION, header);
-                applier.apply(metadata);
-            }
-        };
+        this.tls = tls;
     }
 
     /**
@@ -45,30 +40,49 @@ public class AgentClients {
      */
     public NodeAgentServiceGrpc.NodeAgentServiceBlockingStub blocking(String address) {
         return NodeAgentServiceGrpc.newBlockingStub(channel(address))
-                .withCallCredentials(credentials)
                 .withWaitForReady()
                 .withDeadlineAfter(config.agentCallTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** An async stub without deadline, for streams that may stay open. */
     public NodeAgentServiceGrpc.NodeAgentServiceStub async(String address) {
-        return NodeAgentServiceGrpc.newStub(channel(address)).withCallCredentials(credentials);
+        return NodeAgentServiceGrpc.newStub(channel(address));
     }
 
     /** A blocking stub for image calls (dump, transfer, restore), which take as long as the image is big. */
     public ImageAgentServiceGrpc.ImageAgentServiceBlockingStub images(String address, java.time.Duration deadline) {
         return ImageAgentServiceGrpc.newBlockingStub(channel(address))
-                .withCallCredentials(credentials)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private ManagedChannel channel(String address) {
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+        ManagedChannel channel = channels.computeIfAbsent(address,
+                a -> NettyChannelBuilder.forTarget(a).sslContext(sslContext()).build());
         if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
             // The agent was away: try it now rather than after the channel's back-off (up to 2 min).
             channel.resetConnectBackoff();
         }
         return channel;
+    }
+
+    private SslContext sslContext() {
+        SslContext context = sslContext;
+        if (context == null) {
+            if (tls.caCert().isEmpty() || tls.cert().isEmpty() || tls.key().isEmpty()) {
+                throw UnumException.invalidState(
+                        "this control plane has no TLS identity (unum.tls.ca-cert, unum.tls.cert, unum.tls.key): it cannot call agents");
+            }
+            try {
+                context = GrpcSslContexts.forClient()
+                        .keyManager(new File(tls.cert().get()), new File(tls.key().get()))
+                        .trustManager(new File(tls.caCert().get()))
+                        .build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw UnumException.invalidState("cannot load the control plane's TLS identity: " + e.getMessage(), e);
+            }
+            sslContext = context;
+        }
+        return context;
     }
 
     @PreDestroy

@@ -3,6 +3,8 @@ package io.unum.controlplane.node;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
+import io.unum.api.grpc.EnrollRequest;
+import io.unum.api.grpc.EnrollResponse;
 import io.unum.api.grpc.HeartbeatRequest;
 import io.unum.api.grpc.HeartbeatResponse;
 import io.unum.api.grpc.RegisterAgentRequest;
@@ -26,16 +28,24 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
     private final NodeMembership membership;
     private final NodeProcesses lifecycle;
     private final NodeConfig config;
+    private final AgentCertificates certificates;
     private final ExecutorService agentCalls = Executors.newFixedThreadPool(THREADS, r -> {
         Thread t = new Thread(r, "agent-registry");
         t.setDaemon(true);
         return t;
     });
 
-    public AgentRegistryGrpcService(NodeMembership membership, NodeProcesses lifecycle, NodeConfig config) {
+    public AgentRegistryGrpcService(NodeMembership membership, NodeProcesses lifecycle, NodeConfig config,
+            AgentCertificates certificates) {
         this.membership = membership;
         this.lifecycle = lifecycle;
         this.config = config;
+        this.certificates = certificates;
+    }
+
+    @Override
+    public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> response) {
+        answer(response, () -> certificates.enroll(request));
     }
 
     @Override

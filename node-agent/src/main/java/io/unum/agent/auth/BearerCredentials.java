@@ -4,8 +4,9 @@ import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import java.util.concurrent.Executor;
 
-/** Adds "authorization: Bearer <join token>" to outgoing calls. */
+/** Adds "authorization: Bearer <join token>" to the agent's calls to the control plane. */
 public final class BearerCredentials extends CallCredentials {
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String header;
 
@@ -16,7 +17,7 @@ public final class BearerCredentials extends CallCredentials {
     @Override
     public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
         Metadata m = new Metadata();
-        m.put(BearerAuthInterceptor.AUTHORIZATION, header);
+        m.put(AUTHORIZATION, header);
         applier.apply(m);
     }
 }

@@ -1,9 +1,9 @@
 package io.unum.agent.image;
 
 import com.google.protobuf.ByteString;
-import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -37,11 +37,12 @@ public final class ImageTransfer {
     /** The receiving agent's HTTP/2 window: room for several chunks in flight. */
     public static final int FLOW_CONTROL_WINDOW = 16 << 20;
 
-    private final CallCredentials credentials;
+    /** This agent's certificate: the receiver accepts images from agents of the cluster only. */
+    private final ChannelCredentials credentials;
     /** One channel per receiving agent, reused: setting up a connection costs more than a small image. */
     private final java.util.Map<String, ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public ImageTransfer(CallCredentials credentials) {
+    public ImageTransfer(ChannelCredentials credentials) {
         this.credentials = credentials;
     }
 
@@ -51,9 +52,9 @@ public final class ImageTransfer {
         image.manifest().forEach(e -> paths.add(e.path()));
         paths.add(Image.MANIFEST);
         long total = image.transferSize();
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> ManagedChannelBuilder.forTarget(a).usePlaintext().build());
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials).build());
         Sender sender = new Sender();
-        ImageAgentServiceGrpc.newStub(channel).withCallCredentials(credentials)
+        ImageAgentServiceGrpc.newStub(channel)
                 .withDeadlineAfter(30, TimeUnit.MINUTES).receiveImage(sender);
         sender.send(ReceiveImageRequest.newBuilder()
                 .setHeader(ImageHeader.newBuilder().setImageId(image.id()).setBytesTotal(total)).build());

@@ -47,6 +47,32 @@ public final class ControlPlaneClient implements AutoCloseable {
         return call(AgentRegistryServiceGrpc::newBlockingStub, call);
     }
 
+    /**
+     * {@link #call(Function)} again, every second, while no control plane answers: for what the
+     * agent cannot start without (its certificate). Other failures are thrown.
+     */
+    public <T> T callUntilAnswered(Function<AgentRegistryServiceBlockingStub, T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call(call);
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+                    throw e;
+                }
+                if (attempt == 1 || attempt % 30 == 0) {
+                    LOG.warning("no control plane answers (" + e.getStatus() + "); trying again every second");
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** The same for another agent-facing service, whose stubs {@code stubs} makes. */
     public <S extends AbstractBlockingStub<S>, T> T call(Function<Channel, S> stubs, Function<S, T> call) {
         StatusRuntimeException last = null;

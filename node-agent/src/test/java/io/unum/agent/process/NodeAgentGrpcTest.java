@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,6 +32,11 @@ import io.unum.api.grpc.ReadOutputResponse;
 import io.unum.api.grpc.RemoveProcessRequest;
 import io.unum.api.grpc.SignalLocalProcessRequest;
 import io.unum.api.grpc.StartProcessRequest;
+import io.unum.pki.CertificateAuthority;
+import io.unum.pki.Identity;
+import io.unum.pki.Pem;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +69,8 @@ class NodeAgentGrpcTest {
         registry = new FakeRegistry();
         agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
                 "--control-plane", registry.endpoint(), "--state-dir", stateDir.toString(),
-                "--join-token", TOKEN, "--cores", "3", "--memory", "123456789"));
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", agent.port()).usePlaintext().build();
+                "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN), "--cores", "3", "--memory", "123456789"));
+        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(), registry.controlPlaneCredentials()).build();
     }
 
     @AfterEach
@@ -74,20 +82,67 @@ class NodeAgentGrpcTest {
     }
 
     private NodeAgentServiceBlockingStub authorized() {
-        return NodeAgentServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerCredentials(TOKEN));
+        return NodeAgentServiceGrpc.newBlockingStub(channel);
+    }
+
+    /**
+     * Changed on purpose (issue 10): the agent used to accept the join token; it now accepts only
+     * certificates of the cluster CA, and from another agent only what agents send each other.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void refusesCallersWithoutACertificateOfTheClusterCaWhateverTokenTheyCarry() {
+        StartProcessRequest asRoot = StartProcessRequest.newBuilder().setGpid(1).addArgv("true").build();
+        ManagedChannel plain = ManagedChannelBuilder.forAddress("127.0.0.1", agent.port()).usePlaintext().build();
+        ManagedChannel noCertificate = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(),
+                trustingOnly(registry.ca)).build();
+        ManagedChannel otherCa = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(),
+                registry.credentials(CertificateAuthority.create("another-ca", Duration.ofDays(1)), Identity.controlPlane())).build();
+        ManagedChannel anotherAgent = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(),
+                registry.credentials(registry.ca, Identity.agent("node-b"))).build();
+        try {
+            for (ManagedChannel refused : List.of(plain, noCertificate, otherCa)) {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> NodeAgentServiceGrpc
+                        .newBlockingStub(refused).withCallCredentials(new BearerCredentials(TOKEN)).startProcess(asRoot));
+                assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), "no TLS session: " + e.getStatus());
+            }
+            StatusRuntimeException agentCall = assertThrows(StatusRuntimeException.class, () -> NodeAgentServiceGrpc
+                    .newBlockingStub(anotherAgent).withCallCredentials(new BearerCredentials(TOKEN)).startProcess(asRoot));
+            assertEquals(Status.Code.PERMISSION_DENIED, agentCall.getStatus().getCode());
+            assertTrue(agent.supervisor().list().isEmpty(), "nothing was started");
+        } finally {
+            List.of(plain, noCertificate, otherCa, anotherAgent).forEach(ManagedChannel::shutdownNow);
+        }
     }
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void refusesCallsWithoutTheJoinToken() {
-        StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> NodeAgentServiceGrpc
-                .newBlockingStub(channel).removeProcess(RemoveProcessRequest.newBuilder().setGpid(1).build()));
-        assertEquals(Status.Code.UNAUTHENTICATED, none.getStatus().getCode());
-        StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class, () -> NodeAgentServiceGrpc
-                .newBlockingStub(channel).withCallCredentials(new BearerCredentials("wrong"))
-                .startProcess(StartProcessRequest.newBuilder().setGpid(1).addArgv("true").build()));
-        assertEquals(Status.Code.UNAUTHENTICATED, wrong.getStatus().getCode());
-        assertTrue(agent.supervisor().list().isEmpty(), "nothing was started");
+    void joinsOnceAndKeepsItsIdentityOwnerOnlyAcrossARestart() throws Exception {
+        assertEquals(1, registry.enrollments.size());
+        assertEquals("node-a", registry.enrollments.get(0).getNode());
+        assertEquals("127.0.0.1", registry.enrollments.get(0).getHost());
+        for (String f : List.of("agent.key", "agent.crt", "ca.crt")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve("tls").resolve(f))), f);
+        }
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve("tls"))));
+        channel.shutdownNow();
+        agent.close();
+        agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
+                "--control-plane", registry.endpoint(), "--state-dir", stateDir.toString(),
+                "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN)));
+        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(), registry.controlPlaneCredentials()).build();
+        assertEquals(1, registry.enrollments.size(), "the restarted agent kept its certificate");
+        assertEquals(Presence.PRESENCE_ABSENT, ImageAgentServiceGrpc.newBlockingStub(channel)
+                .describeProcess(DescribeProcessRequest.newBuilder().setGpid(5).build()).getPresence());
+    }
+
+    private static ChannelCredentials trustingOnly(CertificateAuthority ca) {
+        try {
+            return TlsChannelCredentials.newBuilder().trustManager(new java.io.ByteArrayInputStream(
+                    Pem.certificate(ca.certificate()).getBytes(java.nio.charset.StandardCharsets.US_ASCII))).build();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -107,8 +162,7 @@ class NodeAgentGrpcTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void describesWhatTheNodeKnowsOfAGpid() {
-        ImageAgentServiceGrpc.ImageAgentServiceBlockingStub images = ImageAgentServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(new BearerCredentials(TOKEN));
+        ImageAgentServiceGrpc.ImageAgentServiceBlockingStub images = ImageAgentServiceGrpc.newBlockingStub(channel);
         assertEquals(Presence.PRESENCE_ABSENT,
                 images.describeProcess(DescribeProcessRequest.newBuilder().setGpid(77).build()).getPresence());
         int pid = authorized().startProcess(StartProcessRequest.newBuilder().setGpid(77)
@@ -141,7 +195,7 @@ class NodeAgentGrpcTest {
         List<OutputChunk> chunks = new CopyOnWriteArrayList<>();
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<Throwable> error = new AtomicReference<>();
-        NodeAgentServiceGrpc.newStub(channel).withCallCredentials(new BearerCredentials(TOKEN))
+        NodeAgentServiceGrpc.newStub(channel)
                 .readOutput(ReadOutputRequest.newBuilder().setGpid(42).setFollow(true).build(),
                         new StreamObserver<>() {
                             @Override

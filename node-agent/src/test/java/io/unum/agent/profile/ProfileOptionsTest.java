@@ -15,7 +15,7 @@ class ProfileOptionsTest {
     @Test
     void labelsAndCapacityComeFromTheCommandLineAndSetTheReportedSize() {
         AgentConfig cfg = AgentMain.parse("--name", "n", "--control-plane", "127.0.0.1:1", "--state-dir", "/tmp/s",
-                "--join-token", "t", "--label", "zone=a", "--label", "disk=ssd", "--cpu-capacity", "0.5",
+                "--join-token-file", io.unum.agent.TestJoinToken.file("t"), "--label", "zone=a", "--label", "disk=ssd", "--cpu-capacity", "0.5",
                 "--memory-capacity", "512M");
         assertEquals(new NodeProfileSettings(Map.of("zone", "a", "disk", "ssd"), new Capacity(0.5, 512L << 20)), cfg.profile());
         assertEquals(1, cfg.cores(), "half a core is reported as one");
@@ -25,7 +25,7 @@ class ProfileOptionsTest {
     @Test
     void malformedOptionsAreRefusedWithTheirName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentMain.parse("--name", "n",
-                "--control-plane", "h:1", "--state-dir", "/tmp/s", "--join-token", "t", "--label", "zone"));
+                "--control-plane", "h:1", "--state-dir", "/tmp/s", "--join-token-file", io.unum.agent.TestJoinToken.file("t"), "--label", "zone"));
         assertEquals(true, e.getMessage().contains("--label 'zone'"), e.getMessage());
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> withMemoryCapacity("12X"));
         assertTrue(size.getMessage().contains("--memory-capacity '12X'"), size.getMessage());
@@ -33,7 +33,7 @@ class ProfileOptionsTest {
     }
 
     private static AgentConfig withMemoryCapacity(String size) {
-        return AgentMain.parse("--name", "n", "--control-plane", "h:1", "--state-dir", "/tmp/s", "--join-token", "t",
+        return AgentMain.parse("--name", "n", "--control-plane", "h:1", "--state-dir", "/tmp/s", "--join-token-file", io.unum.agent.TestJoinToken.file("t"),
                 "--memory-capacity", size);
     }
 }

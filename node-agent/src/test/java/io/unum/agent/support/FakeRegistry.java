@@ -9,7 +9,20 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
+import io.unum.api.grpc.EnrollRequest;
+import io.unum.api.grpc.EnrollResponse;
+import io.unum.pki.CertificateAuthority;
+import io.unum.pki.Identity;
+import io.unum.pki.Keys;
+import io.unum.pki.Pem;
+import io.unum.pki.SigningRequest;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Duration;
 import io.unum.api.grpc.HeartbeatRequest;
 import io.unum.api.grpc.HeartbeatResponse;
 import io.unum.api.grpc.RegisterAgentRequest;
@@ -34,6 +47,9 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
     public final List<HeartbeatRequest> heartbeats = new CopyOnWriteArrayList<>();
     public final List<ReportProcessExitRequest> exits = new CopyOnWriteArrayList<>();
     public final List<String> authorizations = new CopyOnWriteArrayList<>();
+    public final List<EnrollRequest> enrollments = new CopyOnWriteArrayList<>();
+    /** The cluster CA this registry signs agents' keys with. */
+    public final CertificateAuthority ca = CertificateAuthority.create("fake-cluster-ca", Duration.ofDays(30));
     /** Answered once to the next registration. */
     public volatile List<Integer> unknownGpids = List.of();
     /** Answer known=false to the next heartbeat. */
@@ -66,6 +82,40 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
 
     public String endpoint() {
         return "127.0.0.1:" + port();
+    }
+
+    @Override
+    public void enroll(EnrollRequest req, StreamObserver<EnrollResponse> out) {
+        enrollments.add(req);
+        out.onNext(EnrollResponse.newBuilder()
+                .setCertificatePem(Pem.certificate(ca.issue(Identity.agent(req.getNode()),
+                        SigningRequest.verifiedKey(req.getCsrPem()), List.of(req.getHost()), Duration.ofDays(30))))
+                .setCaCertificatePem(Pem.certificate(ca.certificate()))
+                .build());
+        out.onCompleted();
+    }
+
+    /** Credentials of a client that {@code issuer} made {@code who}; trusting this registry's CA. */
+    public ChannelCredentials credentials(CertificateAuthority issuer, Identity who) {
+        KeyPair pair = Keys.generate();
+        String cert = Pem.certificate(issuer.issue(who, pair.getPublic(), List.of(), Duration.ofDays(1)));
+        try {
+            return TlsChannelCredentials.newBuilder()
+                    .keyManager(stream(cert), stream(Pem.privateKey(pair.getPrivate())))
+                    .trustManager(stream(Pem.certificate(ca.certificate())))
+                    .build();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** What the control plane shows agents. */
+    public ChannelCredentials controlPlaneCredentials() {
+        return credentials(ca, Identity.controlPlane());
+    }
+
+    private static ByteArrayInputStream stream(String pem) {
+        return new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override

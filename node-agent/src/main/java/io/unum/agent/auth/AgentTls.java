@@ -1,0 +1,144 @@
+package io.unum.agent.auth;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.unum.api.grpc.EnrollRequest;
+import io.unum.api.grpc.EnrollResponse;
+import io.unum.pki.Identity;
+import io.unum.pki.Keys;
+import io.unum.pki.Pem;
+import io.unum.pki.SigningRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The agent's identity in the cluster: a key it made itself and a certificate the control plane
+ * signed with the cluster CA when the agent joined, kept in {@code <state-dir>/tls} (0700, files
+ * 0600) so that a restarted agent is the same agent without the join token. The agent serves its
+ * gRPC with it, requiring a certificate of the same CA from every caller, and shows it to the
+ * agents it pushes images to.
+ */
+public final class AgentTls {
+    private static final Logger LOG = Logger.getLogger(AgentTls.class.getName());
+    /** A certificate this close to its end is replaced at start-up rather than left to expire under a running agent. */
+    private static final Duration RENEW_BEFORE = Duration.ofDays(7);
+
+    private final Path key;
+    private final Path certificate;
+    private final Path ca;
+
+    private AgentTls(Path dir) {
+        this.key = dir.resolve("agent.key");
+        this.certificate = dir.resolve("agent.crt");
+        this.ca = dir.resolve("ca.crt");
+    }
+
+    /**
+     * The identity kept in {@code stateDir} if it is still good for {@code node} at {@code host};
+     * otherwise a new key, signed through {@code enroll} (the control plane's Enroll, with the join token).
+     */
+    public static AgentTls obtain(Path stateDir, String node, String host, Function<EnrollRequest, EnrollResponse> enroll) {
+        Path dir = stateDir.resolve("tls");
+        AgentTls tls = new AgentTls(dir);
+        Optional<String> stale = tls.whyNotUsable(node, host);
+        if (stale.isEmpty()) {
+            LOG.info("TLS identity: the certificate in " + dir);
+            return tls;
+        }
+        LOG.info("joining the cluster for a certificate (" + stale.get() + ")");
+        KeyPair pair = Keys.generate();
+        EnrollResponse signed = enroll.apply(EnrollRequest.newBuilder()
+                .setNode(node)
+                .setHost(host)
+                .setCsrPem(SigningRequest.create(pair, node))
+                .build());
+        X509Certificate cert = Pem.parseCertificate(signed.getCertificatePem());
+        if (!cert.getPublicKey().equals(pair.getPublic())) {
+            throw new IllegalStateException("the control plane signed another key than ours");
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        // The key first: a certificate without its key would be taken for a usable identity.
+        Pem.write(tls.ca, signed.getCaCertificatePem());
+        Pem.write(tls.key, Pem.privateKey(pair.getPrivate()));
+        Pem.write(tls.certificate, signed.getCertificatePem());
+        LOG.info("joined: certificate for " + Identity.of(cert).map(Identity::toString).orElse("?") + " valid until "
+                + cert.getNotAfter().toInstant());
+        return tls;
+    }
+
+    private Optional<String> whyNotUsable(String node, String host) {
+        if (!Files.isRegularFile(key) || !Files.isRegularFile(certificate) || !Files.isRegularFile(ca)) {
+            return Optional.of("none kept yet");
+        }
+        try {
+            X509Certificate cert = Pem.readCertificate(certificate);
+            Pem.readPrivateKey(key);
+            if (!Identity.of(cert).equals(Optional.of(Identity.agent(node)))) {
+                return Optional.of("the kept certificate is for " + Identity.of(cert).map(Identity::toString).orElse("?"));
+            }
+            if (cert.getNotAfter().toInstant().isBefore(Instant.now().plus(RENEW_BEFORE))) {
+                return Optional.of("the kept certificate ends " + cert.getNotAfter().toInstant());
+            }
+            if (!names(cert).contains(host)) {
+                return Optional.of("the kept certificate does not name " + host);
+            }
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.of("the kept certificate cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static List<String> names(X509Certificate cert) {
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            return sans == null ? List.of() : sans.stream().map(n -> String.valueOf(n.get(1))).toList();
+        } catch (CertificateParsingException e) {
+            return List.of();
+        }
+    }
+
+    /** For the agent's server: its certificate, and a certificate of the cluster CA required of every caller. */
+    public ServerCredentials serverCredentials() {
+        try {
+            return TlsServerCredentials.newBuilder()
+                    .keyManager(certificate.toFile(), key.toFile())
+                    .trustManager(ca.toFile())
+                    .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the agent's TLS identity", e);
+        }
+    }
+
+    /** For calls to other agents: this agent's certificate, and theirs checked against the cluster CA. */
+    public ChannelCredentials channelCredentials() {
+        try {
+            return TlsChannelCredentials.newBuilder()
+                    .keyManager(certificate.toFile(), key.toFile())
+                    .trustManager(ca.toFile())
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the agent's TLS identity", e);
+        }
+    }
+}
