@@ -42,8 +42,12 @@ public class DynamicIds {
         }
     }
 
-    /** An id that nothing holds, taken from the range for good (until nothing holds it again). */
-    public int next() {
+    /**
+     * An id that nothing holds, taken from the range for good (until nothing holds it again).
+     * Synchronized so that concurrent spawns on one replica queue here instead of racing each
+     * other's compare-and-set into its attempt limit.
+     */
+    public synchronized int next() {
         for (int attempt = 0; attempt < EtcdTable.MAX_ATTEMPTS; attempt++) {
             Set<Integer> held = held();
             Optional<KeyValue> current = etcd.get(key);
