@@ -65,7 +65,7 @@ export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) 
           <h2>Overview</h2>
           <dl class="facts">
             <dt>Node</dt><dd data-testid="detail-node">{p.node ?? '–'}{p.localPid ? ` (pid ${p.localPid})` : ''}</dd>
-            <dt>User</dt><dd>{p.user ?? '–'}</dd>
+            <dt>User</dt><dd>{identity(p)}</dd>
             <dt>Working directory</dt><dd><code>{p.cwd ?? '–'}</code></dd>
             <dt>Arguments</dt>
             <dd><ol class="args">{p.argv.map((a, i) => <li key={i}><code>{a}</code></li>)}</ol></dd>
@@ -97,6 +97,13 @@ export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) 
 }
 
 /** What only an admin sees: the actions, the capabilities with toggles, the checkpoints. */
+/** Who it runs as: a named account, or its tree's dynamic uid (and shared group), and whether setuid works. */
+function identity(p: ProcessInfo): string {
+  const who = p.user ?? '–';
+  const dynamic = p.uid == null ? '' : p.group ? ` (dynamic uid, group ${p.group} = gid ${p.gid})` : ' (dynamic uid)';
+  return who + dynamic + (p.noNewPrivs === false ? ' · setuid binaries may elevate' : '');
+}
+
 function AdminCards({ p, live }: { p: ProcessInfo; live: boolean }) {
   const checkpoints = useCheckpoints(p);
   return (

@@ -14,7 +14,9 @@
  * group, and everything it needs to tell the agent is written to files in <proc-dir>:
  *
  *   spec        (input, written by the agent) NUL-terminated fields:
- *                 "unum-spec-1", output limit, cwd, user ("" = do not switch),
+ *                 "unum-spec-2", output limit, cwd, user ("" = do not switch by name),
+ *                 uid, gid (a dynamic identity when uid > 0: no passwd entry, no supplementary
+ *                 groups, umask 007), no-new-privs ("1": PR_SET_NO_NEW_PRIVS before exec),
  *                 argc, argv[0..argc-1], envc, env[0..envc-1] ("KEY=VALUE")
  *   restore     (input of -r, written by the agent) NUL-terminated fields: "unum-restore-1",
  *               stdout offset, stderr offset, argc, the criu command line. criu gets the new output
@@ -37,7 +39,9 @@
  *   drained     "<stdout end> <stderr end>", written on SIGURG once the pipes are empty (see
  *               report_drained)
  *
- * Every file except the output segments is written atomically (tmp + rename).
+ * Every file except the output segments is written atomically (tmp + rename). Every file is 0600:
+ * the spec holds environment values, the segments the program's output, and only the agent reads
+ * them.
  *
  * Process tree when running as root (a pid namespace per program):
  *   shim ─► init (pid 1 in a new pid namespace, its own session) ─► program
@@ -67,6 +71,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -100,6 +105,9 @@ struct spec {
     long long limit;
     char *cwd;
     char *user;
+    uid_t uid;  /* > 0: a dynamic identity (uid:gid), user is then "" */
+    gid_t gid;
+    int no_new_privs;
     char **argv;
     char **envp;
 };
@@ -148,11 +156,15 @@ static void read_spec(struct spec *sp) {
     snprintf(path, sizeof path, "%s/spec", proc_dir);
     char *buf = read_file(path, &len);
     char *p = buf, *end = buf + len;
-    if (strcmp(next_field(&p, end), "unum-spec-1") != 0) die("unknown spec version");
+    if (strcmp(next_field(&p, end), "unum-spec-2") != 0) die("unknown spec version");
     sp->limit = atoll(next_field(&p, end));
     if (sp->limit < 2) sp->limit = 2;
     sp->cwd = next_field(&p, end);
     sp->user = next_field(&p, end);
+    sp->uid = (uid_t)strtoul(next_field(&p, end), NULL, 10);
+    sp->gid = (gid_t)strtoul(next_field(&p, end), NULL, 10);
+    sp->no_new_privs = strcmp(next_field(&p, end), "1") == 0;
+    if (sp->uid > 0 && (sp->user[0] || sp->gid == 0)) die("a dynamic uid needs a gid and no user name");
     int argc = atoi(next_field(&p, end));
     if (argc < 1) die("empty argv");
     sp->argv = calloc((size_t)argc + 1, sizeof(char *));
@@ -168,7 +180,7 @@ static void write_atomic(const char *name, const char *content) {
     char tmp[4096], dst[4096];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", proc_dir, name);
     snprintf(dst, sizeof dst, "%s/%s", proc_dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "unum-shim: open %s: %s\n", tmp, strerror(errno));
         return;
@@ -213,16 +225,35 @@ static void set_caps(int errfd, unsigned mask) {
     if (syscall(SYS_capset, &h, d) != 0) child_fail(errfd, "capset", "", errno);
 }
 
-/* Becomes sp->user; with keep_caps, keeps CAP_SYS_ADMIN and CAP_DAC_OVERRIDE (see the top). */
+/* Drops root for uid:gid with the given supplementary groups; with keep_caps, keeps CAP_SYS_ADMIN
+   and CAP_DAC_OVERRIDE (see the top). */
+static void become(int errfd, const char *who, uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+                   int keep_caps) {
+    if (setgroups((size_t)ngroups, groups) != 0) child_fail(errfd, "setgroups", who, errno);
+    if (setgid(gid) != 0) child_fail(errfd, "setgid", who, errno);
+    if (keep_caps && prctl(PR_SET_KEEPCAPS, 1) != 0) child_fail(errfd, "prctl", "keepcaps", errno);
+    if (setuid(uid) != 0) child_fail(errfd, "setuid", who, errno);
+    if (keep_caps) set_caps(errfd, (1u << CAP_SYS_ADMIN) | (1u << CAP_DAC_OVERRIDE));
+}
+
+/* Becomes the spec's identity: a dynamic uid:gid (no supplementary groups, and umask 007 so that
+   what it creates is not readable by other identities), or the named user with its groups. */
 static void switch_user(struct spec *sp, int errfd, int keep_caps) {
+    if (sp->uid > 0) {
+        char who[32];
+        snprintf(who, sizeof who, "%u", (unsigned)sp->uid);
+        umask(007);
+        become(errfd, who, sp->uid, sp->gid, 0, NULL, keep_caps);
+        return;
+    }
     struct passwd *pw = getpwnam(sp->user);
     if (!pw) child_fail(errfd, "user", sp->user, ENOENT);
     if (pw->pw_uid == 0) return;
     if (initgroups(pw->pw_name, pw->pw_gid) != 0) child_fail(errfd, "initgroups", sp->user, errno);
-    if (setgid(pw->pw_gid) != 0) child_fail(errfd, "setgid", sp->user, errno);
-    if (keep_caps && prctl(PR_SET_KEEPCAPS, 1) != 0) child_fail(errfd, "prctl", "keepcaps", errno);
-    if (setuid(pw->pw_uid) != 0) child_fail(errfd, "setuid", sp->user, errno);
-    if (keep_caps) set_caps(errfd, (1u << CAP_SYS_ADMIN) | (1u << CAP_DAC_OVERRIDE));
+    gid_t groups[NGROUPS_MAX];
+    int n = getgroups(NGROUPS_MAX, groups);
+    if (n < 0) child_fail(errfd, "getgroups", sp->user, errno);
+    become(errfd, sp->user, pw->pw_uid, pw->pw_gid, n, groups, keep_caps);
 }
 
 static void send_credentials(int sock) {
@@ -294,8 +325,12 @@ static void run_program(struct spec *sp, int outw, int errw, int errfd, int cred
     if (outw > 2) close(outw);
     if (errw > 2) close(errw);
 
-    if (is_root && sp->user[0]) switch_user(sp, errfd, 0);
+    if (is_root && (sp->user[0] || sp->uid > 0)) switch_user(sp, errfd, 0);
     if (getuid() != 0) set_caps(errfd, 0);
+    /* Inherited by everything the program starts: a setuid binary no longer elevates. CRIU dumps
+       and restores the flag with the rest of the credentials. */
+    if (sp->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        child_fail(errfd, "prctl", "no_new_privs", errno);
     if (sp->cwd[0] && chdir(sp->cwd) != 0) child_fail(errfd, "chdir", sp->cwd, errno);
     exec_with_path(sp, errfd);
 }
@@ -317,7 +352,7 @@ static void run_init(struct spec *sp, int outw, int errw, int errfd, int credsoc
     if (devnull < 0) child_fail(errfd, "open", "/dev/null", errno);
     for (int fd = 0; fd <= 2; fd++) dup2(devnull, fd);
     if (devnull > 2) close(devnull);
-    if (sp->user[0]) switch_user(sp, errfd, 1);
+    if (sp->user[0] || sp->uid > 0) switch_user(sp, errfd, 1);
 
     sigset_t all, old;
     sigfillset(&all);
@@ -375,7 +410,7 @@ struct capture {
 static void open_segment(struct capture *c) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.%lld", proc_dir, c->name, c->seg_start);
-    c->file_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    c->file_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (c->file_fd < 0) fprintf(stderr, "unum-shim: open %s: %s\n", path, strerror(errno));
     c->seg_len = 0;
 }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
             "  unum run --node n2 --cap +CAN_MIGRATE -e MODE=fast -- ./worker --threads 4",
             "  unum run --constraint zone=b --constraint disk=ssd -- ./db",
             "  unum run --follow -- sh -c 'echo out; echo err >&2'",
-            "  unum run --parent 42 --cwd /tmp -- make -j8"
+            "  unum run --parent 42 --cwd /tmp -- make -j8",
+            "  unum run --group etl -- ./loader   (shares files with other processes of group etl)"
         })
 class RunCommand extends ClientCommand {
 
@@ -35,14 +36,23 @@ class RunCommand extends ClientCommand {
             description = "krgcapset changes to the effective set, e.g. +CAN_MIGRATE,+CHECKPOINTABLE")
     String capabilities;
 
-    @Option(names = "--parent", paramLabel = "GPID", description = "parent process, whose capabilities it inherits")
+    @Option(names = "--parent", paramLabel = "GPID",
+            description = "parent process, whose capabilities and identity (uid, gid, group) it inherits")
     Integer parent;
 
     @Option(names = "--cwd", paramLabel = "DIR", description = "working directory")
     String cwd;
 
-    @Option(names = "--user", paramLabel = "USER", description = "Unix user to run as (another user needs the admin role)")
+    @Option(names = "--user", paramLabel = "USER",
+            description = "Unix account to run as, e.g. root (default: a dynamic uid of the process tree's own)")
     String user;
+
+    @Option(names = "--group", paramLabel = "NAME",
+            description = "shared group: processes naming it get uids of their own and the group's gid")
+    String group;
+
+    @Option(names = "--allow-new-privs", description = "do not set PR_SET_NO_NEW_PRIVS: setuid binaries elevate")
+    boolean allowNewPrivs;
 
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "set an environment variable (repeatable)")
     List<String> env = new ArrayList<>();
@@ -65,7 +75,8 @@ class RunCommand extends ClientCommand {
         Map<String, String> environment = parsePairs(env, "-e");
         Map<String, String> labels = parsePairs(constraints, "--constraint");
         ProcessInfo p = client().spawn(new SpawnRequest(List.copyOf(argv), node, parent, cwd, user,
-                environment.isEmpty() ? null : environment, capabilities, labels.isEmpty() ? null : labels));
+                environment.isEmpty() ? null : environment, capabilities, labels.isEmpty() ? null : labels, group,
+                allowNewPrivs ? Boolean.FALSE : null));
         out().println(p.gpid());
         out().flush();
         if (follow) {

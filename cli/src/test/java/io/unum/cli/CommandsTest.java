@@ -117,6 +117,21 @@ class CommandsTest {
     }
 
     @Test
+    void runSendsTheGroupAndTheNoNewPrivsOptOut() throws Exception {
+        fake.json("POST /api/v1/processes", 201, process(44, ProcessState.PENDING, null, "true"));
+        Cli.Result r = Cli.against(fake).run("run", "--group", "etl", "--allow-new-privs", "--", "true");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode body = Json.MAPPER.readTree(fake.calls.get(0).body());
+        assertEquals("etl", body.get("group").asText());
+        assertEquals(false, body.get("noNewPrivs").booleanValue());
+
+        Cli.Result plain = Cli.against(fake).run("run", "--", "true");
+        assertEquals(0, plain.exit(), plain.err());
+        JsonNode defaults = Json.MAPPER.readTree(fake.calls.get(1).body());
+        assertTrue(defaults.get("noNewPrivs") == null || defaults.get("noNewPrivs").isNull(), "the server's default");
+    }
+
+    @Test
     void runPassesOptionsAfterTheProgramToIt() throws Exception {
         fake.json("POST /api/v1/processes", 201, process(43, ProcessState.PENDING, null, "ls", "-l"));
         Cli.Result r = Cli.against(fake).run("run", "ls", "-l", "--node", "x");

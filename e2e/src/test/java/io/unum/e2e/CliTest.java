@@ -96,7 +96,8 @@ class CliTest extends ClusterTest {
         assertEquals(0, ps.exit(), ps.err());
         String row = ps.out().lines().filter(l -> l.trim().startsWith(gpid + " ")).findFirst().orElseThrow(
                 () -> new AssertionError("gpid " + gpid + " not in:\n" + ps.out()));
-        assertTrue(row.contains("node-2") && row.contains("RUNNING") && row.contains("nobody"), row);
+        String user = api.process(gpid).user(); // its own dynamic uid, shown as a number like ps does
+        assertTrue(row.contains("node-2") && row.contains("RUNNING") && row.contains(user), row);
 
         Api.await(() -> admin("logs", Integer.toString(gpid)), r -> r.rawOut().contains("hello-from-unum"),
                 java.time.Duration.ofSeconds(10), "logs");

@@ -1,5 +1,6 @@
 package io.unum.agent;
 
+import io.unum.agent.files.PrivateFiles;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -24,7 +25,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,7 +62,7 @@ public final class Agent implements AutoCloseable {
     }
 
     public static Agent start(AgentConfig cfg) throws IOException {
-        Files.createDirectories(cfg.stateDir());
+        PrivateFiles.createDirectories(cfg.stateDir());
         ProcessSupervisor supervisor = ProcessSupervisor.open(cfg.stateDir(), cfg.outputLimit());
         if (!supervisor.runsAsRoot()) {
             LOG.warning("not running as root: no pid namespaces, programs run as the agent's user");

@@ -7,6 +7,7 @@ import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdTable;
 import io.unum.controlplane.etcd.EtcdTables;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
+import io.unum.controlplane.process.IdHolders;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,7 +24,7 @@ import java.util.Optional;
  */
 @Startup
 @ApplicationScoped
-public class CheckpointStore {
+public class CheckpointStore implements IdHolders {
     private final Etcd etcd;
     private final ProcessStore processes;
     private final ProcessLocks locks;
@@ -34,6 +35,16 @@ public class CheckpointStore {
         this.processes = processes;
         this.locks = locks;
         this.table = tables.json("checkpoints/", CheckpointInfo.class);
+    }
+
+    /** A checkpoint holds its process's dynamic uid: a restart brings the process back as that uid. */
+    @Override
+    public void collectHeld(java.util.Set<Integer> into) {
+        for (CheckpointInfo c : table.values()) {
+            if (c.process() != null && c.process().uid() != null) {
+                into.add(c.process().uid());
+            }
+        }
     }
 
     public Optional<CheckpointInfo> find(String id) {

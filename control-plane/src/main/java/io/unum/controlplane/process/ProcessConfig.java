@@ -6,9 +6,11 @@ import java.time.Duration;
 
 @ConfigMapping(prefix = "unum.process")
 public interface ProcessConfig {
-    /** Unix user processes run as unless an admin asks for another. */
-    @WithDefault("nobody")
-    String defaultUser();
+    /**
+     * The range each process tree's own uid (and each named group's gid) is taken from, like
+     * systemd's DynamicUser; no passwd entry is needed. Keep it clear of the nodes' real accounts.
+     */
+    DynamicIdRange dynamicIds();
 
     /** Working directory of processes that do not name one. */
     @WithDefault("/")
@@ -40,6 +42,14 @@ public interface ProcessConfig {
 
     /** Capabilities of processes started without a parent. */
     Defaults defaultCapabilities();
+
+    interface DynamicIdRange {
+        @WithDefault("61184")
+        int first();
+
+        @WithDefault("65519")
+        int last();
+    }
 
     interface Defaults {
         /** krgcapset list, e.g. "CAN_MIGRATE,CHECKPOINTABLE". */

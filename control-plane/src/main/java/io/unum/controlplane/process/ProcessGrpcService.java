@@ -46,7 +46,8 @@ public class ProcessGrpcService extends ProcessServiceGrpc.ProcessServiceImplBas
             ProcessInfo p = launcher.spawn(new SpawnRequest(r.getArgvList(), ProtoMapper.emptyToNull(r.getNode()),
                     r.getParentGpid() == 0 ? null : r.getParentGpid(), ProtoMapper.emptyToNull(r.getCwd()),
                     ProtoMapper.emptyToNull(r.getUser()), r.getEnvMap(), r.getCapabilities(),
-                    r.getConstraintsMap().isEmpty() ? null : r.getConstraintsMap()));
+                    r.getConstraintsMap().isEmpty() ? null : r.getConstraintsMap(), ProtoMapper.emptyToNull(r.getGroup()),
+                    r.hasNoNewPrivs() ? r.getNoNewPrivs() : null));
             return SpawnProcessResponse.newBuilder().setProcess(ProtoMapper.toProto(p)).build();
         });
     }

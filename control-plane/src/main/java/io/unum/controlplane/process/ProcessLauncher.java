@@ -48,10 +48,12 @@ public class ProcessLauncher {
     private final MeterRegistry metrics;
     private final InstantSource clock;
     private final AbandonedSpawns abandoned;
+    private final Identities identities;
 
     public ProcessLauncher(ProcessStore processes, GpidAllocator gpids, SpawnValidator validator,
             Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics, InstantSource clock,
-            AbandonedSpawns abandoned) {
+            AbandonedSpawns abandoned, Identities identities) {
+        this.identities = identities;
         this.clock = clock;
         this.abandoned = abandoned;
         this.processes = processes;
@@ -77,6 +79,7 @@ public class ProcessLauncher {
                     "parent gpid " + request.parentGpid() + " does not exist"));
         }
         Capabilities caps = initialCapabilities(parent, capChange);
+        Identities.RunAs runAs = identities.forSpawn(request, parent);
         Placement.Placed placed = placement.place(new Placement.Request(request.node(), request.constraints(), parent));
         NodeInfo node = placed.node();
 
@@ -85,9 +88,9 @@ public class ProcessLauncher {
         Map<String, String> env = request.env() == null ? Map.of() : request.env();
         ProcessInfo pending = new ProcessInfo(gpid, parent == null ? null : parent.gpid(), node.name(), 0,
                 List.copyOf(request.argv()), request.cwd() == null ? config.defaultCwd() : request.cwd(),
-                request.user() == null ? config.defaultUser() : request.user(),
-                env.keySet().stream().sorted().toList(), ProcessState.PENDING, null, null, null, caps,
-                now, null, null, null, null);
+                runAs.user(), env.keySet().stream().sorted().toList(), ProcessState.PENDING, null, null, null, caps,
+                now, null, null, null, null, runAs.uid(), runAs.gid(), runAs.group(),
+                !Boolean.FALSE.equals(request.noNewPrivs()));
         long t0 = System.nanoTime();
         try {
             while (!processes.create(pending)) {
@@ -107,13 +110,18 @@ public class ProcessLauncher {
         StartProcessResponse started;
         long t0 = System.nanoTime();
         try {
-            started = agents.blocking(node.address()).startProcess(StartProcessRequest.newBuilder()
+            StartProcessRequest.Builder req = StartProcessRequest.newBuilder()
                     .setGpid(pending.gpid())
                     .addAllArgv(pending.argv())
                     .setCwd(pending.cwd())
-                    .setUser(pending.user())
                     .putAllEnv(env)
-                    .build());
+                    .setAllowNewPrivs(Boolean.FALSE.equals(pending.noNewPrivs()));
+            if (pending.uid() != null) {
+                req.setUid(pending.uid()).setGid(pending.gid());
+            } else {
+                req.setUser(pending.user());
+            }
+            started = agents.blocking(node.address()).startProcess(req.build());
         } catch (StatusRuntimeException e) {
             return refused(pending, node, e);
         }
@@ -205,6 +213,6 @@ public class ProcessLauncher {
     private static ProcessInfo renumber(ProcessInfo p, int gpid) {
         return new ProcessInfo(gpid, p.parentGpid(), p.node(), p.localPid(), p.argv(), p.cwd(), p.user(), p.envNames(),
                 p.state(), p.exitCode(), p.exitSignal(), p.reason(), p.capabilities(), p.createdAt(), p.startedAt(),
-                p.endedAt(), p.cpuPercent(), p.rssBytes());
+                p.endedAt(), p.cpuPercent(), p.rssBytes(), p.uid(), p.gid(), p.group(), p.noNewPrivs());
     }
 }

@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  */
 @Startup
 @ApplicationScoped
-public class ProcessStore implements ProcessTable {
+public class ProcessStore implements ProcessTable, IdHolders {
     private final EtcdTable<ProcessInfo> table;
 
     public ProcessStore(EtcdTables tables) {
@@ -80,6 +80,16 @@ public class ProcessStore implements ProcessTable {
     @Override
     public List<ProcessInfo> list() {
         return table.values().stream().sorted(Comparator.comparingInt(ProcessInfo::gpid)).toList();
+    }
+
+    /** A process holds its dynamic uid until it ended: a LOST one may still run. */
+    @Override
+    public void collectHeld(java.util.Set<Integer> into) {
+        for (ProcessInfo p : table.values()) {
+            if (p.uid() != null && !p.state().isTerminal()) {
+                into.add(p.uid());
+            }
+        }
     }
 
     @Override

@@ -29,7 +29,12 @@ public final class ProtoMapper {
                 .setReason(nullToEmpty(p.reason()))
                 .setCapabilities(toProto(p.capabilities()))
                 .setCpuPercent(p.cpuPercent() == null ? 0 : p.cpuPercent())
-                .setRssBytes(p.rssBytes() == null ? 0 : p.rssBytes());
+                .setRssBytes(p.rssBytes() == null ? 0 : p.rssBytes())
+                .setGroup(nullToEmpty(p.group()))
+                .setNoNewPrivs(Boolean.TRUE.equals(p.noNewPrivs()));
+        if (p.uid() != null) {
+            b.setUid(p.uid()).setGid(p.gid());
+        }
         if (p.exitCode() != null) {
             b.setExitCode(p.exitCode());
         }

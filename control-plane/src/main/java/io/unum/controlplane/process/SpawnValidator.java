@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * Checks what can be checked about a spawn request before anything is written: shape and
- * size of argv and env, absolute cwd, a plausible user name. Whether the binary, cwd and
+ * size of argv and env, absolute cwd, plausible user and group names. Whether the binary, cwd and
  * user exist is for the chosen node's agent to say.
  */
 @ApplicationScoped
@@ -52,6 +52,10 @@ public class SpawnValidator {
         }
         if (request.user() != null && !USER.matcher(request.user()).matches()) {
             throw UnumException.invalidRequest("user '" + request.user() + "' is not a valid Unix user name");
+        }
+        if (request.group() != null && !USER.matcher(request.group()).matches()) {
+            throw UnumException.invalidRequest("group '" + request.group() + "' is not a valid group name "
+                    + "(lower-case letters, digits, '_' and '-', at most 32)");
         }
     }
 

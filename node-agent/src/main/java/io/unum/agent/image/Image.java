@@ -1,5 +1,6 @@
 package io.unum.agent.image;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -79,7 +80,7 @@ public record Image(String id, Path dir) {
     }
 
     void writeMeta(Meta meta) throws IOException {
-        try (var out = Files.newOutputStream(dir.resolve(PROPERTIES))) {
+        try (var out = PrivateFiles.newOutputStream(dir.resolve(PROPERTIES))) {
             meta.toProperties().store(out, "unum process image");
         }
     }
@@ -118,7 +119,7 @@ public record Image(String id, Path dir) {
             total += size;
         }
         Path tmp = dir.resolve(MANIFEST + ".tmp");
-        Files.writeString(tmp, manifest, StandardCharsets.UTF_8);
+        PrivateFiles.writeString(tmp, manifest);
         Files.move(tmp, dir.resolve(MANIFEST), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return total + Files.size(dir.resolve(MANIFEST));
     }
@@ -172,7 +173,7 @@ public record Image(String id, Path dir) {
      * the same image checks again.
      */
     void markVerified() throws IOException {
-        Files.writeString(dir.resolve(VERIFIED), "");
+        PrivateFiles.writeString(dir.resolve(VERIFIED), "");
     }
 
     /** True once: whether the image was marked verified since its last restore. */

@@ -1,5 +1,6 @@
 package io.unum.agent.image;
 
+import io.unum.agent.files.PrivateFiles;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -23,9 +24,7 @@ import io.unum.api.grpc.RestoreProcessRequest;
 import io.unum.api.grpc.RestoreProcessResponse;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.logging.Logger;
 
 /** The agent's image calls: a thin translation onto {@link ProcessImages} and {@link ImageTransfer}. */
@@ -176,8 +175,8 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
                 if (!chunk.getPath().equals(openPath)) {
                     closeFile();
                     Path target = partial.resolveInside(chunk.getPath());
-                    Files.createDirectories(target.getParent());
-                    file = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    PrivateFiles.createDirectories(target.getParent());
+                    file = PrivateFiles.createNew(target);
                     openPath = chunk.getPath();
                     digest = new java.util.zip.CRC32C();
                 }

@@ -1,5 +1,6 @@
 package io.unum.agent.image;
 
+import io.unum.agent.files.PrivateFiles;
 import io.unum.agent.process.ProcDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +30,7 @@ public final class ImageStore {
     public ImageStore(Path stateDir) {
         this.root = stateDir.resolve("images");
         try {
-            Files.createDirectories(root);
+            PrivateFiles.createDirectories(root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -55,7 +56,7 @@ public final class ImageStore {
         }
         Path dir = root.resolve(id + PARTIAL);
         delete(dir);
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         return new Image(id, dir);
     }
 

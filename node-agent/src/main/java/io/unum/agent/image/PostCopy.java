@@ -1,12 +1,12 @@
 package io.unum.agent.image;
 
+import io.unum.agent.files.PrivateFiles;
 import io.unum.agent.process.Dumping;
 import io.unum.agent.process.ProcessHandoff;
 import io.unum.agent.process.ProcessView;
 import io.unum.agent.process.SupervisionException;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -52,7 +52,7 @@ final class PostCopy {
         Process criuDump;
         int port;
         try {
-            Files.createDirectories(partial.criuDir());
+            PrivateFiles.createDirectories(partial.criuDir());
             port = freePort();
             criuDump = c.startLazyDump(dumping.initPid(), partial.criuDir(), port);
             dumping.criuStarted(criuDump, true);

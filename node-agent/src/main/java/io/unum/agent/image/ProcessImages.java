@@ -1,12 +1,12 @@
 package io.unum.agent.image;
 
+import io.unum.agent.files.PrivateFiles;
 import io.unum.agent.process.Dumping;
 import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.ProcessHandoff;
 import io.unum.agent.process.SupervisionException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +65,7 @@ public final class ProcessImages {
         Dumping dumping = begun.dumping();
         long t0 = System.nanoTime();
         try {
-            Files.createDirectories(partial.criuDir());
+            PrivateFiles.createDirectories(partial.criuDir());
             Process criuDump = c.startDump(dumping.initPid(), partial.criuDir(), leaveRunning);
             dumping.criuStarted(criuDump, false);
             c.awaitDump(criuDump, partial.criuDir(), DUMP_TIMEOUT_SECONDS);

@@ -1,5 +1,6 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -112,10 +112,10 @@ public final class Dumping {
 
     /** Copies the spec and the output segments for the image; a restore hands them back to a shim. */
     public Exported export(Path spec, Path outputDir) throws IOException {
-        Files.createDirectories(outputDir);
+        PrivateFiles.createDirectories(outputDir);
         long stdoutEnd = copyOutput(outputDir, "stdout");
         long stderrEnd = copyOutput(outputDir, "stderr");
-        Files.copy(t.dir.spec(), spec);
+        PrivateFiles.copy(t.dir.spec(), spec);
         String pipes = Files.readString(t.dir.pipesFile(), StandardCharsets.UTF_8).trim();
         return new Exported(stdoutEnd, stderrEnd, Stream.of(pipes.split("\\s+")).mapToLong(Long::parseLong).toArray());
     }
@@ -132,7 +132,7 @@ public final class Dumping {
                     continue;
                 }
                 try {
-                    Files.copy(seg, outputDir.resolve(seg.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    PrivateFiles.copy(seg, outputDir.resolve(seg.getFileName()));
                     end = Math.max(end, start + Files.size(outputDir.resolve(seg.getFileName())));
                 } catch (NoSuchFileException e) {
                     // rotated away by a shim that still runs (a checkpoint that leaves it running)

@@ -55,6 +55,13 @@ final class HeldTrees {
             }
             List<Integer> tasks = ProcFs.namespaceMembers(init.getAsInt());
             String error = launcher.signalAll(SIGCONT, tasks);
+            // A task CRIU restored as a zombie is reaped by its parent as soon as that runs, which
+            // may be before the zombie's own SIGCONT (ESRCH): continue whoever is still there
+            // (SIGCONT twice is harmless). Seen in MigrationTest under load.
+            for (int pass = 0; error != null && pass < 3; pass++) {
+                List<Integer> left = ProcFs.namespaceMembers(init.getAsInt());
+                error = left.isEmpty() ? error : launcher.signalAll(SIGCONT, left);
+            }
             if (error != null && ProcFs.exists(init.getAsInt())) {
                 throw SupervisionException.precondition("cannot release process " + gpid + ": " + error);
             }

@@ -31,7 +31,7 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
     public void startProcess(StartProcessRequest req, StreamObserver<StartProcessResponse> out) {
         GrpcStatuses.answer("StartProcess", out, () -> {
             int pid = supervisor.start(new StartSpec(req.getGpid(), req.getArgvList(), req.getCwd(), req.getUser(),
-                    req.getEnvMap()));
+                    req.getEnvMap(), req.getUid(), req.getGid(), req.getAllowNewPrivs()));
             return StartProcessResponse.newBuilder().setLocalPid(pid).build();
         });
     }

@@ -1,5 +1,6 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -178,7 +179,7 @@ public record ProcDir(int gpid, Path dir) {
     void writeAtomically(Path file, String content) {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".agent.tmp");
         try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            PrivateFiles.writeString(tmp, content);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -1,5 +1,6 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -86,7 +87,7 @@ public final class ProcessSupervisor implements AutoCloseable {
         }
         LaunchPlan plan = validator.validate(spec);
         try {
-            Files.createDirectory(dir.dir());
+            PrivateFiles.createDirectory(dir.dir());
         } catch (FileAlreadyExistsException e) {
             throw ProcessTable.alreadyExists(spec.gpid());
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -24,7 +25,7 @@ final class ProcessTable {
     ProcessTable(Path processesDir) {
         this.processesDir = processesDir;
         try {
-            Files.createDirectories(processesDir);
+            PrivateFiles.createDirectories(processesDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

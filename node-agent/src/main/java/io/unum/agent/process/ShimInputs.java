@@ -1,5 +1,6 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +17,8 @@ import java.util.stream.Stream;
  */
 final class ShimInputs {
 
-    /** Layout: "unum-spec-1", output limit, cwd, user, argc, argv..., envc, env... */
-    static final String SPEC_VERSION = "unum-spec-1";
+    /** Layout: "unum-spec-2", output limit, cwd, user, uid, gid, no-new-privs (0/1), argc, argv..., envc, env... */
+    static final String SPEC_VERSION = "unum-spec-2";
     /** Layout: "unum-restore-1", stdout offset, stderr offset, argc, the criu restore command... */
     static final String RESTORE_VERSION = "unum-restore-1";
 
@@ -30,21 +31,24 @@ final class ShimInputs {
         field(out, Long.toString(outputLimit));
         field(out, plan.cwd());
         field(out, plan.user());
+        field(out, Integer.toString(plan.uid()));
+        field(out, Integer.toString(plan.gid()));
+        field(out, plan.noNewPrivs() ? "1" : "0");
         field(out, Integer.toString(plan.argv().size()));
         plan.argv().forEach(a -> field(out, a));
         field(out, Integer.toString(plan.env().size()));
         for (Map.Entry<String, String> e : plan.env().entrySet()) {
             field(out, e.getKey() + "=" + e.getValue());
         }
-        Files.write(dir.spec(), out.toByteArray());
+        PrivateFiles.write(dir.spec(), out.toByteArray());
     }
 
     /** The spec and output segments a dump exported, so the output continues at the same offsets. */
     static void importImage(ProcDir dir, Path spec, Path outputDir) throws IOException {
-        Files.copy(spec, dir.spec());
+        PrivateFiles.copy(spec, dir.spec());
         try (Stream<Path> files = Files.list(outputDir)) {
             for (Path f : files.toList()) {
-                Files.copy(f, dir.dir().resolve(f.getFileName()));
+                PrivateFiles.copy(f, dir.dir().resolve(f.getFileName()));
             }
         }
     }
@@ -57,7 +61,7 @@ final class ShimInputs {
         field(out, Long.toString(stderrOffset));
         field(out, Integer.toString(criuRestore.size()));
         criuRestore.forEach(a -> field(out, a));
-        Files.write(dir.restoreFile(), out.toByteArray());
+        PrivateFiles.write(dir.restoreFile(), out.toByteArray());
     }
 
     private static void field(ByteArrayOutputStream out, String s) {

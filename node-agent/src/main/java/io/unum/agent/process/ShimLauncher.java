@@ -1,5 +1,6 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ final class ShimLauncher {
     Launch launch(ProcDir dir, boolean restore, long timeoutNanos) throws IOException {
         List<String> command = restore ? List.of(shim.toString(), "-r", dir.dir().toString())
                 : List.of(shim.toString(), dir.dir().toString());
+        PrivateFiles.createIfAbsent(dir.shimLog());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.shimLog().toFile()))

@@ -45,10 +45,10 @@ final class StartValidator {
         // container); that must not stop it from running programs as itself.
         UserLookup.Account self = users.find(agentUser).orElse(
                 new UserLookup.Account(agentUser, -1, -1, System.getProperty("user.home", "/")));
-        UserLookup.Account account = spec.user().isEmpty() ? self : users.find(spec.user()).orElseThrow(
-                () -> SupervisionException.invalid("user '" + spec.user() + "' does not exist"));
+        UserLookup.Account account = account(spec, self);
         // Without root the shim cannot switch users: the program runs as the agent's user.
         UserLookup.Account runAs = canSwitchUser ? account : self;
+        boolean dynamic = canSwitchUser && spec.uid() != 0;
 
         String cwd = spec.cwd();
         if (cwd.isEmpty()) {
@@ -74,7 +74,28 @@ final class StartValidator {
         env.putAll(spec.env());
 
         resolveBinary(spec.argv().get(0), cwdPath, env.get("PATH"));
-        return new LaunchPlan(spec.argv(), cwd, canSwitchUser && !spec.user().isEmpty() ? account.name() : "", env);
+        return new LaunchPlan(spec.argv(), cwd, canSwitchUser && !spec.user().isEmpty() ? account.name() : "",
+                dynamic ? spec.uid() : 0, dynamic ? spec.gid() : 0, !spec.allowNewPrivs(), env);
+    }
+
+    /**
+     * The account the spec names. A dynamic identity has no passwd entry: its name is its uid and
+     * its home /tmp (shared, but sticky, and the shim's umask keeps others out of what it creates).
+     */
+    private UserLookup.Account account(StartSpec spec, UserLookup.Account self) throws SupervisionException {
+        if (spec.uid() != 0) {
+            if (!spec.user().isEmpty()) {
+                throw SupervisionException.invalid("user '" + spec.user() + "' and uid " + Integer.toUnsignedString(spec.uid())
+                        + " are exclusive");
+            }
+            if (spec.uid() < 0 || spec.gid() <= 0) {
+                throw SupervisionException.invalid("uid " + Integer.toUnsignedString(spec.uid()) + " and gid "
+                        + Integer.toUnsignedString(spec.gid()) + " must be positive 31-bit numbers");
+            }
+            return new UserLookup.Account(Integer.toString(spec.uid()), spec.uid(), spec.gid(), "/tmp");
+        }
+        return spec.user().isEmpty() ? self : users.find(spec.user()).orElseThrow(
+                () -> SupervisionException.invalid("user '" + spec.user() + "' does not exist"));
     }
 
     /** Mirrors execvp: a name with '/' is a path (relative to cwd), otherwise PATH is searched. */

@@ -1,9 +1,9 @@
 package io.unum.agent.process;
 
+import io.unum.agent.files.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -108,7 +108,7 @@ final class SupervisorHandoff implements ProcessHandoff {
         ProcDir dir = table.dirOf(gpid);
         dir.deleteRecursively(); // leftovers of a restore an earlier agent did not finish
         try {
-            Files.createDirectory(dir.dir());
+            PrivateFiles.createDirectory(dir.dir());
         } catch (FileAlreadyExistsException e) {
             throw ProcessTable.alreadyExists(gpid);
         } catch (IOException e) {

@@ -223,6 +223,45 @@ class ProcessSupervisorTest {
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void runsAsADynamicIdentityWithoutAPasswdEntryAndWithoutNewPrivileges() throws Exception {
+        assumeTrue(supervisor.runsAsRoot(), "needs root to switch users");
+        supervisor.start(sh(17, "id -u; id -g; id -G; umask; grep -E '^(NoNewPrivs|CapEff):' /proc/self/status")
+                .withIdentity(64999, 64998).withCwd("/"));
+        assertEquals(ProcessExit.code(0), Supervised.awaitEnded(supervisor, 17).exit().orElseThrow());
+        List<String> out = Supervised.output(supervisor, 17, OutputStream.STDOUT).lines().toList();
+        assertEquals("64999", out.get(0), "uid: " + out);
+        assertEquals("64998", out.get(1), "gid: " + out);
+        assertEquals("64998", out.get(2).trim(), "no supplementary groups: " + out);
+        assertEquals("0007", out.get(3), "what it creates is not readable by other identities: " + out);
+        assertTrue(out.contains("NoNewPrivs:\t1"), out.toString());
+        assertTrue(out.contains("CapEff:\t0000000000000000"), out.toString());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void newPrivilegesOnlyWhenAsked() throws Exception {
+        supervisor.start(sh(18, "grep NoNewPrivs /proc/self/status").withNewPrivs(true));
+        Supervised.awaitEnded(supervisor, 18);
+        assertEquals("NoNewPrivs:\t0\n", Supervised.output(supervisor, 18, OutputStream.STDOUT));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void stateFilesAreTheAgentsAlone() throws Exception {
+        supervisor.start(sh(19, "echo secret-output").withEnv(Map.of("DB_PASSWORD", "s3cret")));
+        Supervised.awaitEnded(supervisor, 19);
+        Path dir = supervisor.procDir(19).orElseThrow().dir();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.getParent())));
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void runsInItsOwnPidNamespace() throws Exception {
         assumeTrue(supervisor.runsAsRoot(), "pid namespaces need root");
         int hostPid = supervisor.start(sh(13, "echo $$; readlink /proc/self/ns/pid"));
