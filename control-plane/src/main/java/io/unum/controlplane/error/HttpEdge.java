@@ -96,7 +96,7 @@ public class HttpEdge {
     private void failed(RoutingContext ctx) {
         Throwable failure = ctx.failure();
         if (failure instanceof UnauthorizedException || failure instanceof AuthenticationFailedException) {
-            ctx.response().putHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"unum\"");
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"unum\"");
             answer(ctx, 401, "Unauthorized", "send a valid token as 'Authorization: Bearer <token>'");
             return;
         }
