@@ -71,6 +71,63 @@ class AuthTest {
         }
     }
 
+    /** One REST operation; adminOnly: a viewer is refused with 403. */
+    private record Operation(String method, String path, String body, boolean adminOnly) {
+    }
+
+    @Test
+    void everyRestOperationChecksItsToken() {
+        ProcessInfo p = admin.spawn(List.of("sleep", "300"));
+        String gp = "/api/v1/processes/" + p.gpid();
+        List<Operation> operations = List.of(
+                new Operation("GET", "/api/v1/processes", null, false),
+                new Operation("POST", "/api/v1/processes", "{\"argv\": [\"no-such-program-unum\"]}", true),
+                new Operation("GET", gp, null, false),
+                new Operation("POST", gp + "/signal", "{\"signal\": \"CONT\"}", true),
+                new Operation("GET", gp + "/capabilities", null, false),
+                new Operation("PATCH", gp + "/capabilities", "{\"effective\": \"+DISTANT_FORK\"}", true),
+                new Operation("GET", gp + "/output", null, false),
+                new Operation("POST", gp + "/migrate", "{\"node\": \"node-9\"}", true),
+                new Operation("GET", gp + "/checkpoints", null, false),
+                new Operation("POST", gp + "/checkpoints", "{}", true),
+                new Operation("GET", "/api/v1/nodes", null, false),
+                new Operation("GET", "/api/v1/nodes/node-1", null, false),
+                new Operation("GET", "/api/v1/migrations", null, false),
+                new Operation("GET", "/api/v1/migrations/m-none", null, false),
+                new Operation("GET", "/api/v1/checkpoints", null, false),
+                new Operation("GET", "/api/v1/checkpoints/c-none", null, false),
+                new Operation("DELETE", "/api/v1/checkpoints/c-none", null, true),
+                new Operation("POST", "/api/v1/checkpoints/c-none/restart", "{}", true),
+                new Operation("GET", "/api/v1/scheduler/policy", null, false),
+                new Operation("PUT", "/api/v1/scheduler/policy", "{}", true),
+                new Operation("GET", "/api/v1/scheduler/nodes", null, false),
+                new Operation("GET", "/api/v1/scheduler/status", null, false),
+                new Operation("GET", "/api/v1/session", null, false),
+                new Operation("GET", "/api/v1/audit", null, true));
+        try {
+            for (Operation op : operations) {
+                for (String token : java.util.Arrays.asList(null, "wrong-token", cluster.joinToken())) {
+                    RawResponse reply = admin.as(token).client().raw(op.method(), op.path(), op.body());
+                    assertEquals(401, reply.status(), op + " with token " + token + ": " + reply.body());
+                    assertTrue(reply.contentType().startsWith("application/problem+json"), op + ": " + reply.contentType());
+                }
+                RawResponse viewer = admin.as(cluster.viewerToken()).client().raw(op.method(), op.path(), op.body());
+                if (op.adminOnly()) {
+                    assertEquals(403, viewer.status(), op + " as viewer: " + viewer.body());
+                    assertTrue(viewer.contentType().startsWith("application/problem+json"), op + ": " + viewer.contentType());
+                } else {
+                    assertTrue(viewer.status() < 400 || viewer.status() == 404, op + " as viewer: " + viewer.status() + " "
+                            + viewer.body());
+                }
+                RawResponse asAdmin = admin.client().raw(op.method(), op.path(), op.body());
+                assertTrue(asAdmin.status() != 401 && asAdmin.status() != 403 && asAdmin.status() < 500,
+                        op + " as admin: " + asAdmin.status() + " " + asAdmin.body());
+            }
+        } finally {
+            admin.signal(p.gpid(), "KILL");
+        }
+    }
+
     @Test
     void grpcRefusesMissingWrongAndViewerTokensForChanges() {
         ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.controlPlane(0).grpcAddress()).usePlaintext().build();
