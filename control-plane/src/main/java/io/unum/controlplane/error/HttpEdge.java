@@ -8,6 +8,7 @@ import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.unum.api.model.Problem;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,13 +28,18 @@ import org.jboss.logging.Logger;
  * <p>Netty's own request decoder is given limits well above the ones checked here
  * ({@code quarkus.http.limits.max-initial-line-length} and {@code max-header-size} in
  * application.properties), so an oversize request reaches this check instead of Vert.x's
- * body-less answer. Only a request line Netty cannot parse at all, or one beyond those outer
- * limits, still gets Vert.x's bare status: Vert.x answers it before any handler Quarkus lets an
- * application install.
+ * body-less answer. Still answered with a bare status, before any handler Quarkus lets an
+ * application install: what Netty's decoder refuses (a request line it cannot parse, characters
+ * RFC 3986 forbids, a malformed Content-Length, sizes beyond the outer limits; Quarkus 3.37 does
+ * not expose Vert.x's {@code invalidRequestHandler}), and a target {@code java.net.URI} cannot
+ * parse (such as {@code //}), which Quarkus's root handler refuses unless URI validation is
+ * switched off for the whole JVM.
  */
 @ApplicationScoped
 public class HttpEdge {
     private static final Logger LOG = Logger.getLogger(HttpEdge.class);
+    /** Micrometer's Prometheus endpoint (quarkus.micrometer.export.prometheus.path's default). */
+    private static final String METRICS = "/q/metrics";
     /** Longest request target (path and query) accepted. */
     static final int MAX_URI_LENGTH = 4096;
     /** Most bytes all header lines together may have. */
@@ -75,6 +81,20 @@ public class HttpEdge {
         String badTarget = RequestTargets.problem(uri);
         if (badTarget != null) {
             answer(ctx, 400, "Bad Request", badTarget);
+            return;
+        }
+        if (request.method() == HttpMethod.HEAD && isEventStream(request.path())) {
+            // Quarkus would open the stream and never end it, holding the connection: a client that
+            // reuses connections would wait forever for its next answer.
+            ctx.response().putHeader("Allow", "GET");
+            answer(ctx, 405, "Method Not Allowed", "HEAD is not offered on event streams; GET " + request.path()
+                    + " to follow it");
+            return;
+        }
+        if (request.path().startsWith(METRICS) && !acceptsAny(ctx, "text/plain", "application/openmetrics-text")) {
+            // Micrometer's route answers this with an empty body.
+            answer(ctx, 406, "Not Acceptable", "the metrics are text/plain or application/openmetrics-text;"
+                    + " fix the Accept header");
             return;
         }
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -146,8 +166,32 @@ public class HttpEdge {
         if (status == 413 || status == 414 || status == 431) {
             // The rest of an oversize request is not read; the connection cannot be reused.
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            ctx.response().endHandler(done -> ctx.request().connection().close());
         }
         ctx.response().end(body);
+    }
+
+    private static boolean isEventStream(String path) {
+        return path.startsWith("/api/") && (path.endsWith("/events") || path.endsWith("/stream"));
+    }
+
+    /** Whether the Accept header (none: anything) admits one of the media types. */
+    private static boolean acceptsAny(RoutingContext ctx, String... types) {
+        String accept = ctx.request().getHeader("Accept");
+        if (accept == null || accept.isBlank()) {
+            return true;
+        }
+        for (String range : accept.split(",")) {
+            String[] wanted = range.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT).split("/", 2);
+            for (String type : types) {
+                String[] offered = type.split("/", 2);
+                if (wanted.length == 2 && (wanted[0].equals("*") || wanted[0].equals(offered[0]))
+                        && (wanted[1].equals("*") || wanted[1].equals(offered[1]))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static long parseLength(String value) {
