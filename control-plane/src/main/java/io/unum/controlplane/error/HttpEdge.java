@@ -91,6 +91,11 @@ public class HttpEdge {
                     + " to follow it");
             return;
         }
+        if (request.path().startsWith(METRICS) && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            ctx.response().putHeader("Allow", "GET, HEAD");
+            answer(ctx, 405, "Method Not Allowed", "the metrics are read with GET");
+            return;
+        }
         if (request.path().startsWith(METRICS) && !acceptsAny(ctx, "text/plain", "application/openmetrics-text")) {
             // Micrometer's route answers this with an empty body.
             answer(ctx, 406, "Not Acceptable", "the metrics are text/plain or application/openmetrics-text;"
