@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             NodesCommand.class, RunCommand.class, PsCommand.class, TopCommand.class,
             KillCommand.class, LogsCommand.class, CapsCommand.class, MigrateCommand.class, CheckpointCommand.class,
-            CheckpointsCommand.class, RestartCommand.class, PolicyCommand.class, EventsCommand.class,
+            CheckpointsCommand.class, RestartCommand.class, PolicyCommand.class, EventsCommand.class, AuditCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.api.model.AuditAction;
+import io.unum.api.model.AuditEntry;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeLoad;
 import io.unum.api.model.NodeState;
@@ -98,6 +100,20 @@ class CommandsTest {
         Cli.Result json = Cli.against(fake).run("nodes", "--json");
         JsonNode tree = Json.MAPPER.readTree(json.out());
         assertEquals("n1", tree.get(0).get("name").asText());
+    }
+
+    @Test
+    void auditPrintsWhoDidWhat() throws Exception {
+        AuditEntry e = new AuditEntry("0001764683000000-1a2b3c4d", java.time.Instant.parse("2026-12-02T14:00:00Z"),
+                "admin (token sha256:1a2b3c4d)", AuditAction.PRIVILEGED_SPAWN, 42, "node-1", List.of("sleep", "60"),
+                "root", "+CAN_MIGRATE", "user root and capabilities asked for");
+        fake.json("GET /api/v1/audit", 200, List.of(e));
+        Cli.Result table = Cli.against(fake).run("audit", "-n", "5");
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().startsWith("TIME"), table.out());
+        assertTrue(table.out().contains("PRIVILEGED_SPAWN") && table.out().contains("sleep 60")
+                && table.out().contains("root"), table.out());
+        assertEquals("limit=5", fake.calls.get(0).query());
     }
 
     @Test

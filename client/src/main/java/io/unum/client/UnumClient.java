@@ -1,6 +1,7 @@
 package io.unum.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.unum.api.model.AuditEntry;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.CapabilitiesUpdate;
 import io.unum.api.model.CheckpointInfo;
@@ -261,6 +262,13 @@ public final class UnumClient {
     /** The recent scheduler decisions, then, with follow, new ones until closed. */
     public EventStream<SchedulerEvent> schedulerEvents(boolean follow) {
         return events("/api/v1/scheduler/events?follow=" + follow, SchedulerEvent.class);
+    }
+
+    // ---- audit
+
+    /** The newest {@code limit} audit entries, oldest first (admin only). */
+    public List<AuditEntry> audit(int limit) {
+        return get("/api/v1/audit?limit=" + limit, new TypeReference<>() { });
     }
 
     // ---- anything else

@@ -13,12 +13,14 @@ import java.util.Set;
 
 /**
  * Authenticates every gRPC call with the same tokens as REST. Agents (join token) may only
- * call the agent registry and report their profile; viewers may only read; changes need the admin role.
+ * call the agent registry and report their profile; viewers may only read; changes, and reading the
+ * audit log, need the admin role.
  */
 @GlobalInterceptor
 @ApplicationScoped
 public class GrpcAuthInterceptor implements ServerInterceptor {
-    public static final Context.Key<Role> ROLE = Context.key("unum-role");
+    /** The authenticated caller of the current call, for the audit log. */
+    public static final Context.Key<Caller> CALLER = Context.key("unum-caller");
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Set<String> AGENT_SERVICES = Set.of("unum.v1.AgentRegistryService", "unum.v1.NodeProfileService");
@@ -30,7 +32,8 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             "unum.v1.CheckpointService/CreateCheckpoint",
             "unum.v1.CheckpointService/RestartCheckpoint",
             "unum.v1.CheckpointService/DeleteCheckpoint",
-            "unum.v1.SchedulerService/SetPolicy");
+            "unum.v1.SchedulerService/SetPolicy",
+            "unum.v1.AuditService/ListAuditEntries");
 
     private final TokenAuthenticator tokens;
 
@@ -42,7 +45,8 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String header = headers.get(AUTHORIZATION);
         String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-        Role role = tokens.roleOf(token).orElse(null);
+        Caller caller = tokens.callerOf(token).orElse(null);
+        Role role = caller == null ? null : caller.role();
         String method = call.getMethodDescriptor().getFullMethodName();
         String service = call.getMethodDescriptor().getServiceName();
         if (role == null) {
@@ -59,7 +63,7 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             return refuse(call, Status.PERMISSION_DENIED.withDescription(
                     "this action needs the admin role; your token has the viewer role"));
         }
-        return Contexts.interceptCall(Context.current().withValue(ROLE, role), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
     }
 
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {

@@ -3,54 +3,66 @@ package io.unum.controlplane.auth;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
-/** Maps a bearer token to its role, comparing in constant time. */
+/**
+ * Maps a bearer token to its caller. The admin and viewer tokens are kept only as SHA-256
+ * hashes, and a presented token is hashed and compared with every one of them in constant time
+ * ({@link MessageDigest#isEqual}), so neither a heap dump nor response timing gives a token away.
+ * The join token is kept as it is because the control plane presents it to the agents.
+ */
 @ApplicationScoped
 public class TokenAuthenticator {
-    private final List<String> adminTokens;
-    private final List<String> viewerTokens;
+    private record Known(byte[] hash, Role role) {
+    }
+
+    private final List<Known> known = new ArrayList<>();
     private final String joinToken;
 
     public TokenAuthenticator(AuthConfig config) {
-        this.adminTokens = config.adminTokens().orElse(List.of());
-        this.viewerTokens = config.viewerTokens().orElse(List.of());
         this.joinToken = config.joinToken();
         if (joinToken.length() < 16) {
             throw new IllegalArgumentException("unum.auth.join-token must be at least 16 characters");
         }
+        config.adminTokens().orElse(List.of()).forEach(t -> known.add(new Known(sha256(t), Role.ADMIN)));
+        config.viewerTokens().orElse(List.of()).forEach(t -> known.add(new Known(sha256(t), Role.VIEWER)));
+        known.add(new Known(sha256(joinToken), Role.AGENT));
     }
 
-    public Optional<Role> roleOf(String token) {
+    /** Who presents this token, if anyone; the first match in admin, viewer, join order wins. */
+    public Optional<Caller> callerOf(String token) {
         if (token == null || token.isEmpty()) {
             return Optional.empty();
         }
-        if (matchesAny(token, adminTokens)) {
-            return Optional.of(Role.ADMIN);
+        byte[] presented = sha256(token);
+        Known found = null;
+        // Every candidate is compared, so the time taken does not tell which one matched.
+        for (Known k : known) {
+            if (MessageDigest.isEqual(presented, k.hash()) && found == null) {
+                found = k;
+            }
         }
-        if (matchesAny(token, viewerTokens)) {
-            return Optional.of(Role.VIEWER);
-        }
-        if (matches(token, joinToken)) {
-            return Optional.of(Role.AGENT);
-        }
-        return Optional.empty();
+        return found == null ? Optional.empty() : Optional.of(new Caller(found.role(), fingerprint(presented)));
     }
 
     public String joinToken() {
         return joinToken;
     }
 
-    private static boolean matchesAny(String token, List<String> candidates) {
-        boolean found = false;
-        for (String c : candidates) {
-            found |= matches(token, c);
-        }
-        return found;
+    /** A short, stable name for a token in the audit log that does not reveal it. */
+    private static String fingerprint(byte[] hash) {
+        return "sha256:" + HexFormat.of().formatHex(hash, 0, 4);
     }
 
-    private static boolean matches(String token, String candidate) {
-        return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+    private static byte[] sha256(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

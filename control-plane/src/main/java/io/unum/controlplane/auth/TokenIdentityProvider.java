@@ -26,13 +26,15 @@ public class TokenIdentityProvider implements IdentityProvider<TokenAuthenticati
 
     @Override
     public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
-        Role role = tokens.roleOf(request.getToken().getToken()).orElse(null);
+        Caller caller = tokens.callerOf(request.getToken().getToken()).orElse(null);
+        Role role = caller == null ? null : caller.role();
         if (role == null || role == Role.AGENT) {
             return Uni.createFrom().failure(new AuthenticationFailedException("unknown token"));
         }
         QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(role.name().toLowerCase()))
-                .addRole(Role.VIEWER_NAME);
+                .addRole(Role.VIEWER_NAME)
+                .addAttribute(Caller.class.getName(), caller);
         if (role == Role.ADMIN) {
             identity.addRole(Role.ADMIN_NAME);
         }

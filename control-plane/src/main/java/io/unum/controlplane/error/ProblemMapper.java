@@ -3,6 +3,7 @@ package io.unum.controlplane.error;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -37,10 +38,19 @@ public class ProblemMapper {
     }
 
     // Listed one by one because Quarkus ships its own (body-less) mapper for MismatchedInputException.
-    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class, JsonParseException.class})
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class, JsonParseException.class,
+            UnrecognizedPropertyException.class})
     public Response malformedJson(JsonProcessingException e, UriInfo uri) {
-        return problem(400, "Malformed JSON", "the request body is not valid JSON for this endpoint: "
-                + e.getOriginalMessage(), uri);
+        return problem(400, "Malformed JSON", jsonDetail(e), uri);
+    }
+
+    /** What is wrong with a body; an unknown field is named with the fields the endpoint knows. */
+    static String jsonDetail(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return "unknown field '" + unknown.getPropertyName() + "'; this endpoint accepts "
+                    + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+        }
+        return "the request body is not valid JSON for this endpoint: " + e.getOriginalMessage();
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
@@ -62,12 +72,20 @@ public class ProblemMapper {
             LOG.error("request failed", e);
             return problem(status, "Internal Error", "the control plane failed to handle the request", uri);
         }
-        Throwable cause = e.getCause();
-        String detail = cause instanceof JsonProcessingException json
-                ? "the request body is not valid JSON for this endpoint: " + json.getOriginalMessage()
-                : e.getMessage();
-        return problem(status, Response.Status.fromStatusCode(status) == null
-                ? "Error" : Response.Status.fromStatusCode(status).getReasonPhrase(), detail, uri);
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return malformedJson(json, uri);
+        }
+        Response.Status known = Response.Status.fromStatusCode(status);
+        String detail = switch (status) {
+            case 404 -> "nothing is at " + (uri == null ? "this path" : "/" + uri.getPath().replaceFirst("^/", ""))
+                    + "; the API is under /api/v1 (see /q/openapi)";
+            case 405 -> "this method is not allowed here; allowed: " + e.getResponse().getAllowedMethods();
+            case 406 -> "this resource answers application/json (errors: application/problem+json); fix the Accept header";
+            case 415 -> "send the body as Content-Type: application/json";
+            default -> e.getMessage();
+        };
+        Response answer = problem(status, known == null ? "Error" : known.getReasonPhrase(), detail, uri);
+        return status == 405 ? Response.fromResponse(answer).allow(e.getResponse().getAllowedMethods()).build() : answer;
     }
 
     @ServerExceptionMapper

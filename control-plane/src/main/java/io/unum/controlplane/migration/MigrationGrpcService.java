@@ -14,6 +14,7 @@ import io.unum.api.grpc.Migration;
 import io.unum.api.grpc.MigrationServiceGrpc;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.MigrationMode;
+import io.unum.controlplane.audit.AuditLog;
 import io.unum.controlplane.error.GrpcErrors;
 import io.unum.controlplane.process.ProtoMapper;
 
@@ -25,7 +26,10 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
     private final MigrationStore store;
     private final MigrationFollowers followers;
 
-    public MigrationGrpcService(MigrationDriver migrations, MigrationStore store, MigrationFollowers followers) {
+    private final AuditLog audit;
+
+    public MigrationGrpcService(MigrationDriver migrations, MigrationStore store, MigrationFollowers followers, AuditLog audit) {
+        this.audit = audit;
         this.migrations = migrations;
         this.store = store;
         this.followers = followers;
@@ -37,6 +41,7 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
             MigrationInfo m = migrations.start(r.getGpid(), r.getNode(),
                     r.getMode() == io.unum.api.grpc.MigrationMode.MIGRATION_MODE_POST_COPY ? MigrationMode.POST_COPY
                             : MigrationMode.STOP_AND_COPY);
+            audit.migration(m);
             Cancellable subscription = followers.follow(m.id()).subscribe().with(
                     record -> response.onNext(toProto(record)),
                     error -> response.onError(GrpcErrors.toStatus(error)),

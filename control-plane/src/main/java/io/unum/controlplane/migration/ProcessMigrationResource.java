@@ -3,6 +3,7 @@ package io.unum.controlplane.migration;
 import io.smallrye.common.annotation.Blocking;
 import io.unum.api.model.MigrateRequest;
 import io.unum.api.model.MigrationInfo;
+import io.unum.controlplane.audit.AuditLog;
 import io.unum.controlplane.auth.Role;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.process.ProcessResource;
@@ -29,9 +30,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Blocking
 public class ProcessMigrationResource {
     private final MigrationDriver migrations;
+    private final AuditLog audit;
 
-    public ProcessMigrationResource(MigrationDriver migrations) {
+    public ProcessMigrationResource(MigrationDriver migrations, AuditLog audit) {
         this.migrations = migrations;
+        this.audit = audit;
     }
 
     @POST
@@ -44,6 +47,7 @@ public class ProcessMigrationResource {
             throw UnumException.invalidRequest("send the target node, e.g. {\"node\": \"node-2\"}");
         }
         MigrationInfo m = migrations.start(ProcessResource.parseGpid(gpid), request.node(), request.mode());
+        audit.migration(m);
         return Response.accepted(m).location(URI.create("/api/v1/migrations/" + m.id())).build();
     }
 }

@@ -3,6 +3,7 @@ package io.unum.controlplane.process;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.unum.api.grpc.SignalLocalProcessRequest;
+import io.unum.api.model.AuditAction;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.CapabilitiesUpdate;
 import io.unum.api.model.Capability;
@@ -11,6 +12,7 @@ import io.unum.api.model.CapabilityRuleException;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.Signals;
+import io.unum.controlplane.audit.AuditLog;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
@@ -24,8 +26,10 @@ public class ProcessControl {
     private final ProcessLocks locks;
     private final NodeStore nodes;
     private final AgentClients agents;
+    private final AuditLog audit;
 
-    public ProcessControl(ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentClients agents) {
+    public ProcessControl(ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentClients agents, AuditLog audit) {
+        this.audit = audit;
         this.processes = processes;
         this.locks = locks;
         this.nodes = nodes;
@@ -43,6 +47,7 @@ public class ProcessControl {
             throw UnumException.invalidState("process " + gpid + " is busy with " + h + "; signal it once that is done");
         });
         String address = nodes.get(process.node()).address();
+        audit.record(AuditAction.SIGNAL, gpid, process.node(), null, null, null, "signal " + signal);
         try {
             agents.blocking(address).signalProcess(SignalLocalProcessRequest.newBuilder()
                     .setGpid(gpid).setSignal(number).build());
@@ -66,6 +71,8 @@ public class ProcessControl {
         CapabilityChange ie = parse(update.inheritableEffective());
         CapabilityChange ip = parse(update.inheritablePermitted());
         boolean force = Boolean.TRUE.equals(update.force());
+        ProcessInfo target = processes.get(gpid);
+        audit.record(AuditAction.CAPABILITIES, gpid, target.node(), null, null, describe(update), null);
         AtomicReference<Capabilities> result = new AtomicReference<>();
         processes.update(gpid, process -> {
             if (process.state().isTerminal()) {
@@ -86,6 +93,25 @@ public class ProcessControl {
             return after.equals(before) ? process : process.withCapabilities(after);
         }).orElseThrow(() -> UnumException.processNotFound("no process has gpid " + gpid));
         return result.get();
+    }
+
+    /** The change as asked for, e.g. {@code effective +CAN_MIGRATE; permitted -CHANGE_CAPS; force}. */
+    private static String describe(CapabilitiesUpdate u) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        addPart(parts, "effective", u.effective());
+        addPart(parts, "permitted", u.permitted());
+        addPart(parts, "inheritable-effective", u.inheritableEffective());
+        addPart(parts, "inheritable-permitted", u.inheritablePermitted());
+        if (Boolean.TRUE.equals(u.force())) {
+            parts.add("force");
+        }
+        return String.join("; ", parts);
+    }
+
+    private static void addPart(java.util.List<String> parts, String set, String change) {
+        if (change != null && !change.isBlank()) {
+            parts.add(set + " " + change);
+        }
     }
 
     private static CapabilityChange parse(String spec) {

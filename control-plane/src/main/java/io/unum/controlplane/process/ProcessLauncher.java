@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.unum.api.grpc.RemoveProcessRequest;
 import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
+import io.unum.api.model.AuditAction;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.CapabilityChange;
 import io.unum.api.model.CapabilityRuleException;
@@ -14,6 +15,7 @@ import io.unum.api.model.NodeInfo;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
+import io.unum.controlplane.audit.AuditLog;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.EtcdUnavailableException;
 import io.unum.controlplane.node.AgentClients;
@@ -49,11 +51,13 @@ public class ProcessLauncher {
     private final InstantSource clock;
     private final AbandonedSpawns abandoned;
     private final Identities identities;
+    private final AuditLog audit;
 
     public ProcessLauncher(ProcessStore processes, GpidAllocator gpids, SpawnValidator validator,
             Placement placement, AgentClients agents, ProcessConfig config, MeterRegistry metrics, InstantSource clock,
-            AbandonedSpawns abandoned, Identities identities) {
+            AbandonedSpawns abandoned, Identities identities, AuditLog audit) {
         this.identities = identities;
+        this.audit = audit;
         this.clock = clock;
         this.abandoned = abandoned;
         this.processes = processes;
@@ -102,8 +106,37 @@ public class ProcessLauncher {
             throw e;
         }
         phase("record", t0);
+        auditIfPrivileged(request, pending);
         placement.placed(pending.gpid(), placed);
         return start(pending, node, env);
+    }
+
+    /**
+     * A spawn as a named account instead of a dynamic uid of its own, allowed to gain privileges
+     * (NoNewPrivs off), or with capabilities asked for, is recorded before the agent is asked; if
+     * the audit log cannot take it, nothing is started.
+     */
+    private void auditIfPrivileged(SpawnRequest request, ProcessInfo pending) {
+        List<String> why = new java.util.ArrayList<>();
+        if (pending.uid() == null) {
+            why.add("user " + pending.user() + " instead of a dynamic uid");
+        }
+        if (Boolean.FALSE.equals(pending.noNewPrivs())) {
+            why.add("new privileges allowed (NoNewPrivs off)");
+        }
+        if (request.capabilities() != null && !request.capabilities().isBlank()) {
+            why.add("capabilities asked for");
+        }
+        if (why.isEmpty()) {
+            return;
+        }
+        try {
+            audit.record(AuditAction.PRIVILEGED_SPAWN, pending.gpid(), pending.node(), pending.argv(), pending.user(),
+                    request.capabilities(), String.join("; ", why));
+        } catch (RuntimeException e) {
+            processes.delete(pending);
+            throw e;
+        }
     }
 
     private ProcessInfo start(ProcessInfo pending, NodeInfo node, Map<String, String> env) {

@@ -1,7 +1,6 @@
 package io.unum.controlplane.scheduler;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -42,7 +41,6 @@ public class SchedulerResource {
     private final EventLog log;
     private final Leadership leadership;
     private final SecurityIdentity identity;
-    /** Strict where the application's mapper is lenient: a misspelt parameter must not silently take its default. */
     private final ObjectReader policyReader;
 
     public SchedulerResource(PolicyStore policies, Probes probes, SchedulerEvents events, EventLog log,
@@ -53,7 +51,7 @@ public class SchedulerResource {
         this.log = log;
         this.leadership = leadership;
         this.identity = identity;
-        this.policyReader = mapper.readerFor(SchedulerPolicy.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        this.policyReader = mapper.readerFor(SchedulerPolicy.class);
     }
 
     @GET

@@ -1,0 +1,13 @@
+package io.unum.api.model;
+
+/** What an {@link AuditEntry} records. */
+public enum AuditAction {
+    /** A spawn as a user other than the default one, or with capabilities asked for. */
+    PRIVILEGED_SPAWN,
+    /** A signal sent through the API. */
+    SIGNAL,
+    /** A change of a process's capability sets. */
+    CAPABILITIES,
+    /** A migration asked for through the API. */
+    MIGRATE
+}
