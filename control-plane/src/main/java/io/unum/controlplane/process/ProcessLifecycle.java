@@ -110,10 +110,14 @@ public class ProcessLifecycle implements NodeProcesses {
                 if (!node.equals(p.node()) || p.state().isTerminal()) {
                     return p;
                 }
+                // A process kept in an image is settled by the agent's own account of it (DescribeProcess:
+                // a tree listed here may still be frozen in a dump), see KeptImageRestarter.
+                if (KeptImage.lostInto(p, null)) {
+                    return p;
+                }
                 if (local == null) {
-                    // PENDING records the agent never started are left to the launcher that is still
-                    // waiting; a process kept in an image is not supervised anywhere, by design.
-                    if (p.state() == ProcessState.PENDING || KeptImage.lostInto(p, null)) {
+                    // PENDING records the agent never started are left to the launcher that is still waiting.
+                    if (p.state() == ProcessState.PENDING) {
                         return p;
                     }
                     // Ended now, as far as anyone can tell: kept for the retention like any ended record.
