@@ -3,6 +3,7 @@ package io.unum.controlplane.checkpoint;
 import io.grpc.Status;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.Presence;
 import io.unum.api.model.Capability;
 import io.unum.api.model.CheckpointInfo;
@@ -73,21 +74,112 @@ public class Checkpointer {
         try {
             dumped = images.dump(node, gpid, id, !kill);
         } catch (AgentCallException e) {
-            release(gpid, null, null, null);
-            throw refusal("checkpoint of process " + gpid + " failed, it runs on", e);
+            if (!e.unreachable()) {
+                // Refused: CRIU leaves a tree it could not dump running.
+                release(gpid, null, null, null);
+                throw refusal("checkpoint of process " + gpid + " failed, it runs on", e);
+            }
+            return afterInterruptedDump(node, gpid, id, kill, current, e);
         }
-        Instant at = clock.instant();
         CheckpointInfo checkpoint = new CheckpointInfo(id, gpid, node.name(), dumped.getImageBytes(), dumped.getDumpMillis(),
-                kill, at, current.value());
-        ProcessInfo next = kill ? current.value().exited(null, 9, at).withState(ProcessState.EXITED,
-                "stopped by checkpoint " + id) : null;
-        if (!release(gpid, checkpoint, current, next)) {
-            // The record changed while we held the lock (only a racing exit report can do that).
-            release(gpid, checkpoint, null, null);
-        }
+                kill, clock.instant(), current.value());
         LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
                 dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
+        return taken(checkpoint, current);
+    }
+
+    /** Writes the checkpoint and unlocks the process (EXITED when the checkpoint stopped it). */
+    private CheckpointInfo taken(CheckpointInfo checkpoint, Versioned<ProcessInfo> current) {
+        Instant at = checkpoint.createdAt();
+        ProcessInfo next = checkpoint.killed() ? current.value().exited(null, 9, at).withState(ProcessState.EXITED,
+                "stopped by checkpoint " + checkpoint.id()) : null;
+        if (!release(checkpoint.gpid(), checkpoint, current, next)) {
+            // The record changed while we held the lock (only a racing exit report can do that).
+            release(checkpoint.gpid(), checkpoint, null, null);
+        }
         return checkpoint;
+    }
+
+    /**
+     * The dump call failed in an unknown way (the agent died or did not answer): CRIU, in a
+     * session of its own, may have dumped and stopped the process all the same. The node is asked
+     * until it answers, so that the record never says RUNNING of a tree that is an image now; if
+     * the node is DOWN first, the process is kept LOST into the checkpoint's id, which
+     * {@link KeptImageRestarter} settles once the node is back.
+     */
+    private CheckpointInfo afterInterruptedDump(NodeInfo node, int gpid, String id, boolean kill,
+            Versioned<ProcessInfo> current, AgentCallException e) {
+        String why = "checkpoint " + id + " of process " + gpid + " was interrupted (" + e.getMessage() + ")";
+        for (long wait = 200; ; wait = Math.min(3000, wait * 2)) {
+            NodeInfo now = nodes.find(node.name()).orElse(null);
+            if (now == null || now.state() == NodeState.DOWN) {
+                Instant at = clock.instant();
+                CheckpointInfo kept = new CheckpointInfo(id, gpid, node.name(), 0, 0, kill, at, current.value());
+                ProcessInfo lost = current.value().withState(ProcessState.LOST, KeptImage.reason(why + "; " + node.name()
+                        + " went DOWN", node.name(), id));
+                if (!release(gpid, kept, current, lost)) {
+                    release(gpid, null, null, null);
+                }
+                throw UnumException.nodeUnavailable(why + "; node " + node.name() + " is DOWN: the process is LOST until it"
+                        + " is back, then it is brought back from what is there");
+            }
+            DescribeProcessResponse d;
+            try {
+                d = images.describe(now, gpid);
+            } catch (AgentCallException unanswered) {
+                d = null;
+            }
+            if (d != null) {
+                boolean imaged = d.getImagesList().contains(id);
+                switch (d.getPresence()) {
+                    case PRESENCE_RUNNING, PRESENCE_LEFT -> {
+                        if (imaged) {
+                            LOG.infof("%s, but its image is whole on %s", why, node.name());
+                            return taken(new CheckpointInfo(id, gpid, node.name(), 0, 0,
+                                    d.getPresence() == Presence.PRESENCE_LEFT, clock.instant(), current.value()), current);
+                        }
+                        if (d.getPresence() == Presence.PRESENCE_RUNNING) {
+                            release(gpid, null, null, null);
+                            throw UnumException.invalidState(why + "; it runs on, no checkpoint was taken");
+                        }
+                        return gone(gpid, current, why + "; " + node.name() + " holds it only in images " + d.getImagesList());
+                    }
+                    case PRESENCE_ENDED -> {
+                        ExitStatus status = d.getExitStatus();
+                        Instant at = clock.instant();
+                        ProcessInfo ended = switch (status.getStatusCase()) {
+                            case CODE -> current.value().exited(status.getCode(), null, at);
+                            case SIGNAL -> current.value().exited(null, status.getSignal(), at);
+                            case STATUS_NOT_SET -> current.value().exited(null, null, at);
+                        };
+                        if (!release(gpid, null, current, ended)) {
+                            release(gpid, null, null, null);
+                        }
+                        throw UnumException.invalidState(why + "; the process ended meanwhile");
+                    }
+                    case PRESENCE_DUMPING -> {
+                        // CRIU still dumps (an agent that restarted waits for it): ask again.
+                    }
+                    default -> {
+                        return gone(gpid, current, why + "; " + node.name() + " has neither the process nor its image");
+                    }
+                }
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw UnumException.nodeUnavailable(why + "; interrupted while asking " + node.name());
+            }
+        }
+    }
+
+    /** Neither the process nor an image of it is left: recorded LOST with why, never deleted. */
+    private CheckpointInfo gone(int gpid, Versioned<ProcessInfo> current, String why) {
+        if (!release(gpid, null, current, current.value().withState(ProcessState.LOST, why))) {
+            release(gpid, null, null, null);
+        }
+        throw UnumException.invalidState(why);
     }
 
     public CheckpointInfo get(String id) {
