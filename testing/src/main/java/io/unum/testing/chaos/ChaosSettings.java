@@ -26,10 +26,12 @@ public record ChaosSettings(long seed, int migrations, int counters, Duration ma
 
     /**
      * The cluster a chaos run needs: two control planes (one to kill while it drives), three agents
-     * (source, target, bystander), nodes DOWN after 3 s, abandoned migrations taken over after 5 s.
+     * (source, target, bystander), nodes DOWN after 3 s without a heartbeat (one a second, so that
+     * a busy machine missing one is no fault), abandoned migrations taken over after 5 s.
      */
     public static LocalClusterBuilder cluster() {
         return LocalCluster.builder().controlPlanes(2).agents(3).downGrace(Duration.ofSeconds(3))
+                .controlPlaneProperty("unum.node.heartbeat-interval", "1s")
                 .controlPlaneProperty("unum.migration.abandoned-after", "5s");
     }
 }

@@ -100,8 +100,8 @@ public final class MigrationChaos {
         for (int i = 0; i < settings.counters(); i++) {
             String tag = "unum-chaos-" + Long.toUnsignedString(settings.seed(), 36) + "-c" + i + "-" + ProcessHandle.current().pid();
             sampler.watch(tag);
-            ProcessInfo p = cluster.liveApi().spawn(new SpawnRequest(TaggedCounter.argv(tag),
-                    agents.get(i % agents.size()).name(), null, null, null, null, CAPS));
+            String node = agents.get(i % agents.size()).name();
+            ProcessInfo p = spawn(node, tag);
             counters.add(new Counter(p.gpid(), tag));
             report.note("counter gpid " + p.gpid() + " tag " + tag + " on " + p.node());
         }
@@ -109,6 +109,26 @@ public final class MigrationChaos {
             ChaosClock.poll(() -> TaggedCounter.lastNumber(stdout(c.gpid())) >= 3 ? Boolean.TRUE : null, Duration.ofSeconds(60));
         }
         return counters;
+    }
+
+    /**
+     * A loaded machine may miss a heartbeat before any fault: a spawn refused for a node that is
+     * not READY waits for it and is asked again (only a refusal: a spawn that may have happened is
+     * never repeated, as two counters with one tag would look like a process running twice).
+     */
+    private ProcessInfo spawn(String node, String tag) {
+        for (int attempt = 1; ; attempt++) {
+            cluster.awaitReadyNodes(List.of(node), Duration.ofSeconds(60));
+            try {
+                return cluster.liveApi().spawn(new SpawnRequest(TaggedCounter.argv(tag), node, null, null, null, null, CAPS));
+            } catch (UnumApiException refused) {
+                if (attempt == 5) {
+                    throw refused;
+                }
+                report.note("spawn on " + node + " refused (" + refused.getMessage() + "); retrying");
+                ChaosClock.sleep(Duration.ofSeconds(1));
+            }
+        }
     }
 
     /** One move under faults; false if it found its counter not running (then it moved nothing). */
