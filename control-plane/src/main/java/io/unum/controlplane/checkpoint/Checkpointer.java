@@ -16,6 +16,7 @@ import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
+import io.unum.controlplane.migration.DriverPresence;
 import io.unum.controlplane.node.NodeStore;
 import io.unum.controlplane.process.KeptImage;
 import io.unum.controlplane.process.ProcessLocks;
@@ -27,6 +28,8 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,10 +49,15 @@ public class Checkpointer {
     private final NodeStore nodes;
     private final AgentImages images;
     private final InstantSource clock;
+    private final DriverPresence presence;
     private final SecureRandom random = new SecureRandom();
+    /** The gpids a thread of this replica checkpoints or restarts right now (the recovery leaves those alone). */
+    private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
 
-    public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, InstantSource clock) {
+    public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images,
+            InstantSource clock, DriverPresence presence) {
         this.clock = clock;
+        this.presence = presence;
         this.store = store;
         this.processes = processes;
         this.locks = locks;
@@ -68,8 +76,19 @@ public class Checkpointer {
         }
         NodeInfo node = ready(nodes.get(process.node()), "the process's node");
         String id = newId();
-        String holder = "checkpoint " + id;
-        Versioned<ProcessInfo> current = lockRunning(gpid, holder);
+        // Marked before the lock exists, so that the recovery never takes an operation of ours for abandoned.
+        boolean marked = busy.add(gpid);
+        try {
+            Versioned<ProcessInfo> current = lockRunning(gpid, LockHolder.checkpoint(id, presence.self()));
+            return dump(node, gpid, id, kill, current);
+        } finally {
+            if (marked) {
+                busy.remove(gpid);
+            }
+        }
+    }
+
+    private CheckpointInfo dump(NodeInfo node, int gpid, String id, boolean kill, Versioned<ProcessInfo> current) {
         DumpProcessResponse dumped;
         try {
             dumped = images.dump(node, gpid, id, !kill);
@@ -203,10 +222,24 @@ public class Checkpointer {
         NodeInfo stored = nodes.get(checkpoint.node());
         NodeInfo target = nodeName == null || nodeName.isBlank() ? pick(stored) : ready(nodes.get(nodeName), "node");
         ready(stored, "the node that stores checkpoint " + id + ",");
-        String holder = "restart " + id;
-        if (!store.lock(gpid, holder, current)) {
-            throw UnumException.invalidState("process " + gpid + " changed or is busy; retry");
+        // Marked before the lock exists, so that the recovery never takes an operation of ours for abandoned.
+        boolean marked = busy.add(gpid);
+        try {
+            if (!store.lock(gpid, LockHolder.restart(id, target.name(), presence.self()), current)) {
+                throw UnumException.invalidState("process " + gpid + " changed or is busy; retry");
+            }
+            return restoreAndCommit(checkpoint, current, stored, target);
+        } finally {
+            if (marked) {
+                busy.remove(gpid);
+            }
         }
+    }
+
+    private ProcessInfo restoreAndCommit(CheckpointInfo checkpoint, Versioned<ProcessInfo> current, NodeInfo stored,
+            NodeInfo target) {
+        int gpid = checkpoint.gpid();
+        String id = checkpoint.id();
         int localPid;
         try {
             if (!target.name().equals(stored.name())) {
@@ -234,6 +267,69 @@ public class Checkpointer {
         letRun(target, gpid, id);
         LOG.infof("restarted gpid %d from checkpoint %s on %s as pid %d", gpid, id, target.name(), localPid);
         return running;
+    }
+
+    /** Whether a thread of this replica checkpoints or restarts gpid right now. */
+    boolean busy(int gpid) {
+        return busy.contains(gpid);
+    }
+
+    /**
+     * Finishes the checkpoint or restart whose control plane died holding the process's lock, by
+     * the node's account (the leader's {@link CheckpointRecovery} calls it): a checkpoint as if
+     * its dump call had failed in an unknown way; a restart commits a copy the target holds from
+     * the checkpoint's image, otherwise discards what is there and unlocks.
+     */
+    void recover(int gpid, LockHolder holder) {
+        Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
+        if (current == null) {
+            release(gpid, null, null, null);
+            return;
+        }
+        if (holder.restart()) {
+            recoverRestart(gpid, holder, current);
+            return;
+        }
+        NodeInfo node = nodes.get(current.value().node());
+        afterInterruptedDump(node, gpid, holder.id(), true, current, new AgentCallException(node.name(),
+                "the control plane taking it (" + holder.replica() + ") stopped", io.grpc.Status.UNKNOWN));
+    }
+
+    private void recoverRestart(int gpid, LockHolder holder, Versioned<ProcessInfo> current) {
+        CheckpointInfo checkpoint = store.find(holder.id()).orElse(null);
+        NodeInfo target = nodes.find(holder.node()).orElse(null);
+        for (long wait = 200; ; wait = Math.min(3000, wait * 2)) {
+            if (checkpoint == null || target == null || target.state() == NodeState.DOWN) {
+                // A held copy there stays stopped; the registration reconcile discards it (the record does not name it).
+                release(gpid, null, null, null);
+                return;
+            }
+            try {
+                DescribeProcessResponse d = images.describe(target, gpid);
+                boolean ours = holder.id().equals(d.getImageId()) && d.getLocalPid() != 0
+                        && (d.getPresence() == Presence.PRESENCE_HELD || d.getPresence() == Presence.PRESENCE_RUNNING);
+                if (ours) {
+                    ProcessInfo running = current.value().runningOn(target.name(), d.getLocalPid(), clock.instant());
+                    if (release(gpid, null, current, running)) {
+                        letRun(target, gpid, holder.id());
+                        LOG.infof("restart of gpid %d from %s on %s finished by the leader", gpid, holder.id(), target.name());
+                        return;
+                    }
+                }
+                discardQuietly(target, gpid);
+                release(gpid, null, null, null);
+                return;
+            } catch (AgentCallException e) {
+                LOG.debugf("asking %s about gpid %d: %s", target.name(), gpid, e.getMessage());
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            target = nodes.find(holder.node()).orElse(null);
+        }
     }
 
     /**
