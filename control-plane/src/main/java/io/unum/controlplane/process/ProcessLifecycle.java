@@ -81,8 +81,14 @@ public class ProcessLifecycle implements NodeProcesses {
         }
     }
 
+    /**
+     * RUNNING there. A PENDING record is its launcher's, which still waits for the agent's answer
+     * and ends it RUNNING or FAILED: turned LOST, the registration that follows a false DOWN could
+     * end it EXITED ("no longer knows") while the start was in flight, and the process that then
+     * started would be stopped as unknown.
+     */
     private static boolean isLiveOn(ProcessInfo p, String node) {
-        return node.equals(p.node()) && (p.state() == ProcessState.RUNNING || p.state() == ProcessState.PENDING);
+        return node.equals(p.node()) && p.state() == ProcessState.RUNNING;
     }
 
     private static String lostReason(String node) {
