@@ -30,6 +30,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
@@ -104,17 +105,17 @@ public class Checkpointer {
                 kill, clock.instant(), current.value());
         LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
                 dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
-        return taken(checkpoint, current);
+        return taken(checkpoint);
     }
 
     /** Writes the checkpoint and unlocks the process (EXITED when the checkpoint stopped it). */
-    private CheckpointInfo taken(CheckpointInfo checkpoint, Versioned<ProcessInfo> current) {
+    private CheckpointInfo taken(CheckpointInfo checkpoint) {
         Instant at = checkpoint.createdAt();
-        ProcessInfo next = checkpoint.killed() ? current.value().exited(null, 9, at).withState(ProcessState.EXITED,
-                "stopped by checkpoint " + checkpoint.id()) : null;
-        if (!release(checkpoint.gpid(), checkpoint, current, next)) {
-            // The record changed while we held the lock (only a racing exit report can do that).
+        if (!checkpoint.killed()) {
             release(checkpoint.gpid(), checkpoint, null, null);
+        } else {
+            unlock(checkpoint.gpid(), checkpoint, p -> p.exited(null, 9, at).withState(ProcessState.EXITED,
+                    "stopped by checkpoint " + checkpoint.id()));
         }
         return checkpoint;
     }
@@ -134,11 +135,8 @@ public class Checkpointer {
             if (now == null || now.state() == NodeState.DOWN) {
                 Instant at = clock.instant();
                 CheckpointInfo kept = new CheckpointInfo(id, gpid, node.name(), 0, 0, kill, at, current.value());
-                ProcessInfo lost = current.value().withState(ProcessState.LOST, KeptImage.reason(why + "; " + node.name()
-                        + " went DOWN", node.name(), id));
-                if (!release(gpid, kept, current, lost)) {
-                    release(gpid, null, null, null);
-                }
+                unlock(gpid, kept, p -> p.withState(ProcessState.LOST, KeptImage.reason(why + "; " + node.name()
+                        + " went DOWN", node.name(), id)));
                 throw UnumException.nodeUnavailable(why + "; node " + node.name() + " is DOWN: the process is LOST until it"
                         + " is back, then it is brought back from what is there");
             }
@@ -155,32 +153,29 @@ public class Checkpointer {
                         if (imaged) {
                             LOG.infof("%s, but its image is whole on %s", why, node.name());
                             return taken(new CheckpointInfo(id, gpid, node.name(), 0, 0,
-                                    d.getPresence() == Presence.PRESENCE_LEFT, clock.instant(), current.value()), current);
+                                    d.getPresence() == Presence.PRESENCE_LEFT, clock.instant(), current.value()));
                         }
                         if (d.getPresence() == Presence.PRESENCE_RUNNING) {
                             release(gpid, null, null, null);
                             throw UnumException.invalidState(why + "; it runs on, no checkpoint was taken");
                         }
-                        return gone(gpid, current, why + "; " + node.name() + " holds it only in images " + d.getImagesList());
+                        return gone(gpid, why + "; " + node.name() + " holds it only in images " + d.getImagesList());
                     }
                     case PRESENCE_ENDED -> {
                         ExitStatus status = d.getExitStatus();
                         Instant at = clock.instant();
-                        ProcessInfo ended = switch (status.getStatusCase()) {
-                            case CODE -> current.value().exited(status.getCode(), null, at);
-                            case SIGNAL -> current.value().exited(null, status.getSignal(), at);
-                            case STATUS_NOT_SET -> current.value().exited(null, null, at);
-                        };
-                        if (!release(gpid, null, current, ended)) {
-                            release(gpid, null, null, null);
-                        }
+                        unlock(gpid, null, p -> switch (status.getStatusCase()) {
+                            case CODE -> p.exited(status.getCode(), null, at);
+                            case SIGNAL -> p.exited(null, status.getSignal(), at);
+                            case STATUS_NOT_SET -> p.exited(null, null, at);
+                        });
                         throw UnumException.invalidState(why + "; the process ended meanwhile");
                     }
                     case PRESENCE_DUMPING -> {
                         // CRIU still dumps (an agent that restarted waits for it): ask again.
                     }
                     default -> {
-                        return gone(gpid, current, why + "; " + node.name() + " has neither the process nor its image");
+                        return gone(gpid, why + "; " + node.name() + " has neither the process nor its image");
                     }
                 }
             }
@@ -194,11 +189,28 @@ public class Checkpointer {
     }
 
     /** Neither the process nor an image of it is left: recorded LOST with why, never deleted. */
-    private CheckpointInfo gone(int gpid, Versioned<ProcessInfo> current, String why) {
-        if (!release(gpid, null, current, current.value().withState(ProcessState.LOST, why))) {
-            release(gpid, null, null, null);
-        }
+    private CheckpointInfo gone(int gpid, String why) {
+        unlock(gpid, null, p -> p.withState(ProcessState.LOST, why));
         throw UnumException.invalidState(why);
+    }
+
+    /**
+     * Unlocks the process, writing checkpoint (if any) and the record as next makes it, from the
+     * record as etcd has it now: while locked, its node may have been declared DOWN (the record
+     * turned LOST), and writing only the checkpoint then would leave a plain LOST record that the
+     * node's registration ends as unknown. An ended record stays as it is (its exit won the race).
+     */
+    private void unlock(int gpid, CheckpointInfo checkpoint, UnaryOperator<ProcessInfo> next) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Versioned<ProcessInfo> now = processes.current(gpid).orElse(null);
+            if (now == null || now.value().state().isTerminal()) {
+                break;
+            }
+            if (release(gpid, checkpoint, now, next.apply(now.value()))) {
+                return;
+            }
+        }
+        release(gpid, checkpoint, null, null);
     }
 
     public CheckpointInfo get(String id) {
