@@ -27,7 +27,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class MigrationChaosTest {
     @Test
     void noProcessIsLostOrRunsTwiceWhateverDiesWhenever() {
-        ChaosSettings settings = ChaosSettings.fromSystemProperties(30, Duration.ofSeconds(390));
+        ChaosSettings settings = ChaosSettings.fromSystemProperties(30, Duration.ofSeconds(240));
         System.out.println("migration chaos seed " + settings.seed());
         try (LocalCluster cluster = ChaosSettings.cluster().build().start()) {
             ChaosReport report = new MigrationChaos(cluster, settings).run();
