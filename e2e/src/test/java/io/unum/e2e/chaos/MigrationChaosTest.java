@@ -18,16 +18,19 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * counters, each with an agent SIGKILLed at a random moment, plus the driving control plane killed
  * once and etcd stopped for 5 s once. Seeded: {@code -Dunum.chaos.seed=<seed>} replays a run.
  *
- * <p>Opt-in ({@code -Dunum.chaos=true}) until it passes: on 2026-12-02 it still finds a process
- * left LOST after its node came back and a post-copy migration stuck in DUMPING (issue 9), and a
- * run takes ~13 min on two cores, past the suite's budget.
+ * <p>Opt-in ({@code -Dunum.chaos=true}) until it passes reliably within the suite's budget. On
+ * 2026-12-02 (load average 12–21 on two cores), with seed 4592427744058080984: run one move after
+ * another it lost nothing and ran nothing twice but needed 411 s for 23 moves; run with one worker
+ * per counter it finished 14 moves in its 240 s, and its only loss was its own: a kill-checkpoint
+ * whose driving control plane died was finished by the leader after the driver had stopped
+ * waiting for it, so the driver never restarted it (it now waits 60 s).
  */
 @Timeout(900)
 @EnabledIfSystemProperty(named = "unum.chaos", matches = "true")
 class MigrationChaosTest {
     @Test
     void noProcessIsLostOrRunsTwiceWhateverDiesWhenever() {
-        ChaosSettings settings = ChaosSettings.fromSystemProperties(30, Duration.ofSeconds(240));
+        ChaosSettings settings = ChaosSettings.fromSystemProperties(30, Duration.ofSeconds(360));
         System.out.println("migration chaos seed " + settings.seed());
         try (LocalCluster cluster = ChaosSettings.cluster().build().start()) {
             ChaosReport report = new MigrationChaos(cluster, settings).run();

@@ -256,9 +256,11 @@ public final class MigrationChaos {
         } else if (r != null && r.status() < 500) {
             return "REFUSED " + r.status();
         } else {
+            // No answer: the checkpoint may still be taken, by the leader's recovery once the driving
+            // control plane's presence has lapsed, which takes a while on a loaded machine.
             cp = ChaosClock.poll(() -> cluster.liveApi().checkpoints(c.gpid()).stream()
                     .filter(x -> x.killed() && x.createdAt() != null && x.createdAt().isAfter(since)).findFirst().orElse(null),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(60));
             if (cp == null) {
                 report.note("checkpoint of gpid " + c.gpid() + " answered " + (r == null ? "nothing" : r.status() + " " + r.body())
                         + " and left no image");
