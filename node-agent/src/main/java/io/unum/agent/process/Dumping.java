@@ -115,7 +115,8 @@ public final class Dumping {
         Files.createDirectories(outputDir);
         long stdoutEnd = copyOutput(outputDir, "stdout");
         long stderrEnd = copyOutput(outputDir, "stderr");
-        Files.copy(t.dir.spec(), spec);
+        // An agent that died during the export left some of it: the next one completes the image over it.
+        Files.copy(t.dir.spec(), spec, StandardCopyOption.REPLACE_EXISTING);
         String pipes = Files.readString(t.dir.pipesFile(), StandardCharsets.UTF_8).trim();
         return new Exported(stdoutEnd, stderrEnd, Stream.of(pipes.split("\\s+")).mapToLong(Long::parseLong).toArray());
     }

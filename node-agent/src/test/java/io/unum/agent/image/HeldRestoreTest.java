@@ -192,6 +192,8 @@ class HeldRestoreTest {
         Files.createDirectories(partial.criuDir());
         Process dump = criu.startDump(d.initPid(), partial.criuDir(), false);
         d.criuStarted(dump, false);
+        // It had begun adding its own part too (the chaos run found an agent killed right there).
+        Files.writeString(partial.spec(), "half-written");
         a.close(); // the agent is gone; CRIU and the shim are not
 
         a = ProcessSupervisor.open(nodeA, 1 << 20);
