@@ -188,7 +188,7 @@ public final class MigrationChaos {
             case BYSTANDER -> bystander;
         };
         // Another round's fault may have the target down: the move needs it READY to be tried at all.
-        cluster.awaitReadyNodes(List.of(target), SETTLE);
+        awaitReady(target);
         report.note("round " + round + ": gpid " + counter.gpid() + " " + mode + " " + source + " -> " + target + "; kill "
                 + victim + " (" + role + ") at +" + faultDelay.toMillis() + " ms for " + restartDelay.toMillis() + " ms"
                 + (killControlPlane ? "; kill the driving control plane at +" + cpDelay.toMillis() + " ms" : "")
@@ -211,10 +211,18 @@ public final class MigrationChaos {
                 ? checkpointMove(driver, counter, source, target, since, phase)
                 : migrate(driver, counter, target, MigrationMode.valueOf(mode.name()), since, phase);
         faults.awaitHealed(hurt, Duration.ofSeconds(120));
-        cluster.awaitReadyNodes(List.of(victim), Duration.ofSeconds(90));
+        awaitReady(victim);
         report.migration(mode.name(), outcome);
         report.note("round " + round + " ended " + outcome);
         return true;
+    }
+
+    /**
+     * Until the node is READY. Not LocalCluster.awaitReadyNodes: it throws while the node's agent
+     * is dead, which another worker's fault may have it be, and a worker that throws stops.
+     */
+    private void awaitReady(String node) {
+        ChaosClock.poll(() -> "READY".equals(cluster.nodeStates().get(node)) ? Boolean.TRUE : null, SETTLE);
     }
 
     private String migrate(UnumClient driver, Counter c, String target, MigrationMode mode, Instant since, Phase phase) {
