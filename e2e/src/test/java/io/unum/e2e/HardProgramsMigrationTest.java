@@ -37,7 +37,9 @@ class HardProgramsMigrationTest {
 
     @BeforeAll
     static void startCluster() {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(2).build().start();
+        // A ghost limit of 8 MiB: the 4 MiB spill below moves, a 16 MiB one is refused by name.
+        cluster = LocalCluster.builder().controlPlanes(1).agents(2).agentArgs(List.of("--criu-ghost-limit", "8M"))
+                .build().start();
         api = new Api(cluster.apiUrl(), cluster.adminToken());
         programs = new Programs();
     }
@@ -147,6 +149,36 @@ class HardProgramsMigrationTest {
         for (int i = 0; i < lines.size(); i++) {
             assertEquals((i + 1) + " " + (4 << 20) + " True", lines.get(i), "line " + i + ": the file came along, whole");
         }
+    }
+
+    /**
+     * A sort that spilled to a deleted temporary file bigger than the agent's ghost limit: CRIU
+     * cannot carry it, and the migration says so, naming the option that raises the limit; the
+     * program runs on where it was, its output whole.
+     */
+    @Test
+    void aDeletedButOpenFileOverTheGhostLimitIsRefusedNamingTheOption() {
+        ProcessInfo p = spawn(List.of("python3", "-u", "-c", String.join("\n",
+                "import os, tempfile, time",
+                "t = tempfile.TemporaryFile()",
+                "t.write(os.urandom(16 << 20))",
+                "t.flush()",
+                "i = 0",
+                "while True:",
+                "    i += 1",
+                "    print(i, flush=True)",
+                "    time.sleep(0.05)")));
+        awaitMoreLines(p.gpid(), 3);
+
+        MigrationInfo refused = api.migrate(p.gpid(), "node-2");
+        assertEquals(MigrationState.ROLLED_BACK, refused.state(), refused.toString());
+        assertTrue(refused.reason().contains("ghost limit") && refused.reason().contains("--criu-ghost-limit"),
+                refused.reason());
+        ProcessInfo after = api.process(p.gpid());
+        assertEquals(ProcessState.RUNNING, after.state(), after.toString());
+        assertEquals("node-1", after.node());
+        awaitMoreLines(p.gpid(), 10);
+        assertCountsUp(api.stdout(p.gpid()));
     }
 
     @Test

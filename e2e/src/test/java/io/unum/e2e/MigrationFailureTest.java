@@ -135,6 +135,38 @@ class MigrationFailureTest {
         assertCountsUp(follower.await(Duration.ofSeconds(60)));
     }
 
+    /**
+     * Never lost: the source dies mid-transfer and stays away past the grace, so neither node can
+     * run the process and it is kept LOST in its image; once the source is back, the process runs
+     * again from that image without anyone asking, once, its output whole.
+     */
+    @Test
+    void aProcessKeptInItsImageWhileItsNodeWasDownRunsAgainWhenTheNodeComesBack() {
+        start(1);
+        String tag = "tag-" + UUID.randomUUID();
+        ProcessInfo p = bigCounter(tag);
+        String id = startMigration(p.gpid(), "node-2");
+        MigrationInfo transferring = Api.await(() -> api.migration(id), m -> m.state() == MigrationState.TRANSFERRING
+                || m.state().isTerminal(), Duration.ofSeconds(60), "migration " + id);
+        assertEquals(MigrationState.TRANSFERRING, transferring.state(), "caught it transferring: " + transferring);
+        cluster.agent("node-1").kill();
+
+        MigrationInfo end = api.awaitMigration(id, Duration.ofSeconds(120));
+        assertEquals(MigrationState.FAILED, end.state(), end.toString());
+        ProcessInfo lost = api.process(p.gpid());
+        assertEquals(ProcessState.LOST, lost.state(), lost.toString());
+        assertTrue(lost.reason().contains("unum restart " + id), lost.reason());
+        assertEquals(0, copiesRunning(tag), "no copy runs while its node is DOWN");
+
+        cluster.agent("node-1").restart();
+        ProcessInfo back = api.awaitProcess(p.gpid(), r -> r.state() == ProcessState.RUNNING, Duration.ofSeconds(60));
+        assertEquals("node-1", back.node(), "restarted where its image is");
+        long before = api.stdout(p.gpid()).lines().count();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n > before + 10, Duration.ofSeconds(30), "it goes on");
+        assertEquals(1, copiesRunning(tag), "exactly one copy runs");
+        assertCountsUp(api.stdout(p.gpid()));
+    }
+
     @Test
     void killingTheSourceAgentAfterTheSwitchLeavesItRunningOnTheTargetOnly() {
         start(1);

@@ -3,6 +3,7 @@ package io.unum.controlplane.checkpoint;
 import io.grpc.Status;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.Presence;
 import io.unum.api.model.Capability;
 import io.unum.api.model.CheckpointInfo;
@@ -15,6 +16,7 @@ import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
+import io.unum.controlplane.migration.DriverPresence;
 import io.unum.controlplane.node.NodeStore;
 import io.unum.controlplane.process.KeptImage;
 import io.unum.controlplane.process.ProcessLocks;
@@ -26,6 +28,9 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,10 +50,15 @@ public class Checkpointer {
     private final NodeStore nodes;
     private final AgentImages images;
     private final InstantSource clock;
+    private final DriverPresence presence;
     private final SecureRandom random = new SecureRandom();
+    /** The gpids a thread of this replica checkpoints or restarts right now (the recovery leaves those alone). */
+    private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
 
-    public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, InstantSource clock) {
+    public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images,
+            InstantSource clock, DriverPresence presence) {
         this.clock = clock;
+        this.presence = presence;
         this.store = store;
         this.processes = processes;
         this.locks = locks;
@@ -67,27 +77,140 @@ public class Checkpointer {
         }
         NodeInfo node = ready(nodes.get(process.node()), "the process's node");
         String id = newId();
-        String holder = "checkpoint " + id;
-        Versioned<ProcessInfo> current = lockRunning(gpid, holder);
+        // Marked before the lock exists, so that the recovery never takes an operation of ours for abandoned.
+        boolean marked = busy.add(gpid);
+        try {
+            Versioned<ProcessInfo> current = lockRunning(gpid, LockHolder.checkpoint(id, presence.self()));
+            return dump(node, gpid, id, kill, current);
+        } finally {
+            if (marked) {
+                busy.remove(gpid);
+            }
+        }
+    }
+
+    private CheckpointInfo dump(NodeInfo node, int gpid, String id, boolean kill, Versioned<ProcessInfo> current) {
         DumpProcessResponse dumped;
         try {
             dumped = images.dump(node, gpid, id, !kill);
         } catch (AgentCallException e) {
-            release(gpid, null, null, null);
-            throw refusal("checkpoint of process " + gpid + " failed, it runs on", e);
+            if (!e.unreachable()) {
+                // Refused: CRIU leaves a tree it could not dump running.
+                release(gpid, null, null, null);
+                throw refusal("checkpoint of process " + gpid + " failed, it runs on", e);
+            }
+            return afterInterruptedDump(node, gpid, id, kill, current, e);
         }
-        Instant at = clock.instant();
         CheckpointInfo checkpoint = new CheckpointInfo(id, gpid, node.name(), dumped.getImageBytes(), dumped.getDumpMillis(),
-                kill, at, current.value());
-        ProcessInfo next = kill ? current.value().exited(null, 9, at).withState(ProcessState.EXITED,
-                "stopped by checkpoint " + id) : null;
-        if (!release(gpid, checkpoint, current, next)) {
-            // The record changed while we held the lock (only a racing exit report can do that).
-            release(gpid, checkpoint, null, null);
-        }
+                kill, clock.instant(), current.value());
         LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
                 dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
+        return taken(checkpoint);
+    }
+
+    /** Writes the checkpoint and unlocks the process (EXITED when the checkpoint stopped it). */
+    private CheckpointInfo taken(CheckpointInfo checkpoint) {
+        Instant at = checkpoint.createdAt();
+        if (!checkpoint.killed()) {
+            release(checkpoint.gpid(), checkpoint, null, null);
+        } else {
+            unlock(checkpoint.gpid(), checkpoint, p -> p.exited(null, 9, at).withState(ProcessState.EXITED,
+                    "stopped by checkpoint " + checkpoint.id()));
+        }
         return checkpoint;
+    }
+
+    /**
+     * The dump call failed in an unknown way (the agent died or did not answer): CRIU, in a
+     * session of its own, may have dumped and stopped the process all the same. The node is asked
+     * until it answers, so that the record never says RUNNING of a tree that is an image now; if
+     * the node is DOWN first, the process is kept LOST into the checkpoint's id, which
+     * {@link KeptImageRestarter} settles once the node is back.
+     */
+    private CheckpointInfo afterInterruptedDump(NodeInfo node, int gpid, String id, boolean kill,
+            Versioned<ProcessInfo> current, AgentCallException e) {
+        String why = "checkpoint " + id + " of process " + gpid + " was interrupted (" + e.getMessage() + ")";
+        for (long wait = 200; ; wait = Math.min(3000, wait * 2)) {
+            NodeInfo now = nodes.find(node.name()).orElse(null);
+            if (now == null || now.state() == NodeState.DOWN) {
+                Instant at = clock.instant();
+                CheckpointInfo kept = new CheckpointInfo(id, gpid, node.name(), 0, 0, kill, at, current.value());
+                unlock(gpid, kept, p -> p.withState(ProcessState.LOST, KeptImage.reason(why + "; " + node.name()
+                        + " went DOWN", node.name(), id)));
+                throw UnumException.nodeUnavailable(why + "; node " + node.name() + " is DOWN: the process is LOST until it"
+                        + " is back, then it is brought back from what is there");
+            }
+            DescribeProcessResponse d;
+            try {
+                d = images.describe(now, gpid);
+            } catch (AgentCallException unanswered) {
+                d = null;
+            }
+            if (d != null) {
+                boolean imaged = d.getImagesList().contains(id);
+                switch (d.getPresence()) {
+                    case PRESENCE_RUNNING, PRESENCE_LEFT -> {
+                        if (imaged) {
+                            LOG.infof("%s, but its image is whole on %s", why, node.name());
+                            return taken(new CheckpointInfo(id, gpid, node.name(), 0, 0,
+                                    d.getPresence() == Presence.PRESENCE_LEFT, clock.instant(), current.value()));
+                        }
+                        if (d.getPresence() == Presence.PRESENCE_RUNNING) {
+                            release(gpid, null, null, null);
+                            throw UnumException.invalidState(why + "; it runs on, no checkpoint was taken");
+                        }
+                        return gone(gpid, why + "; " + node.name() + " holds it only in images " + d.getImagesList());
+                    }
+                    case PRESENCE_ENDED -> {
+                        ExitStatus status = d.getExitStatus();
+                        Instant at = clock.instant();
+                        unlock(gpid, null, p -> switch (status.getStatusCase()) {
+                            case CODE -> p.exited(status.getCode(), null, at);
+                            case SIGNAL -> p.exited(null, status.getSignal(), at);
+                            case STATUS_NOT_SET -> p.exited(null, null, at);
+                        });
+                        throw UnumException.invalidState(why + "; the process ended meanwhile");
+                    }
+                    case PRESENCE_DUMPING -> {
+                        // CRIU still dumps (an agent that restarted waits for it): ask again.
+                    }
+                    default -> {
+                        return gone(gpid, why + "; " + node.name() + " has neither the process nor its image");
+                    }
+                }
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw UnumException.nodeUnavailable(why + "; interrupted while asking " + node.name());
+            }
+        }
+    }
+
+    /** Neither the process nor an image of it is left: recorded LOST with why, never deleted. */
+    private CheckpointInfo gone(int gpid, String why) {
+        unlock(gpid, null, p -> p.withState(ProcessState.LOST, why));
+        throw UnumException.invalidState(why);
+    }
+
+    /**
+     * Unlocks the process, writing checkpoint (if any) and the record as next makes it, from the
+     * record as etcd has it now: while locked, its node may have been declared DOWN (the record
+     * turned LOST), and writing only the checkpoint then would leave a plain LOST record that the
+     * node's registration ends as unknown. An ended record stays as it is (its exit won the race).
+     */
+    private void unlock(int gpid, CheckpointInfo checkpoint, UnaryOperator<ProcessInfo> next) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Versioned<ProcessInfo> now = processes.current(gpid).orElse(null);
+            if (now == null || now.value().state().isTerminal()) {
+                break;
+            }
+            if (release(gpid, checkpoint, now, next.apply(now.value()))) {
+                return;
+            }
+        }
+        release(gpid, checkpoint, null, null);
     }
 
     public CheckpointInfo get(String id) {
@@ -111,10 +234,24 @@ public class Checkpointer {
         NodeInfo stored = nodes.get(checkpoint.node());
         NodeInfo target = nodeName == null || nodeName.isBlank() ? pick(stored) : ready(nodes.get(nodeName), "node");
         ready(stored, "the node that stores checkpoint " + id + ",");
-        String holder = "restart " + id;
-        if (!store.lock(gpid, holder, current)) {
-            throw UnumException.invalidState("process " + gpid + " changed or is busy; retry");
+        // Marked before the lock exists, so that the recovery never takes an operation of ours for abandoned.
+        boolean marked = busy.add(gpid);
+        try {
+            if (!store.lock(gpid, LockHolder.restart(id, target.name(), presence.self()), current)) {
+                throw UnumException.invalidState("process " + gpid + " changed or is busy; retry");
+            }
+            return restoreAndCommit(checkpoint, current, stored, target);
+        } finally {
+            if (marked) {
+                busy.remove(gpid);
+            }
         }
+    }
+
+    private ProcessInfo restoreAndCommit(CheckpointInfo checkpoint, Versioned<ProcessInfo> current, NodeInfo stored,
+            NodeInfo target) {
+        int gpid = checkpoint.gpid();
+        String id = checkpoint.id();
         int localPid;
         try {
             if (!target.name().equals(stored.name())) {
@@ -142,6 +279,69 @@ public class Checkpointer {
         letRun(target, gpid, id);
         LOG.infof("restarted gpid %d from checkpoint %s on %s as pid %d", gpid, id, target.name(), localPid);
         return running;
+    }
+
+    /** Whether a thread of this replica checkpoints or restarts gpid right now. */
+    boolean busy(int gpid) {
+        return busy.contains(gpid);
+    }
+
+    /**
+     * Finishes the checkpoint or restart whose control plane died holding the process's lock, by
+     * the node's account (the leader's {@link CheckpointRecovery} calls it): a checkpoint as if
+     * its dump call had failed in an unknown way; a restart commits a copy the target holds from
+     * the checkpoint's image, otherwise discards what is there and unlocks.
+     */
+    void recover(int gpid, LockHolder holder) {
+        Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
+        if (current == null) {
+            release(gpid, null, null, null);
+            return;
+        }
+        if (holder.restart()) {
+            recoverRestart(gpid, holder, current);
+            return;
+        }
+        NodeInfo node = nodes.get(current.value().node());
+        afterInterruptedDump(node, gpid, holder.id(), true, current, new AgentCallException(node.name(),
+                "the control plane taking it (" + holder.replica() + ") stopped", io.grpc.Status.UNKNOWN));
+    }
+
+    private void recoverRestart(int gpid, LockHolder holder, Versioned<ProcessInfo> current) {
+        CheckpointInfo checkpoint = store.find(holder.id()).orElse(null);
+        NodeInfo target = nodes.find(holder.node()).orElse(null);
+        for (long wait = 200; ; wait = Math.min(3000, wait * 2)) {
+            if (checkpoint == null || target == null || target.state() == NodeState.DOWN) {
+                // A held copy there stays stopped; the registration reconcile discards it (the record does not name it).
+                release(gpid, null, null, null);
+                return;
+            }
+            try {
+                DescribeProcessResponse d = images.describe(target, gpid);
+                boolean ours = holder.id().equals(d.getImageId()) && d.getLocalPid() != 0
+                        && (d.getPresence() == Presence.PRESENCE_HELD || d.getPresence() == Presence.PRESENCE_RUNNING);
+                if (ours) {
+                    ProcessInfo running = current.value().runningOn(target.name(), d.getLocalPid(), clock.instant());
+                    if (release(gpid, null, current, running)) {
+                        letRun(target, gpid, holder.id());
+                        LOG.infof("restart of gpid %d from %s on %s finished by the leader", gpid, holder.id(), target.name());
+                        return;
+                    }
+                }
+                discardQuietly(target, gpid);
+                release(gpid, null, null, null);
+                return;
+            } catch (AgentCallException e) {
+                LOG.debugf("asking %s about gpid %d: %s", target.name(), gpid, e.getMessage());
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            target = nodes.find(holder.node()).orElse(null);
+        }
     }
 
     /**

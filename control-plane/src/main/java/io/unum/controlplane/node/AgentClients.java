@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.File;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -23,6 +24,8 @@ import javax.net.ssl.SSLException;
  */
 @ApplicationScoped
 public class AgentClients {
+    private static final long CONNECT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final NodeConfig config;
     private final ClusterTlsConfig tls;
@@ -49,10 +52,39 @@ public class AgentClients {
         return NodeAgentServiceGrpc.newStub(channel(address));
     }
 
-    /** A blocking stub for image calls (dump, transfer, restore), which take as long as the image is big. */
+    /**
+     * A blocking stub for image calls (dump, transfer, restore), which take as long as the image is
+     * big. The channel is given a few seconds to connect first: without it the first calls to an
+     * agent that has just restarted at the same address failed at once with "io exception" (the
+     * channel still in its back-off after the old agent's death), and every such failure costs a
+     * rollback or a round of questions. Not wait-for-ready: a call to a dead agent must fail
+     * within seconds, not at its long deadline.
+     */
     public ImageAgentServiceGrpc.ImageAgentServiceBlockingStub images(String address, java.time.Duration deadline) {
-        return ImageAgentServiceGrpc.newBlockingStub(channel(address))
+        ManagedChannel channel = channel(address);
+        awaitConnected(channel, CONNECT_WAIT_NANOS);
+        return ImageAgentServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void awaitConnected(ManagedChannel channel, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        ConnectivityState state = channel.getState(true);
+        while (state != ConnectivityState.READY && state != ConnectivityState.SHUTDOWN) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            CountDownLatch changed = new CountDownLatch(1);
+            channel.notifyWhenStateChanged(state, changed::countDown);
+            try {
+                changed.await(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            state = channel.getState(true);
+        }
     }
 
     private ManagedChannel channel(String address) {

@@ -81,8 +81,14 @@ public class ProcessLifecycle implements NodeProcesses {
         }
     }
 
+    /**
+     * RUNNING there. A PENDING record is its launcher's, which still waits for the agent's answer
+     * and ends it RUNNING or FAILED: turned LOST, the registration that follows a false DOWN could
+     * end it EXITED ("no longer knows") while the start was in flight, and the process that then
+     * started would be stopped as unknown.
+     */
     private static boolean isLiveOn(ProcessInfo p, String node) {
-        return node.equals(p.node()) && (p.state() == ProcessState.RUNNING || p.state() == ProcessState.PENDING);
+        return node.equals(p.node()) && p.state() == ProcessState.RUNNING;
     }
 
     private static String lostReason(String node) {
@@ -110,10 +116,14 @@ public class ProcessLifecycle implements NodeProcesses {
                 if (!node.equals(p.node()) || p.state().isTerminal()) {
                     return p;
                 }
+                // A process kept in an image is settled by the agent's own account of it (DescribeProcess:
+                // a tree listed here may still be frozen in a dump), see KeptImageRestarter.
+                if (KeptImage.lostInto(p, null)) {
+                    return p;
+                }
                 if (local == null) {
-                    // PENDING records the agent never started are left to the launcher that is still
-                    // waiting; a process kept in an image is not supervised anywhere, by design.
-                    if (p.state() == ProcessState.PENDING || KeptImage.lostInto(p, null)) {
+                    // PENDING records the agent never started are left to the launcher that is still waiting.
+                    if (p.state() == ProcessState.PENDING) {
                         return p;
                     }
                     // Ended now, as far as anyone can tell: kept for the retention like any ended record.

@@ -30,6 +30,13 @@ public class ProcessLocks {
         return locks.get(ProcessStore.id(gpid)).map(EtcdTable.Versioned::value);
     }
 
+    /** Every lock this replica knows of: gpid → holder. */
+    public java.util.Map<Integer, String> all() {
+        java.util.Map<Integer, String> all = new java.util.HashMap<>();
+        locks.snapshot().forEach((id, v) -> all.put(Integer.parseInt(id), v.value()));
+        return all;
+    }
+
     public io.etcd.jetcd.op.Cmp free(int gpid) {
         return locks.absent(ProcessStore.id(gpid));
     }

@@ -44,6 +44,7 @@ class NodeFailureDetectorTest {
                 return false;
             }
             write(current.value().withState(NodeState.DOWN));
+            // Like the etcd transaction: the writes alongside are applied with the DOWN mark.
             alongside.applied().accept(current.modRevision() + 1);
             return true;
         }

@@ -18,16 +18,19 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * counters, each with an agent SIGKILLed at a random moment, plus the driving control plane killed
  * once and etcd stopped for 5 s once. Seeded: {@code -Dunum.chaos.seed=<seed>} replays a run.
  *
- * <p>Opt-in ({@code -Dunum.chaos=true}) until it passes: on 2026-12-02 it still finds a process
- * left LOST after its node came back and a post-copy migration stuck in DUMPING (issue 9), and a
- * run takes ~13 min on two cores, past the suite's budget.
+ * <p>Opt-in ({@code -Dunum.chaos=true}) until it has passed reliably within the suite's budget.
+ * Its last run (2026-12-02, load average 12–21 on two cores, seed 4592427744058080984, one worker
+ * per counter): 28 moves in 265 s, every fault role hit, 0 lost, 0 instants with two copies, no
+ * violation; it failed only its count of 30 moves, as two workers died on a driver bug (waiting
+ * with LocalCluster.awaitReadyNodes for a node another worker had killed), fixed after that run
+ * and not re-run since.
  */
 @Timeout(900)
 @EnabledIfSystemProperty(named = "unum.chaos", matches = "true")
 class MigrationChaosTest {
     @Test
     void noProcessIsLostOrRunsTwiceWhateverDiesWhenever() {
-        ChaosSettings settings = ChaosSettings.fromSystemProperties(30, Duration.ofSeconds(390));
+        ChaosSettings settings = ChaosSettings.fromSystemProperties(30, Duration.ofSeconds(360));
         System.out.println("migration chaos seed " + settings.seed());
         try (LocalCluster cluster = ChaosSettings.cluster().build().start()) {
             ChaosReport report = new MigrationChaos(cluster, settings).run();

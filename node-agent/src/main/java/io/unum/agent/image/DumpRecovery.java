@@ -12,23 +12,31 @@ import java.util.logging.Logger;
  * only the agent's part was missing, which is completed now) and a tree that is gone: the
  * process LEFT this node, not an exit. A tree still alive (CRIU failed or was killed, which lets
  * go of a seized tree; or a checkpoint left it running): it runs on. The tree gone and no image:
- * it ended, and its end is reported as an exit.
+ * it ended, and its end is reported as an exit. A post-copy dump whose image was published and
+ * whose CRIU still serves the pages is handed to {@link PostCopy}, as if this agent had begun it.
  */
 final class DumpRecovery {
 
     private static final Logger LOG = Logger.getLogger(DumpRecovery.class.getName());
 
     private final ImageStore store;
+    private final PostCopy postCopy;
 
-    DumpRecovery(ImageStore store) {
+    DumpRecovery(ImageStore store, PostCopy postCopy) {
         this.store = store;
+        this.postCopy = postCopy;
     }
 
     void settle(Dumping d) {
         Dumping.RecordedCriu criu = d.recordedCriu();
         if (criu.process().isPresent()) {
             ProcessHandle p = criu.process().get();
-            if (criu.lazy() && store.find(d.imageId()).isEmpty()) {
+            if (criu.lazy() && store.find(d.imageId()).isPresent()) {
+                // A restore elsewhere may fetch its pages, or one here cancel it: it is served on.
+                postCopy.adopt(d, p);
+                return;
+            }
+            if (criu.lazy()) {
                 // Its image never left the partial state, so no restore can ever fetch its pages.
                 p.destroyForcibly();
             }

@@ -27,8 +27,18 @@ final class PostCopy {
     private static final Logger LOG = Logger.getLogger(PostCopy.class.getName());
     private static final long SETTLE_MILLIS = ProcessImages.SHIM_END_TIMEOUT.toMillis();
 
-    /** A post-copy dump whose CRIU still holds the process frozen and serves its pages. */
-    private record LazyDump(Dumping dumping, Process criu, AtomicBoolean cancelled, CompletableFuture<Void> settled) {
+    /**
+     * A post-copy dump whose CRIU still holds the process frozen and serves its pages. child is
+     * CRIU as this agent's child (its exit status says whether every page went over); empty for
+     * the CRIU of an earlier agent, adopted after a restart.
+     */
+    private record LazyDump(Dumping dumping, ProcessHandle criu, Optional<Process> child, AtomicBoolean cancelled,
+            CompletableFuture<Void> settled) {
+        /** After CRIU ended: did it send every page (and end the tree here)? */
+        boolean served() {
+            // CRIU ends the tree once every page went over and resumes it when serving failed.
+            return child.map(PostCopy::succeeded).orElseGet(() -> !dumping.treeAlive());
+        }
     }
 
     private final ProcessHandoff handoff;
@@ -78,11 +88,8 @@ final class PostCopy {
             partial.writeMeta(new Image.Meta(gpid, ends[0], ends[1], exported.pipeInodes()));
             long bytes = partial.seal();
             store.publish(partial);
-            LazyDump lazy = new LazyDump(dumping, criuDump, new AtomicBoolean(), new CompletableFuture<>());
-            lazyDumps.put(imageId, lazy);
-            Thread waiter = new Thread(() -> awaitLazyDump(imageId, lazy), "lazy-dump-" + imageId);
-            waiter.setDaemon(true);
-            waiter.start();
+            serve(imageId, new LazyDump(dumping, criuDump.toHandle(), Optional.of(criuDump), new AtomicBoolean(),
+                    new CompletableFuture<>()));
             LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + " without its pages: " + bytes
                     + " bytes in " + dumpMillis + " ms; serving the pages on port " + port);
             return new ProcessImages.Dumped(bytes, dumpMillis, port);
@@ -92,6 +99,25 @@ final class PostCopy {
             dumping.release();
             throw SupervisionException.precondition("image " + imageId + " could not be written: " + e.getMessage());
         }
+    }
+
+    /**
+     * The post-copy dump an earlier agent began, whose image it published and whose CRIU still
+     * serves the pages: served on as if this agent had begun it, so that a restore here cancels it
+     * and its end settles the process, rather than the process staying DUMPING until some
+     * restore elsewhere fetches the pages.
+     */
+    void adopt(Dumping dumping, ProcessHandle criu) {
+        serve(dumping.imageId(), new LazyDump(dumping, criu, Optional.empty(), new AtomicBoolean(), new CompletableFuture<>()));
+        LOG.info(() -> "gpid " + dumping.gpid() + ": the post-copy dump " + dumping.imageId() + " an earlier agent began "
+                + "still serves its pages (criu pid " + criu.pid() + ")");
+    }
+
+    private void serve(String imageId, LazyDump lazy) {
+        lazyDumps.put(imageId, lazy);
+        Thread waiter = new Thread(() -> awaitLazyDump(imageId, lazy), "lazy-dump-" + imageId);
+        waiter.setDaemon(true);
+        waiter.start();
     }
 
     /** Waits for a post-copy dump's CRIU to finish serving pages, then settles the process's fate here. */
@@ -104,19 +130,13 @@ final class PostCopy {
     }
 
     private void settleLazyDump(String imageId, LazyDump lazy) {
-        int code;
-        try {
-            code = lazy.criu().waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
+        lazy.criu().onExit().join();
         lazyDumps.remove(imageId, lazy);
         if (lazy.cancelled().get()) {
             return; // the canceller resumed it
         }
         Dumping dumping = lazy.dumping();
-        if (code == 0) {
+        if (lazy.served()) {
             // Every page went to the target; CRIU ended the tree here.
             try {
                 dumping.awaitShimEnd(ProcessImages.SHIM_END_TIMEOUT);
@@ -128,11 +148,20 @@ final class PostCopy {
         } else {
             // CRIU resumes a tree it failed to serve, but a copy may already run on the target,
             // where it now lacks pages: never let two run. The process is lost; its end is reported.
-            LOG.warning("post-copy image " + imageId + ": serving pages failed (criu exit " + code + "); stopping gpid "
+            LOG.warning("post-copy image " + imageId + ": serving pages failed; stopping gpid "
                     + dumping.gpid() + " here so that it never runs twice");
             dumping.releaseAndKill();
         }
         store.delete(imageId);
+    }
+
+    private static boolean succeeded(Process criu) {
+        try {
+            return criu.waitFor() == 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** True while a post-copy dump serves the pages of imageId. */
@@ -149,9 +178,11 @@ final class PostCopy {
         lazy.cancelled().set(true);
         lazy.criu().destroyForcibly();
         try {
-            lazy.criu().waitFor(30, TimeUnit.SECONDS);
+            lazy.criu().onExit().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warning("post-copy dump " + imageId + ": criu did not end within 30 s of its kill");
         }
         lazy.dumping().release();
         store.delete(imageId);

@@ -167,7 +167,7 @@ public final class ProcessImages {
      * those processes are DUMPING.
      */
     public CompletableFuture<Void> recoverInterruptedDumps() {
-        DumpRecovery recovery = new DumpRecovery(store);
+        DumpRecovery recovery = new DumpRecovery(store, postCopy);
         List<CompletableFuture<Void>> settled = new ArrayList<>();
         for (Dumping d : handoff.interruptedDumps()) {
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -205,7 +205,8 @@ public final class ProcessImages {
                 // an image without readable meta holds nobody we could restore
             }
         }
-        return Whereabouts.of(handoff.get(gpid), handoff.dumpingInto(gpid), images);
+        Optional<String> dumpingInto = handoff.dumpingInto(gpid);
+        return Whereabouts.of(handoff.get(gpid), dumpingInto, dumpingInto.filter(postCopy::isServing).isPresent(), images);
     }
 
     /**

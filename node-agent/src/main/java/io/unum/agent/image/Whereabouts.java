@@ -22,13 +22,20 @@ public record Whereabouts(Presence presence, Optional<ProcessView> process, List
         DUMPING,
         /** It ended here. */
         ENDED,
-        /** Not supervised here, and a whole image here holds it (dumped here, or received). */
+        /**
+         * Not supervised here, and a whole image here holds it (dumped here, or received); or a
+         * post-copy dump's published image holds it while CRIU keeps the tree frozen, serving its
+         * pages (a restore of that image here resumes it).
+         */
         LEFT
     }
 
-    static Whereabouts of(Optional<ProcessView> process, Optional<String> dumpingInto, List<String> images) {
+    /** served: a post-copy dump of the process published its image and serves the pages. */
+    static Whereabouts of(Optional<ProcessView> process, Optional<String> dumpingInto, boolean served, List<String> images) {
         Presence presence;
-        if (process.isEmpty()) {
+        if (served) {
+            presence = Presence.LEFT;
+        } else if (process.isEmpty()) {
             presence = images.isEmpty() ? Presence.ABSENT : Presence.LEFT;
         } else if (dumpingInto.isPresent()) {
             presence = Presence.DUMPING;

@@ -115,6 +115,7 @@ public final class Dumping {
         PrivateFiles.createDirectories(outputDir);
         long stdoutEnd = copyOutput(outputDir, "stdout");
         long stderrEnd = copyOutput(outputDir, "stderr");
+        // An agent that died during the export left some of it: the next one completes the image over it.
         PrivateFiles.copy(t.dir.spec(), spec);
         String pipes = Files.readString(t.dir.pipesFile(), StandardCharsets.UTF_8).trim();
         return new Exported(stdoutEnd, stderrEnd, Stream.of(pipes.split("\\s+")).mapToLong(Long::parseLong).toArray());

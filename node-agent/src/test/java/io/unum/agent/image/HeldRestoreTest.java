@@ -192,6 +192,8 @@ class HeldRestoreTest {
         Files.createDirectories(partial.criuDir());
         Process dump = criu.startDump(d.initPid(), partial.criuDir(), false);
         d.criuStarted(dump, false);
+        // It had begun adding its own part too (the chaos run found an agent killed right there).
+        Files.writeString(partial.spec(), "half-written");
         a.close(); // the agent is gone; CRIU and the shim are not
 
         a = ProcessSupervisor.open(nodeA, 1 << 20);
@@ -206,6 +208,51 @@ class HeldRestoreTest {
 
         int pid = imagesA.restore(23, "r-23", null).localPid();
         assertTrue(ProcFs.startTime(pid).isPresent(), "the image is whole: it restores");
+    }
+
+    /**
+     * A post-copy dump whose image was published when the agent died: its CRIU (in a session of
+     * its own) serves the pages on. The next agent must not wait for a restore elsewhere that may
+     * never come (the process stayed DUMPING, frozen, and the migration with it): it answers LEFT
+     * with the image, and a restore of that image here cancels the move.
+     */
+    @Test
+    void aPostCopyDumpStillServingAfterAnAgentRestartIsLeftAndCancellable() throws Exception {
+        a.start(counter(27));
+        Await.until("some output", () -> lines(a, 27) > 3);
+        // What the dying agent had done: the lazy dump begun and recorded, its image published.
+        Dumping d = a.handoff().beginDump(27, "p-27");
+        Image partial = imagesA.store().createPartial("p-27");
+        Files.createDirectories(partial.criuDir());
+        Process dump = criu.startLazyDump(d.initPid(), partial.criuDir(), freePort());
+        d.criuStarted(dump, true);
+        assertTrue(dump.getInputStream().read() >= 0, "criu wrote the image and serves the pages");
+        long[] ends = d.drainOutput(Duration.ofSeconds(30));
+        Dumping.Exported exported = d.export(partial.spec(), partial.outputDir());
+        partial.writeMeta(new Image.Meta(27, ends[0], ends[1], exported.pipeInodes()));
+        partial.seal();
+        imagesA.store().publish(partial);
+        a.close(); // the agent is gone; CRIU and the shim are not
+
+        a = ProcessSupervisor.open(nodeA, 1 << 20);
+        imagesA = new ProcessImages(a.handoff(), new ImageStore(nodeA), Optional.of(criu), "a");
+        imagesA.recoverInterruptedDumps().get(30, TimeUnit.SECONDS);
+        Whereabouts w = imagesA.describe(27);
+        assertEquals(Whereabouts.Presence.LEFT, w.presence(), "frozen in a served image, not DUMPING for ever: " + w);
+        assertEquals(List.of("p-27"), w.images());
+        int frozen = lines(a, 27);
+
+        int pid = imagesA.restore(27, "p-27", null).localPid();
+        assertEquals(a.get(27).orElseThrow().localPid(), pid, "the same tree, let go by CRIU");
+        Await.until("it counts on", Duration.ofSeconds(30), () -> lines(a, 27) > frozen + 10);
+        assertFalse(dump.isAlive(), "the cancelled CRIU is gone");
+        assertEquals(Whereabouts.Presence.RUNNING, imagesA.describe(27).presence());
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     @Test

@@ -4,8 +4,9 @@ import io.unum.testing.ControlPlaneProcess;
 import io.unum.testing.LocalCluster;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,21 +22,25 @@ final class FaultInjector implements AutoCloseable {
 
     private final LocalCluster cluster;
     private final ChaosReport report;
-    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(3, r -> {
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(8, r -> {
         Thread t = new Thread(r, "chaos-fault");
         t.setDaemon(true);
         return t;
     });
-    private final List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
+    /** One fault at a time per thing hurt: a second kill of an agent waits until the first one's restart. */
+    private final Map<String, Object> victims = new ConcurrentHashMap<>();
 
     FaultInjector(LocalCluster cluster, ChaosReport report) {
         this.cluster = cluster;
         this.report = report;
     }
 
-    /** After delay, SIGKILLs the agent (only its JVM: the processes it supervises run on); restarts it restartAfter later. */
-    void killAgent(String node, String role, Duration delay, Duration restartAfter, Supplier<String> phase) {
-        schedule(delay, () -> {
+    /**
+     * After delay, SIGKILLs the agent (only its JVM: the processes it supervises run on); restarts
+     * it restartAfter later. Completes once it was started again.
+     */
+    CompletableFuture<Void> killAgent(String node, String role, Duration delay, Duration restartAfter, Supplier<String> phase) {
+        return schedule(node, delay, () -> {
             hit(role, node, phase);
             cluster.agent(node).kill();
             ChaosClock.sleep(restartAfter);
@@ -45,9 +50,9 @@ final class FaultInjector implements AutoCloseable {
     }
 
     /** After delay, SIGKILLs the control plane; restarts it on its ports restartAfter later. */
-    void killControlPlane(int index, Duration delay, Duration restartAfter, Supplier<String> phase) {
-        schedule(delay, () -> {
-            ControlPlaneProcess cp = cluster.controlPlane(index);
+    CompletableFuture<Void> killControlPlane(int index, Duration delay, Duration restartAfter, Supplier<String> phase) {
+        ControlPlaneProcess cp = cluster.controlPlane(index);
+        return schedule(cp.name(), delay, () -> {
             hit("control plane", cp.name(), phase);
             cp.kill();
             ChaosClock.sleep(restartAfter);
@@ -57,24 +62,23 @@ final class FaultInjector implements AutoCloseable {
     }
 
     /** After delay, kills etcd and starts it again on its data dir and ports {@code down} later. */
-    void stopEtcd(Duration delay, Duration down, Supplier<String> phase) {
-        schedule(delay, () -> {
+    CompletableFuture<Void> stopEtcd(Duration delay, Duration down, Supplier<String> phase) {
+        return schedule("etcd", delay, () -> {
             hit("etcd", "etcd", phase);
             cluster.restartEtcd(down);
             report.note("etcd back after " + down.toMillis() + " ms");
         });
     }
 
-    /** Waits until every scheduled fault happened and what it stopped was started again. */
-    void awaitHealed(Duration timeout) {
-        for (CompletableFuture<Void> f : pending) {
+    /** Waits until each of the faults happened and what it stopped was started again. */
+    void awaitHealed(List<CompletableFuture<Void>> faults, Duration timeout) {
+        for (CompletableFuture<Void> f : faults) {
             try {
                 f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("seed " + report.seed() + ": a fault did not heal: " + e, e);
             }
         }
-        pending.clear();
     }
 
     private void hit(String role, String what, Supplier<String> phase) {
@@ -92,17 +96,19 @@ final class FaultInjector implements AutoCloseable {
         }
     }
 
-    private void schedule(Duration delay, Runnable fault) {
+    private CompletableFuture<Void> schedule(String victim, Duration delay, Runnable fault) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        pending.add(done);
         timer.schedule(() -> {
             try {
-                fault.run();
+                synchronized (victims.computeIfAbsent(victim, v -> new Object())) {
+                    fault.run();
+                }
                 done.complete(null);
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e);
             }
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        return done;
     }
 
     @Override

@@ -16,11 +16,14 @@ import io.unum.testing.LocalCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Moves tagged counters around a {@link ChaosSettings#cluster() chaos cluster} by stop-and-copy,
@@ -44,8 +47,8 @@ public final class MigrationChaos {
     private final LocalCluster cluster;
     private final ChaosSettings settings;
     private final ChaosReport report;
-    /** Counters found not running once: later rounds skip them rather than wait for them again. */
-    private final Set<Integer> givenUp = new HashSet<>();
+    /** Counters found not running once: their worker stops rather than wait for them again. */
+    private final Set<Integer> givenUp = ConcurrentHashMap.newKeySet();
 
     public MigrationChaos(LocalCluster cluster, ChaosSettings settings) {
         this.cluster = cluster;
@@ -53,7 +56,12 @@ public final class MigrationChaos {
         this.report = new ChaosReport(settings.seed());
     }
 
-    /** Runs every round, then the audit; the report lists what went wrong (nothing, when Unum is right). */
+    /**
+     * Runs every round, then the audit; the report lists what went wrong (nothing, when Unum is
+     * right). One worker per counter moves it round after round, so that moves (and their faults)
+     * overlap: a round's plan is drawn from the seed and its number alone; which worker runs it
+     * and how the rounds interleave is up to the machine.
+     */
     public ChaosReport run() {
         long started = System.nanoTime();
         report.note("starting: " + settings);
@@ -66,24 +74,44 @@ public final class MigrationChaos {
             int cpRound = rng.nextInt(Math.max(1, n / 2));
             int etcdRound = n / 2 + rng.nextInt(Math.max(1, n / 4));
             long deadline = started + settings.budget().toNanos();
-            boolean cpDone = false;
-            boolean etcdDone = false;
-            for (int round = 0; round < settings.migrations(); round++) {
-                if (System.nanoTime() > deadline) {
-                    report.violation("the budget of " + settings.budget().toSeconds() + " s ran out after " + round + " rounds");
-                    break;
+            AtomicInteger rounds = new AtomicInteger();
+            AtomicBoolean cpDone = new AtomicBoolean();
+            AtomicBoolean etcdDone = new AtomicBoolean();
+            List<Thread> workers = new ArrayList<>();
+            for (Counter counter : counters) {
+                Thread worker = new Thread(() -> {
+                    while (!givenUp.contains(counter.gpid())) {
+                        int round = rounds.getAndIncrement();
+                        if (round >= n) {
+                            return;
+                        }
+                        if (System.nanoTime() > deadline) {
+                            report.violation("the budget of " + settings.budget().toSeconds() + " s ran out at round " + round);
+                            rounds.set(n);
+                            return;
+                        }
+                        // A once-only fault whose round found nothing to move passes to the next round that moves something.
+                        boolean killCp = round >= cpRound && cpDone.compareAndSet(false, true);
+                        boolean stopEtcd = !killCp && round >= etcdRound && etcdDone.compareAndSet(false, true);
+                        if (!round(round, counter, faults, killCp, stopEtcd)) {
+                            cpDone.compareAndSet(killCp, false);
+                            etcdDone.compareAndSet(stopEtcd, false);
+                        }
+                    }
+                }, "chaos-worker-" + counter.gpid());
+                worker.start();
+                workers.add(worker);
+            }
+            for (Thread worker : workers) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
                 }
-                if (givenUp.size() == counters.size()) {
-                    report.violation("every counter was lost after " + round + " rounds");
-                    break;
-                }
-                // A once-only fault whose round found nothing to move waits for the next round that moves something.
-                boolean killCp = !cpDone && round >= cpRound;
-                boolean stopEtcd = !etcdDone && round >= etcdRound && !killCp;
-                if (round(round, rng, counters, faults, killCp, stopEtcd)) {
-                    cpDone |= killCp;
-                    etcdDone |= stopEtcd;
-                }
+            }
+            if (givenUp.size() == counters.size()) {
+                report.violation("every counter was lost after " + rounds.get() + " rounds");
             }
             RecordAudit audit = new RecordAudit(cluster, sampler, report);
             int lost = audit.check(counters);
@@ -100,8 +128,8 @@ public final class MigrationChaos {
         for (int i = 0; i < settings.counters(); i++) {
             String tag = "unum-chaos-" + Long.toUnsignedString(settings.seed(), 36) + "-c" + i + "-" + ProcessHandle.current().pid();
             sampler.watch(tag);
-            ProcessInfo p = cluster.liveApi().spawn(new SpawnRequest(TaggedCounter.argv(tag),
-                    agents.get(i % agents.size()).name(), null, null, null, null, CAPS));
+            String node = agents.get(i % agents.size()).name();
+            ProcessInfo p = spawn(node, tag);
             counters.add(new Counter(p.gpid(), tag));
             report.note("counter gpid " + p.gpid() + " tag " + tag + " on " + p.node());
         }
@@ -111,11 +139,30 @@ public final class MigrationChaos {
         return counters;
     }
 
-    /** One move under faults; false if it found its counter not running (then it moved nothing). */
-    private boolean round(int round, Random rng, List<Counter> counters, FaultInjector faults, boolean killControlPlane,
-            boolean stopEtcd) {
-        // Every draw first, whatever happens after: the plan depends on the seed (and on which counters were lost).
-        Counter counter = living(counters, rng.nextInt(counters.size()));
+    /**
+     * A loaded machine may miss a heartbeat before any fault: a spawn refused for a node that is
+     * not READY waits for it and is asked again (only a refusal: a spawn that may have happened is
+     * never repeated, as two counters with one tag would look like a process running twice).
+     */
+    private ProcessInfo spawn(String node, String tag) {
+        for (int attempt = 1; ; attempt++) {
+            cluster.awaitReadyNodes(List.of(node), Duration.ofSeconds(60));
+            try {
+                return cluster.liveApi().spawn(new SpawnRequest(TaggedCounter.argv(tag), node, null, null, null, null, CAPS));
+            } catch (UnumApiException refused) {
+                if (attempt == 5) {
+                    throw refused;
+                }
+                report.note("spawn on " + node + " refused (" + refused.getMessage() + "); retrying");
+                ChaosClock.sleep(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** One move of counter under faults; false if it found its counter not running (then it moved nothing). */
+    private boolean round(int round, Counter counter, FaultInjector faults, boolean killControlPlane, boolean stopEtcd) {
+        // Every draw first, whatever happens after: the plan depends on the seed and the round alone.
+        Random rng = new Random(settings.seed() ^ (round * 0x9E3779B97F4A7C15L));
         Mode mode = Mode.values()[rng.nextInt(Mode.values().length)];
         Role role = Role.values()[rng.nextInt(Role.values().length)];
         int targetPick = rng.nextInt(2);
@@ -140,42 +187,42 @@ public final class MigrationChaos {
             case TARGET -> target;
             case BYSTANDER -> bystander;
         };
+        // Another round's fault may have the target down: the move needs it READY to be tried at all.
+        awaitReady(target);
         report.note("round " + round + ": gpid " + counter.gpid() + " " + mode + " " + source + " -> " + target + "; kill "
                 + victim + " (" + role + ") at +" + faultDelay.toMillis() + " ms for " + restartDelay.toMillis() + " ms"
                 + (killControlPlane ? "; kill the driving control plane at +" + cpDelay.toMillis() + " ms" : "")
                 + (stopEtcd ? "; stop etcd at +" + etcdDelay.toMillis() + " ms" : ""));
-        // The first control plane drives (liveApi picks it while it lives): the one killed.
+        // The first live control plane drives (liveApi picks it while it lives): the one killed.
         UnumClient driver = cluster.liveApi();
         Phase phase = new Phase();
-        faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe);
+        List<CompletableFuture<Void>> hurt = new ArrayList<>();
+        hurt.add(faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe));
         if (killControlPlane) {
-            faults.killControlPlane(cluster.controlPlanes().indexOf(cluster.controlPlanes().stream()
+            hurt.add(faults.killControlPlane(cluster.controlPlanes().indexOf(cluster.controlPlanes().stream()
                     .filter(cp -> driver.baseUrl().toString().startsWith(cp.httpUrl())).findFirst().orElseThrow()),
-                    cpDelay, Duration.ofSeconds(2), phase::observe);
+                    cpDelay, Duration.ofSeconds(2), phase::observe));
         }
         if (stopEtcd) {
-            faults.stopEtcd(etcdDelay, settings.etcdOutage(), phase::observe);
+            hurt.add(faults.stopEtcd(etcdDelay, settings.etcdOutage(), phase::observe));
         }
         Instant since = Instant.now().minusSeconds(1);
         String outcome = mode == Mode.CHECKPOINT_RESTART
                 ? checkpointMove(driver, counter, source, target, since, phase)
                 : migrate(driver, counter, target, MigrationMode.valueOf(mode.name()), since, phase);
-        faults.awaitHealed(Duration.ofSeconds(90));
-        cluster.awaitReadyNodes(cluster.agents().stream().map(AgentProcess::name).toList(), Duration.ofSeconds(90));
+        faults.awaitHealed(hurt, Duration.ofSeconds(120));
+        awaitReady(victim);
         report.migration(mode.name(), outcome);
         report.note("round " + round + " ended " + outcome);
         return true;
     }
 
-    /** The counter at index, or the next one not given up (cyclically): a lost counter does not shrink the run. */
-    private Counter living(List<Counter> counters, int index) {
-        for (int i = 0; i < counters.size(); i++) {
-            Counter c = counters.get((index + i) % counters.size());
-            if (!givenUp.contains(c.gpid())) {
-                return c;
-            }
-        }
-        throw new IllegalStateException("every counter was given up");
+    /**
+     * Until the node is READY. Not LocalCluster.awaitReadyNodes: it throws while the node's agent
+     * is dead, which another worker's fault may have it be, and a worker that throws stops.
+     */
+    private void awaitReady(String node) {
+        ChaosClock.poll(() -> "READY".equals(cluster.nodeStates().get(node)) ? Boolean.TRUE : null, SETTLE);
     }
 
     private String migrate(UnumClient driver, Counter c, String target, MigrationMode mode, Instant since, Phase phase) {
@@ -217,9 +264,11 @@ public final class MigrationChaos {
         } else if (r != null && r.status() < 500) {
             return "REFUSED " + r.status();
         } else {
+            // No answer: the checkpoint may still be taken, by the leader's recovery once the driving
+            // control plane's presence has lapsed, which takes a while on a loaded machine.
             cp = ChaosClock.poll(() -> cluster.liveApi().checkpoints(c.gpid()).stream()
                     .filter(x -> x.killed() && x.createdAt() != null && x.createdAt().isAfter(since)).findFirst().orElse(null),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(60));
             if (cp == null) {
                 report.note("checkpoint of gpid " + c.gpid() + " answered " + (r == null ? "nothing" : r.status() + " " + r.body())
                         + " and left no image");
@@ -261,13 +310,13 @@ public final class MigrationChaos {
         }
     }
 
-    /** The record once it is RUNNING with every node READY, or ended (then it never runs again by itself); else null. */
+    /** The record once it is RUNNING on a READY node, or ended (then it never runs again by itself); else null. */
     private ProcessInfo runningOrEnded(int gpid) {
         ProcessInfo p = cluster.liveApi().process(gpid);
         if (p.state().isTerminal()) {
             return p;
         }
-        return p.state() == ProcessState.RUNNING && cluster.nodeStates().values().stream().allMatch("READY"::equals) ? p : null;
+        return p.state() == ProcessState.RUNNING && "READY".equals(cluster.nodeStates().get(p.node())) ? p : null;
     }
 
     private String stdout(int gpid) {

@@ -1,0 +1,129 @@
+package io.unum.controlplane.checkpoint;
+
+import io.quarkus.scheduler.Scheduled;
+import io.unum.api.grpc.DescribeProcessResponse;
+import io.unum.api.grpc.ExitStatus;
+import io.unum.api.grpc.Presence;
+import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.NodeInfo;
+import io.unum.api.model.NodeState;
+import io.unum.api.model.ProcessInfo;
+import io.unum.controlplane.image.AgentImages;
+import io.unum.controlplane.image.AgentImages.AgentCallException;
+import io.unum.controlplane.leader.LeaderState;
+import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.process.KeptImage;
+import io.unum.controlplane.process.ProcessLocks;
+import io.unum.controlplane.process.ProcessStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * On the leader: brings back every process kept LOST in an image (a migration that could neither
+ * finish nor roll back, mostly because the node with the image was DOWN) as soon as the node
+ * holding the image is READY, by the node's own account of it: a tree that runs there after all
+ * (its dump failed and CRIU let it go) makes the record RUNNING; a whole image (or a post-copy
+ * dump still serving its pages) is restarted from; a tree that ended with no image left makes the
+ * record EXITED. A dump still being settled there is asked again at the next round. Never lost:
+ * the record does not wait for someone to type {@code unum restart}.
+ */
+@ApplicationScoped
+public class KeptImageRestarter {
+    private static final Logger LOG = Logger.getLogger(KeptImageRestarter.class);
+
+    private final ProcessStore processes;
+    private final ProcessLocks locks;
+    private final CheckpointStore checkpoints;
+    private final Checkpointer checkpointer;
+    private final NodeStore nodes;
+    private final AgentImages images;
+    private final LeaderState leadership;
+    private final InstantSource clock;
+
+    public KeptImageRestarter(ProcessStore processes, ProcessLocks locks, CheckpointStore checkpoints,
+            Checkpointer checkpointer, NodeStore nodes, AgentImages images, LeaderState leadership, InstantSource clock) {
+        this.processes = processes;
+        this.locks = locks;
+        this.checkpoints = checkpoints;
+        this.checkpointer = checkpointer;
+        this.nodes = nodes;
+        this.images = images;
+        this.leadership = leadership;
+        this.clock = clock;
+    }
+
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void run() {
+        if (!leadership.isLeader()) {
+            return;
+        }
+        for (ProcessInfo p : processes.list()) {
+            if (KeptImage.lostInto(p, null)) {
+                try {
+                    settle(p);
+                } catch (RuntimeException e) {
+                    LOG.warnf("gpid %d, kept in an image: %s; trying again", p.gpid(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void settle(ProcessInfo p) {
+        int gpid = p.gpid();
+        if (locks.holder(gpid).isPresent()) {
+            return;
+        }
+        Optional<CheckpointInfo> kept = checkpoints.list().stream()
+                .filter(c -> c.gpid() == gpid && KeptImage.lostInto(p, c.id())).findFirst();
+        if (kept.isEmpty()) {
+            return;
+        }
+        String id = kept.get().id();
+        NodeInfo node = nodes.find(kept.get().node()).filter(n -> n.state() == NodeState.READY).orElse(null);
+        if (node == null) {
+            return;
+        }
+        DescribeProcessResponse d;
+        try {
+            d = images.describe(node, gpid);
+        } catch (AgentCallException e) {
+            return;
+        }
+        boolean imageThere = d.getImagesList().contains(id);
+        switch (d.getPresence()) {
+            case PRESENCE_RUNNING -> {
+                processes.update(gpid, r -> KeptImage.lostInto(r, id) && node.name().equals(r.node())
+                        ? r.runningOn(node.name(), d.getLocalPid(), clock.instant()) : r);
+                LOG.infof("gpid %d, kept in image %s, runs on %s after all (pid %d)", gpid, id, node.name(), d.getLocalPid());
+            }
+            case PRESENCE_LEFT, PRESENCE_ABSENT, PRESENCE_ENDED -> {
+                if (imageThere) {
+                    ProcessInfo running = checkpointer.restart(id, node.name());
+                    LOG.infof("gpid %d restarted from its kept image %s on %s as pid %d", gpid, id, node.name(),
+                            running.localPid());
+                } else if (d.getPresence() == Presence.PRESENCE_ENDED) {
+                    ended(gpid, id, node.name(), d.getExitStatus());
+                }
+            }
+            default -> {
+                // DUMPING: an interrupted dump is being settled there; HELD: the held-copy reconcile settles it.
+            }
+        }
+    }
+
+    private void ended(int gpid, String id, String node, ExitStatus status) {
+        processes.update(gpid, r -> {
+            if (!KeptImage.lostInto(r, id)) {
+                return r;
+            }
+            return switch (status.getStatusCase()) {
+                case CODE -> r.exited(status.getCode(), null, clock.instant());
+                case SIGNAL -> r.exited(null, status.getSignal(), clock.instant());
+                case STATUS_NOT_SET -> r.exited(null, null, clock.instant());
+            };
+        });
+        LOG.infof("gpid %d, kept in image %s, ended on %s and the image is gone", gpid, id, node);
+    }
+}
