@@ -64,7 +64,7 @@ public final class SupervisedProcesses {
      */
     public static int killAll(Path stateDir) {
         List<ProcessHandle> listed = live(stateDir);
-        List<ProcessHandle> all = new ArrayList<>();
+        List<ProcessHandle> all = new ArrayList<>(criuWorkingIn(stateDir));
         for (ProcessHandle h : listed) {
             OsProcesses.processGroup(h.pid()).ifPresent(pgid -> {
                 if (pgid == h.pid()) { // the shim leads its own group; never touch a group it merely belongs to
@@ -80,6 +80,20 @@ public final class SupervisedProcesses {
             OsProcesses.awaitExit(h, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         return listed.size();
+    }
+
+    /**
+     * CRIU processes whose images are in this state dir. CRIU runs in a session of its own so
+     * that it outlives a killed agent (a post-copy dump keeps serving pages, frozen tree and all),
+     * so it is neither a listed process nor the agent's descendant.
+     */
+    private static List<ProcessHandle> criuWorkingIn(Path stateDir) {
+        String dir = stateDir.toAbsolutePath().normalize().toString() + "/";
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().command().map(c -> c.endsWith("/criu")).orElse(false))
+                .filter(h -> h.info().arguments().map(args -> java.util.Arrays.stream(args).anyMatch(a -> a.startsWith(dir)))
+                        .orElse(false))
+                .toList();
     }
 
     /**

@@ -96,10 +96,11 @@ public class HttpEdge {
             answer(ctx, 405, "Method Not Allowed", "the metrics are read with GET");
             return;
         }
-        if (request.path().startsWith(METRICS) && !acceptsAny(ctx, "text/plain", "application/openmetrics-text")) {
-            // Micrometer's route answers this with an empty body.
+        if (request.path().startsWith(METRICS) && !acceptsExactly(ctx, "*/*", "text/plain", "application/openmetrics-text")) {
+            // Micrometer's route matches these exactly and answers anything else (even a range such
+            // as application/* that would admit one of them) with an empty 406.
             answer(ctx, 406, "Not Acceptable", "the metrics are text/plain or application/openmetrics-text;"
-                    + " fix the Accept header");
+                    + " fix the Accept header (name one of them, or */*)");
             return;
         }
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -180,18 +181,16 @@ public class HttpEdge {
         return path.startsWith("/api/") && (path.endsWith("/events") || path.endsWith("/stream"));
     }
 
-    /** Whether the Accept header (none: anything) admits one of the media types. */
-    private static boolean acceptsAny(RoutingContext ctx, String... types) {
+    /** Whether the Accept header is absent or names one of the media types itself (parameters aside). */
+    private static boolean acceptsExactly(RoutingContext ctx, String... types) {
         String accept = ctx.request().getHeader("Accept");
         if (accept == null || accept.isBlank()) {
             return true;
         }
         for (String range : accept.split(",")) {
-            String[] wanted = range.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT).split("/", 2);
+            String wanted = range.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
             for (String type : types) {
-                String[] offered = type.split("/", 2);
-                if (wanted.length == 2 && (wanted[0].equals("*") || wanted[0].equals(offered[0]))
-                        && (wanted[1].equals("*") || wanted[1].equals(offered[1]))) {
+                if (wanted.equals(type)) {
                     return true;
                 }
             }
