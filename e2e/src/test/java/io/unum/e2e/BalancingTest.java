@@ -52,7 +52,9 @@ class BalancingTest extends ClusterTest {
                 MIN_INTERVAL, 2.0, null, null)).status());
         Instant switched = Instant.now();
         Map<String, Long> spread = Api.await(() -> perNode(api, movable),
-                m -> m.values().stream().allMatch(n -> n <= 3), Duration.ofSeconds(30), "the eight processes spreading");
+                // How fast is the benchmark's question (docs/benchmarks.md); here only that they spread,
+                // which took over 30 s on this 2-core machine with two suites running.
+                m -> m.values().stream().allMatch(n -> n <= 3), Duration.ofSeconds(90), "the eight processes spreading");
         System.out.printf("mosix spread 8 processes to %s in %d ms%n", spread,
                 Duration.between(switched, Instant.now()).toMillis());
 
