@@ -21,13 +21,8 @@ import io.unum.api.model.AuditEntry;
 import io.unum.api.model.CapabilitiesUpdate;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.SpawnRequest;
-import io.unum.testing.LocalCluster;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,37 +31,19 @@ import org.junit.jupiter.api.Timeout;
  * who, when and what; so do signals, capability changes and migrations. Only admins read the log.
  */
 @Timeout(120)
-class AuditTest {
-    private static LocalCluster cluster;
-    private static Api admin;
-    private final List<Integer> started = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.builder().controlPlanes(1).agents(1).build().start();
-        admin = new Api(cluster.apiUrl(), cluster.adminToken());
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @AfterEach
-    void killStarted() {
-        started.forEach(gpid -> admin.signal(gpid, "KILL"));
+class AuditTest extends ClusterTest {
+    AuditTest() {
+        super(1);
     }
 
     private ProcessInfo spawn(SpawnRequest request) {
-        ProcessInfo p = admin.spawn(request);
+        ProcessInfo p = api.spawn(request);
         started.add(p.gpid());
         return p;
     }
 
-    private static Optional<AuditEntry> entryFor(int gpid, AuditAction action) {
-        return admin.client().audit(1000).stream().filter(e -> e.gpid() != null && e.gpid() == gpid
+    private Optional<AuditEntry> entryFor(int gpid, AuditAction action) {
+        return api.client().audit(1000).stream().filter(e -> e.gpid() != null && e.gpid() == gpid
                 && e.action() == action).findFirst();
     }
 
@@ -88,9 +65,9 @@ class AuditTest {
     void ordinarySpawnIsNotAuditedButSignalsAndCapabilityChangesAre() {
         ProcessInfo p = spawn(new SpawnRequest(List.of("sleep", "300"), null, null, null, null, null, null));
         assertTrue(entryFor(p.gpid(), AuditAction.PRIVILEGED_SPAWN).isEmpty(), "a spawn as nobody is not privileged");
-        admin.client().updateCapabilities(p.gpid(), new CapabilitiesUpdate("-DISTANT_FORK", null, null, null, null));
+        api.client().updateCapabilities(p.gpid(), new CapabilitiesUpdate("-DISTANT_FORK", null, null, null, null));
         assertEquals("effective -DISTANT_FORK", entryFor(p.gpid(), AuditAction.CAPABILITIES).orElseThrow().capabilities());
-        assertEquals(202, admin.signal(p.gpid(), "TERM").status());
+        assertEquals(202, api.signal(p.gpid(), "TERM").status());
         assertEquals("signal TERM", entryFor(p.gpid(), AuditAction.SIGNAL).orElseThrow().detail());
     }
 
@@ -127,9 +104,9 @@ class AuditTest {
 
     @Test
     void onlyAdminsReadTheLog() {
-        RawHttpAssert.problem(admin.as(cluster.viewerToken()).get("/api/v1/audit"), 403, "admin");
-        RawHttpAssert.problem(admin.as(null).get("/api/v1/audit"), 401, "token");
-        RawHttpAssert.problem(admin.get("/api/v1/audit?limit=0"), 400, "limit");
-        assertEquals(200, admin.get("/api/v1/audit").status());
+        RawHttpAssert.problem(api.as(cluster.viewerToken()).get("/api/v1/audit"), 403, "admin");
+        RawHttpAssert.problem(api.as(null).get("/api/v1/audit"), 401, "token");
+        RawHttpAssert.problem(api.get("/api/v1/audit?limit=0"), 400, "limit");
+        assertEquals(200, api.get("/api/v1/audit").status());
     }
 }
