@@ -91,8 +91,19 @@ class EdgeTest {
     }
 
     @Test
-    void methodNotAllowed() throws IOException {
-        assertProblem(http.send("DELETE /api/v1/processes HTTP/1.1", admin()), 405, "allowed");
+    void aTargetThatIsNotAUri() throws IOException {
+        assertProblem(http.send("GET // HTTP/1.1", admin()), 400, "not a valid URI");
+        assertProblem(http.send("PROPFIND //?x=1 HTTP/1.1", admin()), 400, "not a valid URI");
+    }
+
+    @Test
+    void methodNotAllowedNamesTheMethodsThatAre() throws IOException {
+        RawHttp.Answer answer = http.send("DELETE /api/v1/processes HTTP/1.1", admin());
+        assertProblem(answer, 405, "GET, HEAD, OPTIONS, POST");
+        assertEquals("GET, HEAD, OPTIONS, POST", answer.headers().get("allow"), answer.toString());
+        answer = http.send("PROPFIND /api/v1/processes/42/signal HTTP/1.1", admin());
+        assertProblem(answer, 405, "OPTIONS, POST");
+        assertEquals("OPTIONS, POST", answer.headers().get("allow"), answer.toString());
     }
 
     @Test

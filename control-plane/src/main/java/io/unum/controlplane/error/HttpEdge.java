@@ -31,9 +31,9 @@ import org.jboss.logging.Logger;
  * body-less answer. Still answered with a bare status, before any handler Quarkus lets an
  * application install: what Netty's decoder refuses (a request line it cannot parse, characters
  * RFC 3986 forbids, a malformed Content-Length, sizes beyond the outer limits; Quarkus 3.37 does
- * not expose Vert.x's {@code invalidRequestHandler}), and a target {@code java.net.URI} cannot
- * parse (such as {@code //}), which Quarkus's root handler refuses unless URI validation is
- * switched off for the whole JVM.
+ * not expose Vert.x's {@code invalidRequestHandler}). A target {@code java.net.URI} cannot parse
+ * (such as {@code //}) is refused here, since {@link io.unum.controlplane.ControlPlaneMain}
+ * switches off Quarkus's own bare-400 check of it.
  */
 @ApplicationScoped
 public class HttpEdge {
@@ -79,6 +79,9 @@ public class HttpEdge {
             return;
         }
         String badTarget = RequestTargets.problem(uri);
+        if (badTarget == null) {
+            badTarget = RequestTargets.unparseable(uri);
+        }
         if (badTarget != null) {
             answer(ctx, 400, "Bad Request", badTarget);
             return;

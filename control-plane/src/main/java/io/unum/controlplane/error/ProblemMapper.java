@@ -10,6 +10,7 @@ import io.quarkus.security.UnauthorizedException;
 import io.unum.api.model.Problem;
 import io.unum.controlplane.etcd.EtcdConflictException;
 import io.unum.controlplane.etcd.EtcdUnavailableException;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -19,6 +20,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /** The one place where exceptions become {@code application/problem+json} responses. */
 public class ProblemMapper {
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    @Inject
+    AllowedMethods allowedMethods;
 
     @ServerExceptionMapper
     public Response unum(UnumException e, UriInfo uri) {
@@ -76,16 +80,17 @@ public class ProblemMapper {
             return malformedJson(json, uri);
         }
         Response.Status known = Response.Status.fromStatusCode(status);
+        java.util.Set<String> allowed = status == 405 && uri != null ? allowedMethods.at(uri.getPath()) : java.util.Set.of();
         String detail = switch (status) {
             case 404 -> "nothing is at " + (uri == null ? "this path" : "/" + uri.getPath().replaceFirst("^/", ""))
                     + "; the API is under /api/v1 (see /q/openapi)";
-            case 405 -> "this method is not allowed here; allowed: " + e.getResponse().getAllowedMethods();
+            case 405 -> "this method is not allowed here; use " + String.join(", ", allowed);
             case 406 -> "this resource answers application/json (errors: application/problem+json); fix the Accept header";
             case 415 -> "send the body as Content-Type: application/json";
             default -> e.getMessage();
         };
         Response answer = problem(status, known == null ? "Error" : known.getReasonPhrase(), detail, uri);
-        return status == 405 ? Response.fromResponse(answer).allow(e.getResponse().getAllowedMethods()).build() : answer;
+        return status == 405 ? Response.fromResponse(answer).allow(allowed).build() : answer;
     }
 
     @ServerExceptionMapper

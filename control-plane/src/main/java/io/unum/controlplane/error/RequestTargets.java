@@ -42,6 +42,22 @@ final class RequestTargets {
         return null;
     }
 
+    /**
+     * What {@code java.net.URI} finds wrong with the target, or null when it parses. Quarkus and
+     * RESTEasy read targets as URIs; one that does not parse (such as {@code //}, an empty
+     * authority) must not reach them.
+     */
+    static String unparseable(String target) {
+        try {
+            new java.net.URI(target);
+            return null;
+        } catch (java.net.URISyntaxException e) {
+            return "the request target '" + abbreviate(target) + "' is not a valid URI: " + e.getReason()
+                    + " at index " + e.getIndex() + " (a path cannot begin with //; characters such as [ ] | ^"
+                    + " must be percent-encoded)";
+        }
+    }
+
     private static boolean mustBeEncoded(char c, boolean inQuery) {
         if (c <= 0x20 || c >= 0x7F) {
             return true;
