@@ -93,7 +93,8 @@ class EdgeTest {
     @Test
     void aTargetThatIsNotAUri() throws IOException {
         assertProblem(http.send("GET // HTTP/1.1", admin()), 400, "not a valid URI");
-        assertProblem(http.send("PROPFIND //?x=1 HTTP/1.1", admin()), 400, "not a valid URI");
+        assertProblem(http.send("PROPFIND /a/b|c HTTP/1.1", admin()), 400, "not a valid URI");
+        assertProblem(http.send("GET //?x=1 HTTP/1.1", admin()), 404, "nothing is at /");
     }
 
     @Test
