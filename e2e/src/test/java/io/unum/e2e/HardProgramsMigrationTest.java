@@ -12,12 +12,17 @@ import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Program classes that break naive checkpointing, each a real program: a POSIX lock holder, a
- * deleted-but-open 4 MiB temporary file, and an exit racing a restore.
+ * TCP client, a deleted-but-open 4 MiB temporary file, and an exit racing a restore.
  */
 @Timeout(300)
 class HardProgramsMigrationTest {
@@ -121,6 +126,67 @@ class HardProgramsMigrationTest {
         awaitMoreLines(p.gpid(), 10);
         assertTrue(locked(lockFile), "still holding its lock");
         assertCountsUp(api.stdout(p.gpid()));
+    }
+
+    @Test
+    void aTcpClientKeepsItsConnectionStopAndCopyAndPostCopyIsRefusedBeforeFreezing() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread echo = new Thread(() -> echoEachConnection(server, accepted), "echo-server");
+            echo.setDaemon(true);
+            echo.start();
+            // Prints i only once the server echoed i back on the one connection it keeps.
+            ProcessInfo p = spawn(List.of("python3", "-u", "-c", String.join("\n",
+                    "import socket, sys, time",
+                    "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))",
+                    "f = s.makefile('rw')",
+                    "i = 0",
+                    "while True:",
+                    "    i += 1",
+                    "    f.write('%d\\n' % i); f.flush()",
+                    "    back = f.readline().strip()",
+                    "    if back != str(i):",
+                    "        print('echo of %d was %r' % (i, back), flush=True)",
+                    "        sys.exit(1)",
+                    "    print(i, flush=True)",
+                    "    time.sleep(0.05)"), Integer.toString(server.getLocalPort())));
+            awaitMoreLines(p.gpid(), 3);
+
+            RawResponse lazy = api.post("/api/v1/processes/" + p.gpid() + "/migrate", Map.of("node", "node-2", "mode", "POST_COPY"));
+            assertEquals(409, lazy.status(), lazy.body());
+            assertTrue(lazy.body().contains("TCP connections"), "the refusal says why: " + lazy.body());
+            assertEquals("node-1", api.process(p.gpid()).node());
+            awaitMoreLines(p.gpid(), 5);
+
+            MigrationInfo moved = api.migrate(p.gpid(), "node-2");
+            assertEquals(MigrationState.DONE, moved.state(), moved.toString());
+            awaitMoreLines(p.gpid(), 10);
+            ProcessInfo after = api.process(p.gpid());
+            assertEquals(ProcessState.RUNNING, after.state(), after.toString());
+            assertEquals("node-2", after.node());
+            assertEquals(1, accepted.get(), "the one connection moved with it; it never connected again");
+            assertCountsUp(api.stdout(p.gpid()));
+        }
+    }
+
+    private static void echoEachConnection(ServerSocket server, AtomicInteger accepted) {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                accepted.incrementAndGet();
+                Thread t = new Thread(() -> {
+                    try (s) {
+                        s.getInputStream().transferTo(s.getOutputStream());
+                    } catch (IOException e) {
+                        // the test ended
+                    }
+                }, "echo");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.unum.controlplane.migration;
 
+import io.unum.api.grpc.DescribeProcessResponse;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.RestoreProcessResponse;
 import io.unum.api.model.Capability;
@@ -23,6 +24,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -120,7 +122,7 @@ public class MigrationDriver {
                     + "; it can migrate once its node is back");
         }
         if (mode == MigrationMode.POST_COPY) {
-            refuseLockHolder(source, gpid);
+            refusePostCopyObstacles(source, gpid);
         }
         MigrationMode chosen = mode != null ? mode : modeBySize(source, gpid);
         locks.holder(gpid).ifPresent(h -> {
@@ -239,15 +241,10 @@ public class MigrationDriver {
     }
 
     /**
-     * Post-copy cannot move POSIX locks: the frozen source keeps them while the target's restore
-     * waits to take them again. Refused here, before anything is written or frozen. If the source
-     * cannot say, its dump refuses the same way and the migration rolls back.
-     */
-    /**
      * Post-copy freezes for a near-constant time (the pages follow the resumed process) while a
      * stop-and-copy freeze grows with the memory copied: small processes move faster stop-and-copy,
-     * large ones post-copy. Post-copy cannot carry POSIX file locks, so their holders stay
-     * stop-and-copy whatever their size.
+     * large ones post-copy. Post-copy cannot carry POSIX file locks or TCP connections, so their
+     * holders stay stop-and-copy whatever their size.
      */
     private MigrationMode modeBySize(NodeInfo source, int gpid) {
         NodeUsage.Usage usage = nodes.processUsage().get(gpid);
@@ -255,24 +252,42 @@ public class MigrationDriver {
             return MigrationMode.STOP_AND_COPY;
         }
         try {
-            return images.describe(source, gpid).getFileLocksList().isEmpty()
+            return postCopyObstacles(images.describe(source, gpid)) == null
                     ? MigrationMode.POST_COPY : MigrationMode.STOP_AND_COPY;
         } catch (AgentCallException e) {
             return MigrationMode.STOP_AND_COPY;
         }
     }
 
-    private void refuseLockHolder(NodeInfo source, int gpid) {
-        List<String> held;
+    /**
+     * Post-copy cannot move POSIX locks (the frozen source keeps them while the target's restore
+     * waits to take them again) nor TCP connections (the frozen source keeps its sockets while
+     * the target remakes them). Refused here, before anything is written or frozen. If the source
+     * cannot say, its dump refuses the same way and the migration rolls back.
+     */
+    private void refusePostCopyObstacles(NodeInfo source, int gpid) {
+        String obstacles;
         try {
-            held = images.describe(source, gpid).getFileLocksList();
+            obstacles = postCopyObstacles(images.describe(source, gpid));
         } catch (AgentCallException e) {
             return;
         }
-        if (!held.isEmpty()) {
-            throw UnumException.invalidState("process " + gpid + " holds POSIX file locks (" + String.join(", ", held)
-                    + "); post-copy cannot move them: migrate it stop-and-copy");
+        if (obstacles != null) {
+            throw UnumException.invalidState("process " + gpid + " holds " + obstacles
+                    + "; post-copy cannot move them: migrate it stop-and-copy");
         }
+    }
+
+    /** What the process holds that post-copy cannot move, or null. */
+    private static String postCopyObstacles(DescribeProcessResponse described) {
+        List<String> held = new ArrayList<>();
+        if (described.getFileLocksCount() > 0) {
+            held.add("POSIX file locks (" + String.join(", ", described.getFileLocksList()) + ")");
+        }
+        if (described.getTcpConnectionsCount() > 0) {
+            held.add("TCP connections (" + String.join(", ", described.getTcpConnectionsList()) + ")");
+        }
+        return held.isEmpty() ? null : String.join(" and ", held);
     }
 
     private String newId() {

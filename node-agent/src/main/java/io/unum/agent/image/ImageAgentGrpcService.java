@@ -6,6 +6,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.GrpcStatuses;
+import io.unum.agent.process.TcpConnections;
 import io.unum.api.grpc.DeleteImageRequest;
 import io.unum.api.grpc.DeleteImageResponse;
 import io.unum.api.grpc.DescribeProcessRequest;
@@ -133,6 +134,7 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
                 v.exit().ifPresent(e -> b.setExitStatus(e.toProto()));
                 if (w.presence() == Whereabouts.Presence.RUNNING && v.localPid() > 0) {
                     FileLocks.posixHeldByTree(v.localPid()).forEach(l -> b.addFileLocks(l.toString()));
+                    b.addAllTcpConnections(TcpConnections.heldByTree(v.localPid()));
                 }
             });
             return b.build();

@@ -5,6 +5,7 @@ import io.unum.agent.process.Dumping;
 import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.ProcessHandoff;
 import io.unum.agent.process.SupervisionException;
+import io.unum.agent.process.TcpConnections;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.time.Duration;
@@ -124,6 +125,14 @@ public final class ProcessImages {
             throw SupervisionException.precondition("process " + gpid + " holds POSIX file locks (" + locks.stream()
                     .map(FileLocks.Lock::toString).collect(Collectors.joining(", ")) + "); post-copy cannot move them: "
                     + "migrate it stop-and-copy");
+        }
+        List<String> connections = TcpConnections.heldByTree(begun.dumping().initPid());
+        if (!connections.isEmpty()) {
+            begun.dumping().release();
+            store.discard(begun.partial());
+            throw SupervisionException.precondition("process " + gpid + " holds TCP connections (" + String.join(", ",
+                    connections) + "); post-copy cannot move them (the frozen source keeps its sockets while the "
+                    + "target remakes them): migrate it stop-and-copy");
         }
         return postCopy.dump(c, begun.partial(), begun.dumping());
     }
