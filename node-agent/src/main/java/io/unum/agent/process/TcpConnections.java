@@ -1,6 +1,7 @@
 package io.unum.agent.process;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.DirectoryStream;
@@ -92,8 +93,10 @@ public final class TcpConnections {
         }
         int port = Integer.parseInt(parts[1], 16);
         try {
-            String host = InetAddress.getByAddress(bytes).getHostAddress();
-            return (bytes.length == 16 ? "[" + host + "]" : host) + ":" + port;
+            // An IPv4-mapped IPv6 address (a dual-stack socket's) comes back as the IPv4 one.
+            InetAddress address = InetAddress.getByAddress(bytes);
+            String host = address.getHostAddress();
+            return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
         } catch (UnknownHostException e) {
             return hex;
         }

@@ -15,6 +15,7 @@ class TcpConnectionsTest {
     void addressesAreReadInHostByteOrderPerWord() {
         assertEquals("127.0.0.1:7788", TcpConnections.address("0100007F:1E6C"));
         assertEquals("[0:0:0:0:0:0:0:1]:80", TcpConnections.address("00000000000000000000000001000000:0050"));
+        assertEquals("127.0.0.1:80", TcpConnections.address("0000000000000000FFFF00000100007F:0050"), "IPv4-mapped");
     }
 
     @Test
