@@ -67,6 +67,11 @@ public class AgentClients {
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Waits (blocking, at most timeout) for the channel to the agent at address to connect. */
+    public void awaitConnected(String address, java.time.Duration timeout) {
+        awaitConnected(channel(address), timeout.toNanos());
+    }
+
     private static void awaitConnected(ManagedChannel channel, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         ConnectivityState state = channel.getState(true);

@@ -35,6 +35,9 @@ public class ProcessOutput {
     /** How long a follower waits for a process to settle after its node's stream ended. */
     private static final Duration SETTLE = Duration.ofSeconds(60);
     private static final long POLL_MILLIS = 100;
+    /** How often, and how long each time, a relay waits for a just-restarted agent's channel. */
+    private static final int MAX_RECONNECTS = 3;
+    private static final Duration RECONNECT_WAIT = Duration.ofSeconds(3);
 
     private final ProcessStore processes;
     private final ProcessLocks locks;
@@ -81,6 +84,7 @@ public class ProcessOutput {
         private final long[] offsets = new long[2];
         private ProcessInfo source;
         private long settleDeadline;
+        private int reconnects;
 
         Relay(int gpid, long stdoutOffset, long stderrOffset, boolean follow, MultiEmitter<? super OutputChunk> emitter) {
             this.gpid = gpid;
@@ -108,6 +112,19 @@ public class ProcessOutput {
                 @Override
                 public void onError(Throwable t) {
                     if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.CANCELLED) {
+                        return;
+                    }
+                    if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE
+                            && reconnects++ < MAX_RECONNECTS) {
+                        // An agent that has just restarted at the same address fails the first call
+                        // on the old channel ("io exception"): wait for the channel, then go on from
+                        // the offsets already relayed.
+                        waits.execute(() -> {
+                            agents.awaitConnected(address, RECONNECT_WAIT);
+                            if (!emitter.isCancelled()) {
+                                open(source, address);
+                            }
+                        });
                         return;
                     }
                     boolean moved = t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND;
