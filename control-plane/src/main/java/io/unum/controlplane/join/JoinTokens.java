@@ -41,6 +41,7 @@ public class JoinTokens {
     private static final Logger LOG = Logger.getLogger(JoinTokens.class);
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
     static final Duration MAX_TTL = Duration.ofHours(24);
+    static final Duration KEPT_AFTER_EXPIRY = Duration.ofMinutes(10);
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final int ID_LENGTH = 6;
     private static final int SECRET_LENGTH = 24;
@@ -144,12 +145,16 @@ public class JoinTokens {
         throw new JoinTokenException("the join token is not valid (mistyped, deleted, or expired and collected); " + REMEDY);
     }
 
-    /** Deletes every expired token; returns how many. */
+    /**
+     * Deletes the tokens that expired more than {@link #KEPT_AFTER_EXPIRY} ago; returns how many. The
+     * others are kept a while so that an agent still trying one hears that it expired (and that
+     * refusal deletes it).
+     */
     int collectExpired() {
-        Instant now = clock.instant();
+        Instant cutoff = clock.instant().minus(KEPT_AFTER_EXPIRY);
         int n = 0;
         for (StoredJoinToken t : table.values()) {
-            if (!now.isBefore(t.expiresAt())) {
+            if (!cutoff.isBefore(t.expiresAt())) {
                 collect(t);
                 n++;
             }
