@@ -204,7 +204,9 @@ class JoinTokenTest {
         assertTrue(audit.stream().noneMatch(e -> String.valueOf(e.detail()).contains(created.token())), "the secret is not audited");
 
         // A crash and a start: the agent has its certificate, so the deleted token does not matter.
+        // DOWN first, so that READY below is the restarted agent's registration, not the old one's.
         node2.kill();
+        cluster.awaitNodeState("node-2", "DOWN", READY);
         node2.restart();
         cluster.awaitNodeState("node-2", "READY", READY);
         String log = Files.readString(node2.logFile());
@@ -262,8 +264,10 @@ class JoinTokenTest {
 
         AgentProcess node1 = cluster.agent(0);
         node1.kill();
+        cluster.awaitNodeState("node-1", "DOWN", READY);
         node1.restart();
         cluster.awaitNodeState("node-1", "READY", READY);
+        assertTrue(Files.readString(node1.logFile()).contains("TLS identity: the certificate in"), "node-1 used its certificate");
     }
 
     /** Register, heartbeat and an exit report naming {@code node}. */
