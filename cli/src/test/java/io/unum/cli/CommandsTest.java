@@ -117,6 +117,37 @@ class CommandsTest {
     }
 
     @Test
+    void joinTokenCreatePrintsTheSecretAloneAndSendsTheTtlInSeconds() throws Exception {
+        fake.json("POST /api/v1/join-tokens", 201, new io.unum.api.model.NewJoinToken("abc123",
+                "abc123.0123456789abcdefghijklmn", java.time.Instant.parse("2026-12-02T15:00:00Z")));
+        Cli.Result r = Cli.against(fake).run("join-token", "create", "--ttl", "30m");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("abc123.0123456789abcdefghijklmn\n", r.out());
+        assertTrue(r.err().contains("abc123") && r.err().contains("2026-12-02T15:00:00Z"), r.err());
+        assertEquals(1800, Json.MAPPER.readTree(fake.calls.get(0).body()).get("ttlSeconds").asLong());
+
+        Cli.Result bad = Cli.against(fake).run("join-token", "create", "--ttl", "soon");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--ttl 'soon'"), bad.err());
+        assertEquals(1, fake.calls.size(), "nothing sent for a malformed ttl");
+    }
+
+    @Test
+    void joinTokenListShowsIdsAndExpiryAndDeleteSendsTheId() {
+        fake.json("GET /api/v1/join-tokens", 200, List.of(new io.unum.api.model.JoinTokenInfo("abc123",
+                java.time.Instant.parse("2026-12-02T14:00:00Z"), java.time.Instant.parse("2026-12-02T15:00:00Z"),
+                "admin (token sha256:1a2b3c4d)")));
+        Cli.Result list = Cli.against(fake).run("join-token", "list");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().startsWith("ID") && list.out().contains("abc123") && list.out().contains("2026-12-02T15:00:00Z"),
+                list.out());
+        fake.on("DELETE /api/v1/join-tokens/abc123", (ex, call) -> FakeUnum.send(ex, 204, "application/json", ""));
+        Cli.Result delete = Cli.against(fake).run("join-token", "delete", "abc123");
+        assertEquals(0, delete.exit(), delete.err());
+        assertEquals("DELETE", fake.calls.get(1).method());
+    }
+
+    @Test
     void runPrintsOnlyTheGpidAndSendsTheRequest() throws Exception {
         fake.json("POST /api/v1/processes", 201, process(42, ProcessState.PENDING, null, "sleep", "10"));
         Cli.Result r = Cli.against(fake).run("run", "--node", "n2", "--cap", "+CAN_MIGRATE", "-e", "A=1", "-e", "B=x=y",

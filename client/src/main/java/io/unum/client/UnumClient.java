@@ -2,6 +2,9 @@ package io.unum.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.unum.api.model.AuditEntry;
+import io.unum.api.model.JoinTokenInfo;
+import io.unum.api.model.JoinTokenRequest;
+import io.unum.api.model.NewJoinToken;
 import io.unum.api.model.Capabilities;
 import io.unum.api.model.CapabilitiesUpdate;
 import io.unum.api.model.CheckpointInfo;
@@ -269,6 +272,23 @@ public final class UnumClient {
     /** The newest {@code limit} audit entries, oldest first (admin only). */
     public List<AuditEntry> audit(int limit) {
         return get("/api/v1/audit?limit=" + limit, new TypeReference<>() { });
+    }
+
+    // ---- join tokens
+
+    /** Creates a join token valid for {@code ttlSeconds} (null: the server's default, an hour); the only time its secret is shown. */
+    public NewJoinToken createJoinToken(Long ttlSeconds) {
+        return decode(http.send(http.request("POST", "/api/v1/join-tokens", Json.write(new JoinTokenRequest(ttlSeconds)),
+                Http.REQUEST_TIMEOUT)), NewJoinToken.class);
+    }
+
+    /** The join tokens that can still be used, soonest to expire first (admin only). */
+    public List<JoinTokenInfo> joinTokens() {
+        return get("/api/v1/join-tokens", new TypeReference<>() { });
+    }
+
+    public void deleteJoinToken(String id) {
+        http.send(http.request("DELETE", "/api/v1/join-tokens/" + encode(id), null, Http.REQUEST_TIMEOUT));
     }
 
     // ---- anything else

@@ -15,6 +15,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
 import io.unum.api.grpc.AuditServiceGrpc;
+import io.unum.api.grpc.JoinTokenServiceGrpc;
 import io.unum.api.grpc.CheckpointServiceGrpc;
 import io.unum.api.grpc.MigrationServiceGrpc;
 import io.unum.api.grpc.NodeProfileServiceGrpc;
@@ -120,7 +121,10 @@ class AuthTest {
                 new Operation("GET", "/api/v1/scheduler/nodes", null, false),
                 new Operation("GET", "/api/v1/scheduler/status", null, false),
                 new Operation("GET", "/api/v1/session", null, false),
-                new Operation("GET", "/api/v1/audit", null, true));
+                new Operation("GET", "/api/v1/audit", null, true),
+                new Operation("GET", "/api/v1/join-tokens", null, true),
+                new Operation("POST", "/api/v1/join-tokens", "{\"ttlSeconds\": 60}", true),
+                new Operation("DELETE", "/api/v1/join-tokens/zzzzzz", null, true));
         try {
             for (Operation op : operations) {
                 for (String token : java.util.Arrays.asList(null, "wrong-token", cluster.joinToken())) {
@@ -168,7 +172,8 @@ class AuthTest {
 
     /** The methods a viewer may not call; everything else a viewer may read. */
     private static final Set<String> ADMIN_ONLY = Set.of("SpawnProcess", "SignalProcess", "UpdateCapabilities",
-            "MigrateProcess", "CreateCheckpoint", "RestartCheckpoint", "DeleteCheckpoint", "SetPolicy", "ListAuditEntries");
+            "MigrateProcess", "CreateCheckpoint", "RestartCheckpoint", "DeleteCheckpoint", "SetPolicy", "ListAuditEntries",
+            "CreateJoinToken", "ListJoinTokens", "DeleteJoinToken");
     /** What an admitted call may fail with: anything but a refusal of the caller or a crash. */
     private static final Set<Status.Code> NOT_ADMITTED = Set.of(Status.Code.UNAUTHENTICATED,
             Status.Code.PERMISSION_DENIED, Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.UNIMPLEMENTED);
@@ -180,7 +185,8 @@ class AuthTest {
             for (ServiceDescriptor service : List.of(ProcessServiceGrpc.getServiceDescriptor(),
                     NodeServiceGrpc.getServiceDescriptor(), MigrationServiceGrpc.getServiceDescriptor(),
                     CheckpointServiceGrpc.getServiceDescriptor(), SchedulerServiceGrpc.getServiceDescriptor(),
-                    AuditServiceGrpc.getServiceDescriptor(), AgentRegistryServiceGrpc.getServiceDescriptor(),
+                    AuditServiceGrpc.getServiceDescriptor(), JoinTokenServiceGrpc.getServiceDescriptor(),
+                    AgentRegistryServiceGrpc.getServiceDescriptor(),
                     NodeProfileServiceGrpc.getServiceDescriptor())) {
                 boolean agentService = service.getName().equals("unum.v1.AgentRegistryService")
                         || service.getName().equals("unum.v1.NodeProfileService");
@@ -191,6 +197,8 @@ class AuthTest {
                     if (agentService) {
                         assertEquals(Status.Code.PERMISSION_DENIED, call(channel, m, cluster.viewerToken()), name + " as viewer");
                         assertEquals(Status.Code.PERMISSION_DENIED, call(channel, m, cluster.adminToken()), name + " as admin");
+                        // Issue 10: agents call these on the agent port with their certificate; here even the join token is refused.
+                        assertEquals(Status.Code.UNAUTHENTICATED, call(channel, m, cluster.joinToken()), name + " with the join token");
                         continue;
                     }
                     assertEquals(Status.Code.PERMISSION_DENIED, call(channel, m, cluster.joinToken()), name + " as an agent");

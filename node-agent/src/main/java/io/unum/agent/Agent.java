@@ -6,6 +6,9 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.unum.agent.cgroup.CapacityEnforcer;
 import io.unum.agent.auth.AgentTls;
+import io.unum.agent.auth.BearerCredentials;
+import io.unum.api.grpc.EnrollRequest;
+import io.unum.api.grpc.EnrollResponse;
 import io.unum.agent.auth.PeerIdentityInterceptor;
 import io.unum.agent.image.Criu;
 import io.unum.agent.image.ImageAgentGrpcService;
@@ -25,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -82,11 +86,12 @@ public final class Agent implements AutoCloseable {
         }
         ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name());
         images.recoverInterruptedDumps();
-        ControlPlaneClient client = new ControlPlaneClient(
-                cfg.controlPlanes().stream().map(HostPort::toString).toList(), cfg.joinToken());
+        List<String> endpoints = cfg.controlPlanes().stream().map(HostPort::toString).toList();
         // The certificate names the host others dial; the port is only known once the server is bound.
         AgentTls tls = AgentTls.obtain(cfg.stateDir(), cfg.name(), advertisedAddress(cfg, cfg.listen()).host(),
-                request -> client.callUntilAnswered(stub -> stub.enroll(request)));
+                request -> join(cfg, endpoints, request));
+        // From here on the certificate is the agent's only credential: the join token is not sent again.
+        ControlPlaneClient client = new ControlPlaneClient(endpoints, tls.channelCredentials(), null);
         PeerIdentityInterceptor auth = new PeerIdentityInterceptor();
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()), tls.serverCredentials())
@@ -114,6 +119,19 @@ public final class Agent implements AutoCloseable {
                 + cfg.controlPlanes() + ", state dir " + cfg.stateDir() + ", " + cfg.cores() + " cores, "
                 + cfg.memoryBytes() + " bytes memory");
         return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised, capacity);
+    }
+
+    /** Enroll, the one call with the join token; a restarted agent with a good certificate never gets here. */
+    private static EnrollResponse join(AgentConfig cfg, List<String> endpoints, EnrollRequest request) {
+        if (cfg.joinToken() == null) {
+            throw new IllegalStateException("this agent has no usable certificate in " + cfg.stateDir().resolve("tls")
+                    + " and needs a join token to join: --join-token-file or env UNUM_JOIN_TOKEN "
+                    + "(an admin makes one with `unum join-token create`)");
+        }
+        try (ControlPlaneClient joining = new ControlPlaneClient(endpoints, AgentTls.joiningCredentials(cfg.caFile()),
+                new BearerCredentials(cfg.joinToken()))) {
+            return joining.callUntilAnswered(stub -> stub.enroll(request));
+        }
     }
 
     /** --advertise wins; a wildcard listen address advertises this host's address instead. */

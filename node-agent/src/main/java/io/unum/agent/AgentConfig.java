@@ -9,11 +9,13 @@ import java.util.List;
  * Everything the agent needs to run. advertise may be null (then the listen address, with the
  * actual port, is advertised); criu may be null (then criu on PATH, if any, dumps and restores).
  * profile holds the node's labels and the capacity it enforces on its processes. criuGhostLimit
- * and criuRestoreTimeout bound what CRIU carries and how long a restore may take.
+ * and criuRestoreTimeout bound what CRIU carries and how long a restore may take. joinToken is
+ * null when none was given (enough for an agent that already holds its certificate); caFile, the
+ * cluster CA that the control plane's certificate is checked against when joining, may be null.
  */
 public record AgentConfig(String name, HostPort listen, HostPort advertise, List<HostPort> controlPlanes,
         Path stateDir, String joinToken, int cores, long memoryBytes, long outputLimit, Path criu,
-        long criuGhostLimit, Duration criuRestoreTimeout, NodeProfileSettings profile) {
+        long criuGhostLimit, Duration criuRestoreTimeout, NodeProfileSettings profile, Path caFile) {
 
     public AgentConfig {
         controlPlanes = List.copyOf(controlPlanes);

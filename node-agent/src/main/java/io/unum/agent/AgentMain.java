@@ -30,7 +30,8 @@ public final class AgentMain implements Callable<Integer> {
     String advertise;
 
     @Option(names = "--control-plane", required = true, split = ",",
-            description = "Control-plane gRPC endpoints HOST:PORT[,HOST:PORT...]; fails over between them.")
+            description = "Control-plane agent ports HOST:PORT[,HOST:PORT...] (unum.tls.agent-port, 9091 by default); "
+                    + "fails over between them.")
     List<String> controlPlanes;
 
     @Option(names = "--state-dir", required = true, description = "Directory for the shim, process state and output.")
@@ -38,8 +39,14 @@ public final class AgentMain implements Callable<Integer> {
 
     // No option takes the token itself: a command line is readable by every user of the host.
     @Option(names = "--join-token-file", paramLabel = "FILE",
-            description = "File holding the join token, readable by the agent's user only (default: env UNUM_JOIN_TOKEN).")
+            description = "File holding the join token, readable by the agent's user only (default: env UNUM_JOIN_TOKEN). "
+                    + "Needed only to join: an agent with its certificate in <state-dir>/tls never sends it.")
     Path joinTokenFile;
+
+    @Option(names = "--ca-file", paramLabel = "FILE",
+            description = "The cluster CA's certificate (PEM), to check the control plane's when joining; without it the "
+                    + "first join trusts the certificate the control plane shows.")
+    Path caFile;
 
     @Option(names = "--cores", description = "Cores to report (default: --cpu-capacity rounded up, else available processors).")
     Integer cores;
@@ -89,9 +96,8 @@ public final class AgentMain implements Callable<Integer> {
 
     AgentConfig config() {
         String token = joinTokenFile != null ? JoinTokenFile.read(joinTokenFile) : System.getenv("UNUM_JOIN_TOKEN");
-        if (token == null || token.isBlank()) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "a join token is required: --join-token-file or env UNUM_JOIN_TOKEN");
+        if (token != null && token.isBlank()) {
+            token = null;
         }
         if (outputLimit < 2) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--output-limit must be at least 2");
@@ -113,7 +119,8 @@ public final class AgentMain implements Callable<Integer> {
                 controlPlanes.stream().map(HostPort::parse).toList(), stateDir.toAbsolutePath(), token,
                 cores != null ? cores : profile.capacity().cpus() > 0 ? (int) Math.ceil(profile.capacity().cpus()) : MachineInfo.cores(),
                 memory != null ? memory : profile.capacity().memoryBytes() > 0 ? profile.capacity().memoryBytes() : MachineInfo.memoryBytes(),
-                outputLimit, criu, ghostLimit, Duration.ofSeconds(criuRestoreTimeoutSeconds), profile);
+                outputLimit, criu, ghostLimit, Duration.ofSeconds(criuRestoreTimeoutSeconds), profile,
+                caFile == null ? null : caFile.toAbsolutePath());
     }
 
     @Override
@@ -125,7 +132,17 @@ public final class AgentMain implements Callable<Integer> {
             System.err.println("unum-agent: " + e.getMessage());
             return 2;
         }
-        Agent agent = Agent.start(cfg);
+        Agent agent;
+        try {
+            agent = Agent.start(cfg);
+        } catch (io.grpc.StatusRuntimeException e) {
+            System.err.println("unum-agent: the control plane refused to let this agent join: " + e.getStatus().getCode()
+                    + ": " + e.getStatus().getDescription());
+            return 1;
+        } catch (IllegalStateException e) {
+            System.err.println("unum-agent: " + e.getMessage());
+            return 1;
+        }
         AtomicBoolean closed = new AtomicBoolean();
         // SIGTERM/SIGINT stop the agent, never its processes.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

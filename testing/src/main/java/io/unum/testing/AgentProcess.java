@@ -64,6 +64,14 @@ public final class AgentProcess extends LaunchedProcess {
         return this;
     }
 
+    /**
+     * The join token written to {@code --join-token-file} from the next {@link #restart()} on, e.g.
+     * a deleted one, to show that an agent holding its certificate needs none.
+     */
+    public void useJoinToken(String token) {
+        config.joinToken = token;
+    }
+
     /** SIGTERM, SIGKILL after 10 s; supervised processes keep running. */
     public void stop() {
         stop(Duration.ofSeconds(10));
@@ -152,7 +160,7 @@ public final class AgentProcess extends LaunchedProcess {
             return this;
         }
 
-        /** {@code --control-plane}: the control planes' gRPC addresses ({@code HOST:PORT}). */
+        /** {@code --control-plane}: the control planes' agent ports ({@code HOST:PORT}, {@code unum.tls.agent-port}). */
         public Builder controlPlanes(List<String> grpcAddresses) {
             this.controlPlanes = List.copyOf(grpcAddresses);
             return this;

@@ -35,17 +35,20 @@ public final class ControlPlaneProcess extends LaunchedProcess {
     /** 0 unless REST is also served over HTTPS. */
     private int httpsPort;
     private int grpcPort;
+    /** {@code unum.tls.agent-port}: where agents join and then call with their certificates. */
+    private int agentPort;
 
     private ControlPlaneProcess(Builder config, Path logFile, boolean tempLog) {
         super("control-plane", config, logFile);
         this.config = config;
         this.tempLog = tempLog;
-        this.autoPorts = config.httpPort == 0 || config.grpcPort == 0;
+        this.autoPorts = config.httpPort == 0 || config.grpcPort == 0 || config.agentPort == 0;
         this.httpPort = config.httpPort != 0 ? config.httpPort : Ports.free();
         this.grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
         while (grpcPort == httpPort) {
             grpcPort = Ports.free();
         }
+        this.agentPort = freeAgentPort();
         if (config.https) {
             do {
                 httpsPort = Ports.free();
@@ -62,9 +65,26 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         return "http://127.0.0.1:" + httpPort;
     }
 
-    /** {@code 127.0.0.1:PORT}, the value for an agent's {@code --control-plane}. */
+    /** {@code 127.0.0.1:PORT}: the public gRPC API (bearer tokens, plain text). */
     public String grpcAddress() {
         return "127.0.0.1:" + grpcPort;
+    }
+
+    /** {@code 127.0.0.1:PORT} of the agent port (TLS), the value for an agent's {@code --control-plane}. */
+    public String agentAddress() {
+        return "127.0.0.1:" + agentPort;
+    }
+
+    public int agentPort() {
+        return agentPort;
+    }
+
+    private int freeAgentPort() {
+        int port = config.agentPort;
+        while (port == 0 || port == httpPort || port == grpcPort) {
+            port = Ports.free();
+        }
+        return port;
     }
 
     /**
@@ -109,13 +129,14 @@ public final class ControlPlaneProcess extends LaunchedProcess {
 
     @Override
     public String toString() {
-        return name() + "[" + httpUrl() + ", grpc " + grpcAddress() + ", pid " + pidOrDash() + "]";
+        return name() + "[" + httpUrl() + ", grpc " + grpcAddress() + ", agents " + agentAddress() + ", pid " + pidOrDash() + "]";
     }
 
     void launch() {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("quarkus.http.port", Integer.toString(httpPort));
         props.put("quarkus.grpc.server.port", Integer.toString(grpcPort));
+        props.put("unum.tls.agent-port", Integer.toString(agentPort));
         props.put("unum.etcd.endpoints", config.etcdEndpoints);
         props.put("unum.node.down-grace", config.downGrace.toString());
         if (config.tls != null) {
@@ -163,6 +184,7 @@ public final class ControlPlaneProcess extends LaunchedProcess {
                 if (autoPorts && attempt < BIND_ATTEMPTS && diedOfBindFailure()) {
                     httpPort = config.httpPort != 0 ? config.httpPort : Ports.free();
                     grpcPort = config.grpcPort != 0 ? config.grpcPort : Ports.free();
+                    agentPort = freeAgentPort();
                     launch();
                     continue;
                 }
@@ -183,6 +205,7 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         private boolean https;
         private int httpPort;
         private int grpcPort;
+        private int agentPort;
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final List<String> jvmArgs = new ArrayList<>();
 
@@ -245,6 +268,12 @@ public final class ControlPlaneProcess extends LaunchedProcess {
         /** A fixed HTTP port; default 0 = a free one. */
         public Builder httpPort(int port) {
             this.httpPort = port;
+            return this;
+        }
+
+        /** A fixed agent port ({@code unum.tls.agent-port}); default 0 = a free one. */
+        public Builder agentPort(int port) {
+            this.agentPort = port;
             return this;
         }
 

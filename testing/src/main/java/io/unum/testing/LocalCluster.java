@@ -53,6 +53,8 @@ public final class LocalCluster implements AutoCloseable {
     public static final int ETCD_PEER_PORT = 2380;
     public static final int HTTP_PORT = 8080;
     public static final int GRPC_PORT = 9090;
+    /** Preferred agent ports of the control planes: above the gRPC ones, which count up from 9090. */
+    public static final int AGENT_API_PORT = 9190;
     public static final int AGENT_PORT = 7001;
 
     private final LocalClusterBuilder config;
@@ -142,6 +144,7 @@ public final class LocalCluster implements AutoCloseable {
                         .downGrace(config.downGrace)
                         .httpPort(config.preferredPorts ? Ports.preferredOrFree(HTTP_PORT + i) : 0)
                         .grpcPort(config.preferredPorts ? Ports.preferredOrFree(GRPC_PORT + i) : 0)
+                        .agentPort(config.preferredPorts ? Ports.preferredOrFree(AGENT_API_PORT + i) : 0)
                         .properties(config.controlPlaneProperties)
                         .jvmArgs(config.controlPlaneJvmArgs)
                         .detached(config.detached)
@@ -179,8 +182,10 @@ public final class LocalCluster implements AutoCloseable {
                 .port(port)
                 .stateDir(dir.resolve("agents").resolve(name))
                 .logFile(logDir().resolve(name + ".log"))
-                .controlPlanes(grpcAddresses())
+                .controlPlanes(agentAddresses())
                 .joinToken(joinToken)
+                // The CA the control plane's certificate is checked against when joining (kubeadm's CA hash).
+                .extraArgs(List.of("--ca-file", pki.caCert().toString()))
                 .extraArgs(agentArgs())
                 .extraArgs(config.nodeArgs.getOrDefault(name, List.of()))
                 .jvmArgs(config.agentJvmArgs)
@@ -203,6 +208,18 @@ public final class LocalCluster implements AutoCloseable {
         AgentProcess agent = agentBuilder(name, RepoLayout.locate().agentJar(), 0).launch();
         agents.add(agent);
         awaitReadyNodes(Set.of(name), config.readyTimeout);
+        return agent;
+    }
+
+    /**
+     * Launches one more agent, {@code node-<count+1>}, joining with {@code joinToken} instead of the
+     * bootstrap one, and returns at once: the caller waits for READY, or for it to be refused.
+     */
+    public synchronized AgentProcess launchAgent(String joinToken) {
+        checkOpen();
+        String name = "node-" + (agents.size() + 1);
+        AgentProcess agent = agentBuilder(name, RepoLayout.locate().agentJar(), 0).joinToken(joinToken).launch();
+        agents.add(agent);
         return agent;
     }
 
@@ -278,6 +295,11 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** The control planes' gRPC addresses, the agents' {@code --control-plane}. */
+    /** The control planes' agent ports, what agents' {@code --control-plane} names. */
+    public List<String> agentAddresses() {
+        return controlPlanes.stream().map(ControlPlaneProcess::agentAddress).toList();
+    }
+
     public List<String> grpcAddresses() {
         return controlPlanes.stream().map(ControlPlaneProcess::grpcAddress).toList();
     }

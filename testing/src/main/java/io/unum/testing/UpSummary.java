@@ -23,7 +23,7 @@ final class UpSummary {
         note(notes, "etcd peer", LocalCluster.ETCD_PEER_PORT, etcd.peerPort());
         for (int i = 0; i < c.controlPlanes().size(); i++) {
             ControlPlaneProcess cp = c.controlPlane(i);
-            row(cp.name(), cp.httpUrl() + ", gRPC " + cp.grpcAddress(), cp.pid());
+            row(cp.name(), cp.httpUrl() + ", gRPC " + cp.grpcAddress() + ", agents " + cp.agentAddress(), cp.pid());
             note(notes, cp.name() + " HTTP", LocalCluster.HTTP_PORT + i, cp.httpPort());
             note(notes, cp.name() + " gRPC", LocalCluster.GRPC_PORT + i, cp.grpcPort());
         }

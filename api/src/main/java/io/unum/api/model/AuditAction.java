@@ -9,5 +9,9 @@ public enum AuditAction {
     /** A change of a process's capability sets. */
     CAPABILITIES,
     /** A migration asked for through the API. */
-    MIGRATE
+    MIGRATE,
+    /** A join token created (the detail names its id and expiry, never the secret). */
+    JOIN_TOKEN_CREATE,
+    /** A join token deleted: no agent can join with it any more. */
+    JOIN_TOKEN_DELETE
 }

@@ -12,9 +12,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 
 /**
- * Authenticates every gRPC call with the same tokens as REST. Agents (join token) may only
- * call the agent registry and report their profile; viewers may only read; changes, and reading the
- * audit log, need the admin role.
+ * Authenticates every call on the public gRPC port with the same tokens as REST: viewers may only
+ * read; changes, reading the audit log and join tokens need the admin role. The agents' services
+ * are refused here to everyone: agents call them on the agent port, with their certificate
+ * ({@link io.unum.controlplane.node.AgentApiServer}), and the join token opens nothing here.
  */
 @GlobalInterceptor
 @ApplicationScoped
@@ -33,7 +34,10 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             "unum.v1.CheckpointService/RestartCheckpoint",
             "unum.v1.CheckpointService/DeleteCheckpoint",
             "unum.v1.SchedulerService/SetPolicy",
-            "unum.v1.AuditService/ListAuditEntries");
+            "unum.v1.AuditService/ListAuditEntries",
+            "unum.v1.JoinTokenService/CreateJoinToken",
+            "unum.v1.JoinTokenService/ListJoinTokens",
+            "unum.v1.JoinTokenService/DeleteJoinToken");
 
     private final TokenAuthenticator tokens;
 
@@ -54,10 +58,15 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
                     "send a valid token as metadata 'authorization: Bearer <token>'"));
         }
         boolean agentCall = AGENT_SERVICES.contains(service);
+        if (agentCall && role == Role.AGENT) {
+            return refuse(call, Status.UNAUTHENTICATED.withDescription("node agents call " + service
+                    + " on the control plane's agent port (unum.tls.agent-port) over TLS: Enroll with the join token, "
+                    + "everything else with the agent's certificate"));
+        }
         if (agentCall != (role == Role.AGENT)) {
             return refuse(call, Status.PERMISSION_DENIED.withDescription(agentCall
-                    ? "only node agents (join token) may call " + service
-                    : "the join token is for node agents only"));
+                    ? "only node agents (with their certificate, on the agent port) may call " + service
+                    : "the join token is for node agents joining (Enroll, on the agent port) only"));
         }
         if (role == Role.VIEWER && ADMIN_METHODS.contains(method)) {
             return refuse(call, Status.PERMISSION_DENIED.withDescription(

@@ -6,7 +6,7 @@ public enum Role {
     VIEWER,
     /** Everything a viewer can, and starts, signals and changes processes. */
     ADMIN,
-    /** A node agent: only the agent registry service. */
+    /** The bootstrap join token: opens nothing on the public APIs (it is for Enroll, on the agent port). */
     AGENT;
 
     /** Role names as used in {@code @RolesAllowed}. */

@@ -13,7 +13,8 @@ import java.util.Optional;
  * Maps a bearer token to its caller. The admin and viewer tokens are kept only as SHA-256
  * hashes, and a presented token is hashed and compared with every one of them in constant time
  * ({@link MessageDigest#isEqual}), so neither a heap dump nor response timing gives a token away.
- * The join token is kept as it is because the control plane presents it to the agents.
+ * The bootstrap join token is recognised only to tell its bearer where it belongs (Enroll, on the
+ * agent port); it opens nothing here ({@link io.unum.controlplane.join.JoinTokens} checks it there).
  */
 @ApplicationScoped
 public class TokenAuthenticator {
@@ -47,10 +48,6 @@ public class TokenAuthenticator {
             }
         }
         return found == null ? Optional.empty() : Optional.of(new Caller(found.role(), fingerprint(presented)));
-    }
-
-    public String joinToken() {
-        return joinToken;
     }
 
     /** A short, stable name for a token in the audit log that does not reveal it. */

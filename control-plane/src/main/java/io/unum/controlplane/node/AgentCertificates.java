@@ -15,8 +15,8 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Signs the keys of joining agents with the cluster CA. The caller has shown the join token (the
- * gRPC interceptor checked it); the certificate names the node and host the request gives, and is
+ * Signs the keys of joining agents with the cluster CA. The caller has shown a join token
+ * ({@link io.unum.controlplane.join.JoinTokens} checked it); the certificate names the node and host the request gives, and is
  * what the agent then proves itself with — the join token is no key to any agent.
  */
 @ApplicationScoped
@@ -30,7 +30,8 @@ public class AgentCertificates {
         this.config = config;
     }
 
-    public EnrollResponse enroll(EnrollRequest request) {
+    /** {@code joinToken} names the join token the caller showed (already checked), for the log. */
+    public EnrollResponse enroll(EnrollRequest request, String joinToken) {
         Identity who;
         try {
             who = Identity.agent(request.getNode());
@@ -48,7 +49,8 @@ public class AgentCertificates {
         }
         CertificateAuthority authority = authority();
         X509Certificate cert = authority.issue(who, key, List.of(request.getHost()), config.agentCertValidity());
-        LOG.infof("signed a certificate for %s at %s, valid until %s", who, request.getHost(), cert.getNotAfter().toInstant());
+        LOG.infof("signed a certificate for %s at %s, valid until %s (join token %s)", who, request.getHost(),
+                cert.getNotAfter().toInstant(), joinToken);
         return EnrollResponse.newBuilder()
                 .setCertificatePem(Pem.certificate(cert))
                 .setCaCertificatePem(Pem.certificate(authority.certificate()))

@@ -1,5 +1,6 @@
 package io.unum.controlplane.node;
 
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
@@ -12,13 +13,17 @@ import io.unum.api.grpc.RegisterAgentResponse;
 import io.unum.api.grpc.ReportProcessExitRequest;
 import io.unum.api.grpc.ReportProcessExitResponse;
 import io.unum.controlplane.error.GrpcErrors;
+import io.unum.controlplane.join.JoinTokenException;
+import io.unum.controlplane.join.JoinTokens;
 import jakarta.annotation.PreDestroy;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The agents' side of the protocol: register, heartbeat, report exits. These calls run on a pool
+ * The agents' side of the protocol: enrol, register, heartbeat, report exits. Served on the agent
+ * port ({@link AgentApiServer}): Enroll checks the join token; every other call may speak only for
+ * the node its caller's certificate names ({@link AgentPeer#requireNode}). These calls run on a pool
  * of their own rather than Quarkus's worker pool: under a flood of API requests a heartbeat that
  * queued behind them would arrive late, and the leader would declare a healthy node DOWN.
  */
@@ -29,6 +34,7 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
     private final NodeProcesses lifecycle;
     private final NodeConfig config;
     private final AgentCertificates certificates;
+    private final JoinTokens joinTokens;
     private final ExecutorService agentCalls = Executors.newFixedThreadPool(THREADS, r -> {
         Thread t = new Thread(r, "agent-registry");
         t.setDaemon(true);
@@ -36,7 +42,8 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
     });
 
     public AgentRegistryGrpcService(NodeMembership membership, NodeProcesses lifecycle, NodeConfig config,
-            AgentCertificates certificates) {
+            AgentCertificates certificates, JoinTokens joinTokens) {
+        this.joinTokens = joinTokens;
         this.membership = membership;
         this.lifecycle = lifecycle;
         this.config = config;
@@ -45,11 +52,23 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
 
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> response) {
-        answer(response, () -> certificates.enroll(request));
+        String token = AgentPeer.JOIN_TOKEN.get();
+        answer(response, () -> {
+            String which;
+            try {
+                which = joinTokens.verify(token);
+            } catch (JoinTokenException e) {
+                throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asRuntimeException();
+            }
+            return certificates.enroll(request, which);
+        });
     }
 
     @Override
     public void registerAgent(RegisterAgentRequest request, StreamObserver<RegisterAgentResponse> response) {
+        if (!speaksFor(request.getNode(), response)) {
+            return;
+        }
         answer(response, () -> RegisterAgentResponse.newBuilder()
                 .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
                 .addAllUnknownGpids(membership.register(request))
@@ -58,6 +77,9 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
+        if (!speaksFor(request.getNode(), response)) {
+            return;
+        }
         answer(response, () -> HeartbeatResponse.newBuilder()
                 .setKnown(membership.heartbeat(request))
                 .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
@@ -66,10 +88,24 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
 
     @Override
     public void reportProcessExit(ReportProcessExitRequest request, StreamObserver<ReportProcessExitResponse> response) {
+        if (!speaksFor(request.getNode(), response)) {
+            return;
+        }
         answer(response, () -> {
             lifecycle.exited(request.getNode(), request.getGpid(), request.getExitStatus());
             return ReportProcessExitResponse.getDefaultInstance();
         });
+    }
+
+    /** Checked here, on the gRPC thread: the call's Context (the caller's certificate) does not follow to the pool. */
+    private static boolean speaksFor(String node, StreamObserver<?> response) {
+        try {
+            AgentPeer.requireNode(node);
+            return true;
+        } catch (RuntimeException e) {
+            response.onError(GrpcErrors.toStatus(e));
+            return false;
+        }
     }
 
     private <T> void answer(StreamObserver<T> response, Supplier<T> reply) {

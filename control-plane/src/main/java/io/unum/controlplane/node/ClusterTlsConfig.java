@@ -24,6 +24,16 @@ public interface ClusterTlsConfig {
     /** The private key of {@link #cert()}. */
     Optional<String> key();
 
+    /**
+     * The agent port: node agents call the agent registry here over TLS (Enroll with a join token,
+     * everything else with their certificate). Their {@code --control-plane} names it.
+     */
+    @WithDefault("9091")
+    int agentPort();
+
+    /** The address the agent port listens on; default: {@code quarkus.grpc.server.host} (127.0.0.1). */
+    Optional<String> agentHost();
+
     /** How long an agent's certificate is valid; an agent whose certificate is near its end joins again. */
     @WithDefault("365d")
     Duration agentCertValidity();

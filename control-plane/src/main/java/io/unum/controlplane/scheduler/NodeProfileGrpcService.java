@@ -9,7 +9,10 @@ import io.unum.api.grpc.ReportNodeProfileResponse;
 import io.unum.api.model.NodeProfile;
 import io.unum.controlplane.error.GrpcErrors;
 
-/** The agents report their labels and enforced capacity here after each registration. */
+/**
+ * The agents report their labels and enforced capacity here after each registration, on the agent
+ * port, each for the node its certificate names.
+ */
 @GrpcService
 @Blocking
 public class NodeProfileGrpcService extends NodeProfileServiceGrpc.NodeProfileServiceImplBase {
@@ -22,6 +25,7 @@ public class NodeProfileGrpcService extends NodeProfileServiceGrpc.NodeProfileSe
     @Override
     public void reportNodeProfile(ReportNodeProfileRequest r, StreamObserver<ReportNodeProfileResponse> response) {
         try {
+            io.unum.controlplane.node.AgentPeer.requireNode(r.getNode());
             profiles.report(new NodeProfile(r.getNode(), r.getLabelsMap(), r.getCpuCapacity(), r.getMemoryCapacityBytes(),
                     r.getEnforcement().isEmpty() ? "none" : r.getEnforcement()));
             response.onNext(ReportNodeProfileResponse.getDefaultInstance());

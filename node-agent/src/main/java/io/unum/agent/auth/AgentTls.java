@@ -130,7 +130,63 @@ public final class AgentTls {
         }
     }
 
-    /** For calls to other agents: this agent's certificate, and theirs checked against the cluster CA. */
+    /**
+     * For joining, before the agent has anything of its own: the control plane's certificate checked
+     * against {@code caFile} (the cluster CA, given to the agent like kubeadm's CA hash), or, without
+     * one, taken on trust once, as SSH does a new host: the join token then travels encrypted to
+     * whoever answers at the address given. Everything after joining checks the CA it received.
+     */
+    public static ChannelCredentials joiningCredentials(Path caFile) {
+        try {
+            TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+            if (caFile != null) {
+                b.trustManager(caFile.toFile());
+            } else {
+                LOG.warning("joining without --ca-file: the control plane's certificate is not checked this once");
+                b.trustManager(new TrustOnFirstUse());
+            }
+            return b.build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the cluster CA " + caFile, e);
+        }
+    }
+
+    /** Accepts whatever certificate the control plane shows: only for the one Enroll call without --ca-file. */
+    private static final class TrustOnFirstUse extends javax.net.ssl.X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    /**
+     * For calls to other agents and to the control plane's agent port: this agent's certificate, and
+     * theirs checked against the cluster CA (and the host dialled).
+     */
     public ChannelCredentials channelCredentials() {
         try {
             return TlsChannelCredentials.newBuilder()

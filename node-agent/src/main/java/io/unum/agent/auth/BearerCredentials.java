@@ -4,7 +4,7 @@ import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import java.util.concurrent.Executor;
 
-/** Adds "authorization: Bearer <join token>" to the agent's calls to the control plane. */
+/** Adds "authorization: Bearer <join token>" to the agent's one call that needs it: Enroll. */
 public final class BearerCredentials extends CallCredentials {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 

@@ -1,11 +1,12 @@
 package io.unum.agent.registration;
 
+import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.unum.agent.auth.BearerCredentials;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
 import io.unum.api.grpc.AgentRegistryServiceGrpc.AgentRegistryServiceBlockingStub;
 import io.grpc.stub.AbstractBlockingStub;
@@ -16,9 +17,10 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * Calls AgentRegistryService on one of several control-plane endpoints. Any replica serves
- * these calls, so when one is unreachable the call moves on to the next, and sticks to the
- * endpoint that last worked.
+ * Calls AgentRegistryService on one of several control-plane endpoints (their agent ports, over
+ * TLS). Any replica serves these calls, so when one is unreachable the call moves on to the next,
+ * and sticks to the endpoint that last worked. A joined agent authenticates with its certificate
+ * alone; only the client that joins carries the join token (as call credentials).
  */
 public final class ControlPlaneClient implements AutoCloseable {
 
@@ -27,18 +29,19 @@ public final class ControlPlaneClient implements AutoCloseable {
 
     private final List<String> endpoints;
     private final List<ManagedChannel> channels = new ArrayList<>();
-    private final BearerCredentials credentials;
+    /** Null for a joined agent: its certificate (in the channel credentials) is all it shows. */
+    private final CallCredentials callCredentials;
     private int current;
 
-    /** endpoints are "host:port". */
-    public ControlPlaneClient(List<String> endpoints, String joinToken) {
+    /** endpoints are "host:port"; callCredentials may be null. */
+    public ControlPlaneClient(List<String> endpoints, ChannelCredentials credentials, CallCredentials callCredentials) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("at least one control-plane endpoint is required");
         }
         this.endpoints = List.copyOf(endpoints);
-        this.credentials = new BearerCredentials(joinToken);
+        this.callCredentials = callCredentials;
         for (String e : endpoints) {
-            channels.add(ManagedChannelBuilder.forTarget(e).usePlaintext().build());
+            channels.add(Grpc.newChannelBuilder(e, credentials).build());
         }
     }
 
@@ -82,9 +85,10 @@ public final class ControlPlaneClient implements AutoCloseable {
         }
         for (int i = 0; i < channels.size(); i++) {
             int idx = (start + i) % channels.size();
-            S stub = stubs.apply(channels.get(idx))
-                    .withCallCredentials(credentials)
-                    .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            S stub = stubs.apply(channels.get(idx)).withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (callCredentials != null) {
+                stub = stub.withCallCredentials(callCredentials);
+            }
             try {
                 T result = call.apply(stub);
                 synchronized (this) {

@@ -147,7 +147,7 @@ class NodeAgentGrpcTest {
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void registersWithTheControlPlaneCarryingTheToken() {
+    void registersWithTheControlPlaneByItsCertificateAlone() {
         Await.until("registration and a heartbeat", () -> !registry.registrations.isEmpty()
                 && !registry.heartbeats.isEmpty());
         var reg = registry.registrations.get(0);
@@ -155,7 +155,12 @@ class NodeAgentGrpcTest {
         assertEquals("127.0.0.1:" + agent.port(), reg.getAddress());
         assertEquals(3, reg.getCores());
         assertEquals(123456789L, reg.getMemoryBytes());
-        assertTrue(registry.authorizations.stream().allMatch(("Bearer " + TOKEN)::equals), registry.authorizations.toString());
+        // Changed on purpose (issue 10): the join token used to go with every call; now it goes with Enroll only,
+        // and every later call shows the agent's certificate and no token.
+        assertTrue(registry.calls.contains("Enroll Bearer " + TOKEN + " none"), registry.calls.toString());
+        assertTrue(registry.calls.stream().filter(c -> !c.startsWith("Enroll ")).allMatch(c -> c.endsWith(" null agent node-a")),
+                registry.calls.toString());
+        assertTrue(registry.calls.stream().anyMatch(c -> c.startsWith("Heartbeat ")), registry.calls.toString());
         assertTrue(registry.heartbeats.get(0).getLoad().getMemoryFreeBytes() > 0);
     }
 

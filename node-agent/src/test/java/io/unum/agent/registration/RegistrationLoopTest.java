@@ -48,7 +48,7 @@ class RegistrationLoopTest {
     }
 
     private RegistrationLoop loop(List<String> endpoints) {
-        client = new ControlPlaneClient(endpoints, "tok");
+        client = new ControlPlaneClient(endpoints, registry.agentCredentials("n1"), null);
         return new RegistrationLoop(client, supervisor, new NodeIdentity("n1", "127.0.0.1:1", 2, 1000));
     }
 
@@ -112,7 +112,7 @@ class RegistrationLoopTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void retriesExitReportsUntilAcknowledgedAndDoesNotResendAfterRestart() throws Exception {
-        client = new ControlPlaneClient(List.of(registry.endpoint()), "tok");
+        client = new ControlPlaneClient(List.of(registry.endpoint()), registry.agentCredentials("n1"), null);
         registry.failExits.set(2);
         try (ExitReporter reporter = new ExitReporter(client, supervisor, "n1")) {
             reporter.start();

@@ -1,6 +1,11 @@
 package io.unum.agent.support;
 
+import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.TlsServerCredentials;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -58,8 +63,12 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
     public final AtomicInteger failExits = new AtomicInteger();
     public volatile long intervalMillis = 100;
 
+    /** Every call as "Method authorization peer", e.g. "Heartbeat null agent node-a". */
+    public final List<String> calls = new CopyOnWriteArrayList<>();
+
     private final Server server;
 
+    /** Serves TLS like the control plane's agent port: its certificate, a client certificate asked for but optional. */
     public FakeRegistry() throws IOException {
         ServerInterceptor recordAuth = new ServerInterceptor() {
             @Override
@@ -67,13 +76,36 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
                     ServerCallHandler<Q, R> next) {
                 String auth = headers.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER));
                 authorizations.add(String.valueOf(auth));
+                calls.add(call.getMethodDescriptor().getBareMethodName() + " " + auth + " "
+                        + peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
                 return next.startCall(call, headers);
             }
         };
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        KeyPair pair = Keys.generate();
+        String cert = Pem.certificate(ca.issue(Identity.controlPlane(), pair.getPublic(), List.of("127.0.0.1", "localhost"),
+                Duration.ofDays(1)));
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), TlsServerCredentials.newBuilder()
+                        .keyManager(stream(cert), stream(Pem.privateKey(pair.getPrivate())))
+                        .trustManager(stream(Pem.certificate(ca.certificate())))
+                        .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+                        .build())
                 .addService(ServerInterceptors.intercept(this, recordAuth))
                 .build()
                 .start();
+    }
+
+    private static String peer(SSLSession session) {
+        try {
+            return session == null ? "none" : Identity.of((X509Certificate) session.getPeerCertificates()[0])
+                    .map(Identity::toString).orElse("unnamed");
+        } catch (SSLPeerUnverifiedException e) {
+            return "none";
+        }
+    }
+
+    /** The client side of a joined agent {@code node}: its certificate of this registry's CA. */
+    public ChannelCredentials agentCredentials(String node) {
+        return credentials(ca, Identity.agent(node));
     }
 
     public int port() {

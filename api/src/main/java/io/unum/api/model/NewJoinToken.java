@@ -1,0 +1,13 @@
+package io.unum.api.model;
+
+import java.time.Instant;
+
+/**
+ * Answer of {@code POST /api/v1/join-tokens}: the only time the secret is shown.
+ *
+ * @param id the token's public part, for listing and deleting it
+ * @param token the secret an agent joins with ({@code --join-token-file}); shown once, kept only as a hash
+ * @param expiresAt after this instant it can no longer be used to join
+ */
+public record NewJoinToken(String id, String token, Instant expiresAt) {
+}

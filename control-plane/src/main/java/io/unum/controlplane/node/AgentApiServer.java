@@ -1,0 +1,93 @@
+package io.unum.controlplane.node;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.NettyServerBuilder;
+import io.quarkus.grpc.GrpcService;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.unum.controlplane.scheduler.NodeProfileGrpcService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent port ({@code unum.tls.agent-port}, default 9091): the agent registry and the node
+ * profiles served over TLS with the control-plane certificate, asking every caller for a
+ * certificate of the cluster CA. A caller without one may call {@code Enroll} (with a join token)
+ * and nothing else; a node agent's certificate is what authenticates every other call. The public
+ * gRPC port stays plain text for bearer-token clients and refuses these services.
+ */
+@ApplicationScoped
+public class AgentApiServer {
+    private static final Logger LOG = Logger.getLogger(AgentApiServer.class);
+
+    private final ClusterTlsConfig tls;
+    private final AgentRegistryGrpcService registry;
+    private final NodeProfileGrpcService profiles;
+    private final String defaultHost;
+    private volatile Server server;
+
+    public AgentApiServer(ClusterTlsConfig tls, @GrpcService AgentRegistryGrpcService registry,
+            @GrpcService NodeProfileGrpcService profiles,
+            @ConfigProperty(name = "quarkus.grpc.server.host", defaultValue = "127.0.0.1") String defaultHost) {
+        this.tls = tls;
+        this.registry = registry;
+        this.profiles = profiles;
+        this.defaultHost = defaultHost;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (tls.caCert().isEmpty() || tls.cert().isEmpty() || tls.key().isEmpty()) {
+            LOG.warn("no cluster CA and control-plane certificate (unum.tls.ca-cert, unum.tls.cert, unum.tls.key): "
+                    + "the agent port is not served and no agent can join");
+            return;
+        }
+        String host = tls.agentHost().orElse(defaultHost);
+        try {
+            TlsServerCredentials.Builder credentials = TlsServerCredentials.newBuilder()
+                    .keyManager(new File(tls.cert().get()), new File(tls.key().get()))
+                    .trustManager(new File(tls.caCert().get()))
+                    // OPTIONAL, not REQUIRE: a joining agent has no certificate yet (Enroll); the interceptor
+                    // refuses every other call without one.
+                    .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
+            AgentPortInterceptor auth = new AgentPortInterceptor();
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(host, tls.agentPort()), credentials.build())
+                    .addService(ServerInterceptors.intercept(registry, auth))
+                    .addService(ServerInterceptors.intercept(profiles, auth))
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the agent port " + host + ":" + tls.agentPort(), e);
+        }
+        LOG.infof("agent port %s:%d (TLS; Enroll with a join token, everything else with an agent's certificate)",
+                host, server.getPort());
+    }
+
+    /** The bound port (useful when configured as 0). */
+    public int port() {
+        return server == null ? -1 : server.getPort();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        Server s = server;
+        if (s != null) {
+            s.shutdown();
+            try {
+                if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
+                    s.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                s.shutdownNow();
+            }
+        }
+    }
+}
