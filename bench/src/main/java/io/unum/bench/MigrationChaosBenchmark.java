@@ -4,6 +4,7 @@ import io.unum.testing.LocalCluster;
 import io.unum.testing.chaos.ChaosReport;
 import io.unum.testing.chaos.ChaosSettings;
 import io.unum.testing.chaos.MigrationChaos;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -23,7 +24,9 @@ public final class MigrationChaosBenchmark {
         ChaosSettings settings = ChaosSettings.fromSystemProperties(200, Duration.ofHours(12));
         System.out.printf("machine: %d cores; migration chaos seed %d%n", Runtime.getRuntime().availableProcessors(), settings.seed());
         ChaosReport report;
-        try (LocalCluster cluster = ChaosSettings.cluster().build().start()) {
+        // Kept after the run (logs, etcd, agents' state): a violation is explained only by them.
+        Path dir = Path.of("bench", "target", "chaos-" + Long.toUnsignedString(settings.seed(), 36));
+        try (LocalCluster cluster = ChaosSettings.cluster().dir(dir).build().start()) {
             report = new MigrationChaos(cluster, settings).run();
             System.out.println(report.summary());
             System.out.println("logs in " + cluster.logDir());

@@ -15,12 +15,14 @@ import io.unum.controlplane.process.ProcessStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * A registering agent's held copies: a copy whose commit happened (the process record names this
+ * The held copies an agent lists when it registers or heartbeats: a copy whose commit happened (the process record names this
  * node, and the image it came from is that of a committed migration to this node or of a
  * checkpoint restart) is released — its release was interrupted, e.g. by the node going DOWN;
  * any other is discarded, so that no copy the record does not name ever runs. A process still
@@ -56,9 +58,22 @@ public class HeldCopyReconciler implements HeldCopies {
         calls.shutdownNow();
     }
 
+    /** Gpids queued or being settled: heartbeats list a held copy every second until it is settled. */
+    private final Set<Integer> pending = ConcurrentHashMap.newKeySet();
+
     @Override
     public void settle(NodeInfo node, List<LocalProcess> held) {
-        calls.execute(() -> held.forEach(local -> settleOne(node, local)));
+        for (LocalProcess local : held) {
+            if (pending.add(local.getGpid())) {
+                calls.execute(() -> {
+                    try {
+                        settleOne(node, local);
+                    } finally {
+                        pending.remove(local.getGpid());
+                    }
+                });
+            }
+        }
     }
 
     private void settleOne(NodeInfo node, LocalProcess local) {

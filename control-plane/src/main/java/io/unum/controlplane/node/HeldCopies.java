@@ -5,7 +5,7 @@ import io.unum.api.model.NodeInfo;
 import java.util.List;
 
 /**
- * Settles the held (restored but stopped) copies a registering agent lists: released when the
+ * Settles the held (restored but stopped) copies an agent lists when it registers or heartbeats: released when the
  * process record committed that copy, discarded otherwise. The migration package implements it.
  */
 public interface HeldCopies {

@@ -73,6 +73,11 @@ public class NodeMembership {
         for (ProcessUsage u : request.getProcessesList()) {
             usage.put(u.getGpid(), new NodeUsage.Usage(u.getCpuPercent(), u.getRssBytes()));
         }
-        return nodes.heartbeat(request.getNode(), load, new NodeUsage(usage), clock.instant());
+        boolean known = nodes.heartbeat(request.getNode(), load, new NodeUsage(usage), clock.instant());
+        if (known && request.getHeldCount() > 0) {
+            // Settled only when no operation holds the process's lock (HeldCopies checks).
+            nodes.find(request.getNode()).ifPresent(node -> held.settle(node, request.getHeldList()));
+        }
+        return known;
     }
 }

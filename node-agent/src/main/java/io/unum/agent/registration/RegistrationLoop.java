@@ -134,6 +134,14 @@ public final class RegistrationLoop implements AutoCloseable {
                         .setProcessCount(pids.size()));
         usageProbe.sample(pids).forEach((gpid, u) -> req.addProcesses(ProcessUsage.newBuilder()
                 .setGpid(gpid).setCpuPercent(u.cpuPercent()).setRssBytes(u.rssBytes())));
+        for (ProcessView v : supervisor.list()) {
+            if (v.running() && v.held()) {
+                LocalProcess.Builder p = LocalProcess.newBuilder().setGpid(v.gpid()).setLocalPid(v.localPid())
+                        .setRunning(true).setHeld(true);
+                v.restoredFrom().ifPresent(p::setImageId);
+                req.addHeld(p);
+            }
+        }
         HeartbeatResponse resp = client.call(stub -> stub.heartbeat(req.build()));
         if (resp.getHeartbeatIntervalMillis() > 0) {
             intervalMillis = resp.getHeartbeatIntervalMillis();
