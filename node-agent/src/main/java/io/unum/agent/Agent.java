@@ -13,6 +13,7 @@ import io.unum.agent.image.ImageStore;
 import io.unum.agent.image.ImageTransfer;
 import io.unum.agent.image.ProcessImages;
 import io.unum.agent.load.NodeLoadProbe;
+import io.unum.agent.net.PortGate;
 import io.unum.agent.process.NodeAgentGrpcService;
 import io.unum.agent.process.ProcessSupervisor;
 import io.unum.agent.profile.ProfileReporter;
@@ -25,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,7 +82,13 @@ public final class Agent implements AutoCloseable {
             LOG.warning("no CRIU (" + (cfg.criu() != null ? cfg.criu() + " is not executable" : "none on PATH")
                     + "): processes on this node cannot be migrated or checkpointed");
         }
-        ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name());
+        Optional<Path> nft = supervisor.runsAsRoot() ? PortGate.locateNft() : Optional.empty();
+        if (criu.isPresent() && nft.isEmpty()) {
+            LOG.warning("no nft (nftables)" + (supervisor.runsAsRoot() ? "" : " as a user that is not root")
+                    + ": clients of a listening server are refused while it migrates; scripts/install-deps.sh installs it");
+        }
+        ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name(),
+                new PortGate(nft, cfg.stateDir(), cfg.name()));
         images.recoverInterruptedDumps();
         ControlPlaneClient client = new ControlPlaneClient(
                 cfg.controlPlanes().stream().map(HostPort::toString).toList(), cfg.joinToken());

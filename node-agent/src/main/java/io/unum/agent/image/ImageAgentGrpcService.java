@@ -47,8 +47,11 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
             if (req.getLazy() && req.getLeaveRunning()) {
                 throw new IllegalArgumentException("a lazy (post-copy) dump always stops the process: leave_running must be false");
             }
+            if (req.getMoving() && req.getLeaveRunning()) {
+                throw new IllegalArgumentException("a process that moves does not run on here: leave_running must be false");
+            }
             ProcessImages.Dumped d = req.getLazy() ? images.dumpLazy(req.getGpid(), req.getImageId())
-                    : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning());
+                    : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning(), req.getMoving());
             return DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
                     .setPageServerPort(d.pageServerPort()).build();
         });
