@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, testing and running Unum locally needs, on Debian/Ubuntu:
-# a JDK 17+, etcd, util-linux (unshare, setsid, setpriv), a C compiler, Python 3, curl, Node.js 18+
+# a JDK 17+, etcd, util-linux (unshare, setsid, setpriv), a C compiler, Python 3, nftables, curl, Node.js 18+
 # with npm (the web UI's build) and Chromium (the web UI's browser tests); then scripts/install-criu.sh.
 # Idempotent and non-interactive: it installs only what is missing, and runs `apt-get update` only
 # then. Run it as root, or as a user with sudo.
@@ -63,6 +63,10 @@ fi
 # Python 3 runs the example programs of the README and of the migration tests.
 if [ ! -x /usr/bin/python3 ]; then
   packages+=(python3)
+fi
+# nft: the agent drops new SYNs to a migrating server's listening ports (clients wait, not refused).
+if [ ! -x /usr/sbin/nft ] && ! command -v nft >/dev/null 2>&1; then
+  packages+=(nftables)
 fi
 if ! command -v curl >/dev/null 2>&1; then
   packages+=(curl ca-certificates)

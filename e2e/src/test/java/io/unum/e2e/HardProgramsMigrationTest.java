@@ -16,11 +16,17 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +37,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Program classes that break naive checkpointing, each a real program: a POSIX lock holder, a
- * TCP client, a deleted-but-open 4 MiB temporary file, and an exit racing a restore.
+ * TCP client, a deleted-but-open 4 MiB temporary file, a sort spilling to temporary files, and an
+ * exit racing a restore.
  */
 @Timeout(300)
 class HardProgramsMigrationTest {
@@ -245,6 +252,70 @@ class HardProgramsMigrationTest {
         assertEquals("node-1", after.node());
         awaitMoreLines(p.gpid(), 10);
         assertCountsUp(api.stdout(p.gpid()));
+    }
+
+    /**
+     * A real coreutils sort that spills to temporary files (-S 64K, -T its own directory) while
+     * its input trickles in through a pipe; it is moved stop-and-copy and back post-copy mid-sort,
+     * with temporary files on disk and more to come. Its output must be the sorted input, every
+     * line once. (GNU sort keeps its spills as named files until it merged them, so they move as
+     * open or closed files by path: the same host here, shared storage between machines.)
+     */
+    @Test
+    void aSortSpillingToTemporaryFilesMigratesMidSortAndItsOutputIsTheSortedInput() throws Exception {
+        Path input = programs.dir.resolve("sort-input.txt");
+        Random random = new Random(9);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 200_000; i++) {
+            text.append(Long.toHexString(random.nextLong())).append(' ').append(i).append('\n');
+        }
+        Files.writeString(input, text);
+        Path spills = programs.dir.resolve("sort-spills");
+        Files.createDirectories(spills);
+        spills.toFile().setWritable(true, false);
+        Path output = programs.dir.resolve("sort-output.txt");
+        Path go = programs.dir.resolve("sort-go");
+        // Half the input, then a pause until the test says go: the moves happen mid-sort, whatever the machine's speed.
+        String feeder = String.join("\n",
+                "import os, sys, time",
+                "lines = open(sys.argv[1]).readlines()",
+                "for i, line in enumerate(lines):",
+                "    sys.stdout.write(line)",
+                "    if i == len(lines) // 2:",
+                "        sys.stdout.flush()",
+                "        while not os.path.exists(sys.argv[2]):",
+                "            time.sleep(0.05)");
+        ProcessInfo p = spawn(List.of("bash", "-c", "python3 -c \"$0\" \"$1\" \"$2\" | LC_ALL=C sort -S 64K -T \"$3\" -o \"$4\"",
+                feeder, input.toString(), go.toString(), spills.toString(), output.toString()));
+        Api.await(() -> spillFiles(spills), n -> n >= 3, Duration.ofSeconds(60), "sort spilled to temporary files");
+
+        MigrationInfo there = api.migrate(p.gpid(), "node-2", "STOP_AND_COPY");
+        assertEquals(MigrationState.DONE, there.state(), there.toString());
+        MigrationInfo back = api.migrate(p.gpid(), "node-1", "POST_COPY");
+        assertEquals(MigrationState.DONE, back.state(), back.toString());
+        assertEquals(ProcessState.RUNNING, api.process(p.gpid()).state(), "still sorting after both moves");
+        Files.writeString(go, "");
+        go.toFile().setReadable(true, false);
+
+        ProcessInfo end = api.awaitProcess(p.gpid(), x -> x.state() == ProcessState.EXITED, Duration.ofSeconds(120));
+        assertEquals(0, end.exitCode(), end.toString());
+        List<String> expected = new ArrayList<>(text.toString().lines().toList());
+        Collections.sort(expected); // ASCII lines: the order of LC_ALL=C sort
+        assertEquals(sha256(String.join("\n", expected) + "\n"), sha256(Files.readString(output)),
+                "the output is the sorted input, every line once");
+    }
+
+    private static long spillFiles(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("sort")).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.unum.agent.image.ImageStore;
 import io.unum.agent.image.ImageTransfer;
 import io.unum.agent.image.ProcessImages;
 import io.unum.agent.load.NodeLoadProbe;
+import io.unum.agent.net.PortGate;
 import io.unum.agent.process.NodeAgentGrpcService;
 import io.unum.agent.process.ProcessSupervisor;
 import io.unum.agent.profile.ProfileReporter;
@@ -28,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +86,13 @@ public final class Agent implements AutoCloseable {
             LOG.warning("no CRIU (" + (cfg.criu() != null ? cfg.criu() + " is not executable" : "none on PATH")
                     + "): processes on this node cannot be migrated or checkpointed");
         }
-        ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name());
+        Optional<Path> nft = supervisor.runsAsRoot() ? PortGate.locateNft() : Optional.empty();
+        if (criu.isPresent() && nft.isEmpty()) {
+            LOG.warning("no nft (nftables)" + (supervisor.runsAsRoot() ? "" : " as a user that is not root")
+                    + ": clients of a listening server are refused while it migrates; scripts/install-deps.sh installs it");
+        }
+        ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name(),
+                new PortGate(nft, cfg.stateDir(), cfg.name()));
         images.recoverInterruptedDumps();
         List<String> endpoints = cfg.controlPlanes().stream().map(HostPort::toString).toList();
         // The certificate names the host others dial; the port is only known once the server is bound.

@@ -190,7 +190,7 @@ public class MigrationDriver {
         boolean postCopy = m.mode() == MigrationMode.POST_COPY;
         DumpProcessResponse dumped;
         try {
-            dumped = postCopy ? images.dumpLazy(source, m.gpid(), m.id()) : images.dump(source, m.gpid(), m.id(), false);
+            dumped = postCopy ? images.dumpLazy(source, m.gpid(), m.id()) : images.dumpToMove(source, m.gpid(), m.id());
         } catch (AgentCallException e) {
             // Refused (CRIU leaves a tree it could not dump running) or interrupted: the source says which.
             finisher.afterFailedDump(m, "the dump on " + m.source() + " failed: " + e.getMessage());

@@ -107,7 +107,16 @@ public final class Criu {
 
     /** Starts dumping the tree rooted at initPid into imagesDir; the log goes to imagesDir/../dump.log. */
     public Process startDump(int initPid, Path imagesDir, boolean leaveRunning) throws CriuException {
-        List<String> cmd = dumpCommand(initPid, imagesDir, leaveRunning, 0);
+        return startDump(initPid, imagesDir, leaveRunning, false);
+    }
+
+    /**
+     * skipInFlight: connections still queued on a listener of the tree are left out
+     * ({@code --skip-in-flight}) instead of failing the dump; the tree's listeners are behind a
+     * shut {@link io.unum.agent.net.PortGate} and drained, so normally there are none.
+     */
+    public Process startDump(int initPid, Path imagesDir, boolean leaveRunning, boolean skipInFlight) throws CriuException {
+        List<String> cmd = dumpCommand(initPid, imagesDir, leaveRunning, 0, skipInFlight);
         try {
             return new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(imagesDir.resolveSibling("dump.out").toFile()))
@@ -164,7 +173,12 @@ public final class Criu {
      * restoring side has them all, and ends the tree. The caller reads the byte and waits.
      */
     public Process startLazyDump(int initPid, Path imagesDir, int port) throws CriuException {
-        List<String> cmd = dumpCommand(initPid, imagesDir, false, port);
+        return startLazyDump(initPid, imagesDir, port, false);
+    }
+
+    /** skipInFlight: as for {@link #startDump(int, Path, boolean, boolean)}. */
+    public Process startLazyDump(int initPid, Path imagesDir, int port, boolean skipInFlight) throws CriuException {
+        List<String> cmd = dumpCommand(initPid, imagesDir, false, port, skipInFlight);
         try {
             return new ProcessBuilder(cmd).redirectError(imagesDir.resolveSibling("dump.out").toFile()).start();
         } catch (IOException e) {
@@ -196,7 +210,8 @@ public final class Criu {
         }
     }
 
-    private List<String> dumpCommand(int initPid, Path imagesDir, boolean leaveRunning, int lazyPort) throws CriuException {
+    private List<String> dumpCommand(int initPid, Path imagesDir, boolean leaveRunning, int lazyPort, boolean skipInFlight)
+            throws CriuException {
         ProcFs.Owner owner = ProcFs.owner(initPid)
                 .orElseThrow(() -> new CriuException("process tree " + initPid + " is gone"));
         List<String> cmd = new ArrayList<>(List.of("setsid"));
@@ -218,6 +233,9 @@ public final class Criu {
         }
         if (leaveRunning) {
             cmd.add("--leave-running");
+        }
+        if (skipInFlight) {
+            cmd.add("--skip-in-flight");
         }
         if (lazyPort > 0) {
             cmd.addAll(List.of("--lazy-pages", "--address", "0.0.0.0", "--port", Integer.toString(lazyPort), "--status-fd", "1"));

@@ -1,26 +1,26 @@
 package io.unum.agent.image;
 
-import io.unum.agent.files.PrivateFiles;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.unum.agent.files.PrivateFiles;
+import io.unum.agent.net.TcpConnections;
 import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.GrpcStatuses;
-import io.unum.agent.process.TcpConnections;
 import io.unum.api.grpc.DeleteImageRequest;
 import io.unum.api.grpc.DeleteImageResponse;
 import io.unum.api.grpc.DescribeProcessRequest;
 import io.unum.api.grpc.DescribeProcessResponse;
-import io.unum.api.grpc.Presence;
-import io.unum.api.grpc.ReleaseProcessRequest;
-import io.unum.api.grpc.ReleaseProcessResponse;
 import io.unum.api.grpc.DumpProcessRequest;
 import io.unum.api.grpc.DumpProcessResponse;
 import io.unum.api.grpc.ImageAgentServiceGrpc;
+import io.unum.api.grpc.Presence;
 import io.unum.api.grpc.PushImageProgress;
 import io.unum.api.grpc.PushImageRequest;
 import io.unum.api.grpc.ReceiveImageRequest;
 import io.unum.api.grpc.ReceiveImageResponse;
+import io.unum.api.grpc.ReleaseProcessRequest;
+import io.unum.api.grpc.ReleaseProcessResponse;
 import io.unum.api.grpc.RestoreProcessRequest;
 import io.unum.api.grpc.RestoreProcessResponse;
 import java.io.IOException;
@@ -48,8 +48,11 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
             if (req.getLazy() && req.getLeaveRunning()) {
                 throw new IllegalArgumentException("a lazy (post-copy) dump always stops the process: leave_running must be false");
             }
+            if (req.getMoving() && req.getLeaveRunning()) {
+                throw new IllegalArgumentException("a process that moves does not run on here: leave_running must be false");
+            }
             ProcessImages.Dumped d = req.getLazy() ? images.dumpLazy(req.getGpid(), req.getImageId())
-                    : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning());
+                    : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning(), req.getMoving());
             return DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
                     .setPageServerPort(d.pageServerPort()).build();
         });

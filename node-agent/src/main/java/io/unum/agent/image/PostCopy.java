@@ -55,7 +55,7 @@ final class PostCopy {
     }
 
     /** Dumps all but the pages into partial and starts serving the pages; see ProcessImages.dumpLazy. */
-    ProcessImages.Dumped dump(Criu c, Image partial, Dumping dumping) throws SupervisionException {
+    ProcessImages.Dumped dump(Criu c, Image partial, Dumping dumping, boolean skipInFlight) throws SupervisionException {
         int gpid = dumping.gpid();
         String imageId = partial.id();
         long t0 = System.nanoTime();
@@ -64,7 +64,7 @@ final class PostCopy {
         try {
             PrivateFiles.createDirectories(partial.criuDir());
             port = freePort();
-            criuDump = c.startLazyDump(dumping.initPid(), partial.criuDir(), port);
+            criuDump = c.startLazyDump(dumping.initPid(), partial.criuDir(), port, skipInFlight);
             dumping.criuStarted(criuDump, true);
             // One byte on its stdout once the images are written and the page server listens.
             if (criuDump.getInputStream().read() < 0) {

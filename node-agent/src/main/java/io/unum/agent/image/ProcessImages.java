@@ -1,17 +1,21 @@
 package io.unum.agent.image;
 
 import io.unum.agent.files.PrivateFiles;
+import io.unum.agent.net.ListeningSockets;
+import io.unum.agent.net.PortGate;
+import io.unum.agent.net.TcpConnections;
 import io.unum.agent.process.Dumping;
 import io.unum.agent.process.FileLocks;
 import io.unum.agent.process.ProcessHandoff;
 import io.unum.agent.process.SupervisionException;
-import io.unum.agent.process.TcpConnections;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,13 +26,19 @@ import java.util.stream.Collectors;
  * the books through its {@link ProcessHandoff} (a dumped process's end is not an exit; a restored
  * one is supervised like any other), CRIU does the work, the image carries the output tail so
  * the stream continues at the same offsets wherever the process is restored. Post-copy moves are
- * {@link PostCopy}'s, restores {@link ImageRestorer}'s.
+ * {@link PostCopy}'s, restores {@link ImageRestorer}'s. A dump first shuts the {@link PortGate}
+ * of the tree's listening ports and lets the program accept what already queued, so that clients
+ * wait rather than fail and CRIU finds no connection in flight.
  */
 public final class ProcessImages {
 
     private static final Logger LOG = Logger.getLogger(ProcessImages.class.getName());
     private static final long DUMP_TIMEOUT_SECONDS = 300;
     static final Duration SHIM_END_TIMEOUT = Duration.ofSeconds(30);
+    /** How long the program gets to accept what queued behind a shut gate, unless it is still making progress. */
+    static final Duration DRAIN = Duration.ofSeconds(2);
+    /** The longest a program that keeps accepting, slowly, delays its dump. */
+    static final Duration LONGEST_DRAIN = Duration.ofSeconds(10);
 
     /** What a dump produced; pageServerPort is 0 unless the dump is lazy. */
     public record Dumped(long imageBytes, long dumpMillis, int pageServerPort) {
@@ -44,15 +54,26 @@ public final class ProcessImages {
     private final String node;
     private final PostCopy postCopy;
     private final ImageRestorer restorer;
+    private final PortGate gate;
 
+    /** Without a port gate: clients of a moving server are refused while it moves (tests). */
     public ProcessImages(ProcessHandoff handoff, ImageStore store, Optional<Criu> criu, String node) {
+        this(handoff, store, criu, node, new PortGate(Optional.empty(), Path.of("/nonexistent"), node));
+    }
+
+    public ProcessImages(ProcessHandoff handoff, ImageStore store, Optional<Criu> criu, String node, PortGate gate) {
+        this.gate = gate;
         this.handoff = handoff;
         this.store = store;
         this.criu = criu;
         this.node = node;
         this.postCopy = new PostCopy(handoff, store, node);
         this.restorer = new ImageRestorer(handoff, store, node, postCopy);
-        store.clearPartials(handoff.interruptedDumps().stream().map(Dumping::imageId).collect(Collectors.toSet()));
+        Set<String> interrupted = handoff.interruptedDumps().stream().map(Dumping::imageId).collect(Collectors.toSet());
+        store.clearPartials(interrupted);
+        // A gate stays shut while its image is here or being dumped: the move may still go on,
+        // and whoever runs the process again opens it. Every other gate an earlier agent left is opened.
+        gate.openLeftovers(id -> interrupted.contains(id) || store.find(id).isPresent());
     }
 
     public ImageStore store() {
@@ -60,24 +81,41 @@ public final class ProcessImages {
     }
 
     public Dumped dump(int gpid, String imageId, boolean leaveRunning) throws SupervisionException {
+        return dump(gpid, imageId, leaveRunning, false);
+    }
+
+    /**
+     * moving: the process moves to another node, and new connections to its listening ports wait
+     * until it runs again (see {@link PortGate}); otherwise they wait only during the dump.
+     */
+    public Dumped dump(int gpid, String imageId, boolean leaveRunning, boolean moving) throws SupervisionException {
         Criu c = requireCriu();
         Begun begun = begin(gpid, imageId);
         Image partial = begun.partial();
         Dumping dumping = begun.dumping();
+        boolean skipInFlight = quietListeners(dumping.initPid(), imageId);
         long t0 = System.nanoTime();
         try {
             PrivateFiles.createDirectories(partial.criuDir());
-            Process criuDump = c.startDump(dumping.initPid(), partial.criuDir(), leaveRunning);
+            Process criuDump = c.startDump(dumping.initPid(), partial.criuDir(), leaveRunning, skipInFlight);
             dumping.criuStarted(criuDump, false);
             c.awaitDump(criuDump, partial.criuDir(), DUMP_TIMEOUT_SECONDS);
         } catch (CriuException | IOException e) {
             // CRIU leaves a tree it failed to dump running: the process goes on here.
             dumping.release();
             store.discard(partial);
+            gate.open(imageId);
             throw SupervisionException.precondition(e.getMessage());
         }
         long dumpMillis = (System.nanoTime() - t0) / 1_000_000;
-        long bytes = finish(store, partial, dumping, leaveRunning);
+        long bytes;
+        try {
+            bytes = finish(store, partial, dumping, leaveRunning);
+        } finally {
+            if (leaveRunning || !moving || store.find(imageId).isEmpty()) {
+                gate.open(imageId); // it runs on here, or is not coming back soon, or is lost without an image
+            }
+        }
         LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + bytes + " bytes, frozen "
                 + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped"));
         return new Dumped(bytes, dumpMillis, 0);
@@ -126,15 +164,86 @@ public final class ProcessImages {
                     .map(FileLocks.Lock::toString).collect(Collectors.joining(", ")) + "); post-copy cannot move them: "
                     + "migrate it stop-and-copy");
         }
-        List<String> connections = TcpConnections.heldByTree(begun.dumping().initPid());
+        int initPid = begun.dumping().initPid();
+        boolean skipInFlight = quietListeners(initPid, imageId);
+        // A server's connections in service end on their own once its gate is shut; a client's do not.
+        List<String> connections = skipInFlight ? awaitNoConnections(initPid) : TcpConnections.heldByTree(initPid);
         if (!connections.isEmpty()) {
+            gate.open(imageId);
             begun.dumping().release();
             store.discard(begun.partial());
             throw SupervisionException.precondition("process " + gpid + " holds TCP connections (" + String.join(", ",
                     connections) + "); post-copy cannot move them (the frozen source keeps its sockets while the "
                     + "target remakes them): migrate it stop-and-copy");
         }
-        return postCopy.dump(c, begun.partial(), begun.dumping());
+        try {
+            return postCopy.dump(c, begun.partial(), begun.dumping(), skipInFlight);
+        } catch (SupervisionException | RuntimeException e) {
+            gate.open(imageId); // the process runs on here
+            throw e;
+        }
+    }
+
+    /** The tree's TCP connections once they ended, or those left after {@link #DRAIN}. */
+    private static List<String> awaitNoConnections(int initPid) {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        List<String> connections = TcpConnections.heldByTree(initPid);
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            connections = TcpConnections.heldByTree(initPid);
+        }
+        return connections;
+    }
+
+    /**
+     * Shuts the gate of the tree's listening ports (if it has any) and waits, while the program
+     * runs, for it to accept the connections already queued or half open: CRIU cannot dump them.
+     * True when the dump should leave out any still in flight rather than fail: after the bound,
+     * or for one that completes between the last look and the freeze. Those clients lose their
+     * connection (CRIU's source copy closes it), which the log says.
+     */
+    private boolean quietListeners(int initPid, String imageId) {
+        ListeningSockets.Snapshot s = ListeningSockets.of(initPid);
+        if (!s.any()) {
+            return false;
+        }
+        if (!gate.shut(imageId, s.ports())) {
+            return true; // new connections keep coming: draining would not end
+        }
+        long start = System.nanoTime();
+        long deadline = start + DRAIN.toNanos();
+        long longest = start + LONGEST_DRAIN.toNanos();
+        int last = s.inFlight();
+        while (last > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            int now = ListeningSockets.of(initPid).inFlight();
+            if (now < last) {
+                // Still accepting: give it another second, up to the longest drain.
+                deadline = Math.min(longest, Math.max(deadline, System.nanoTime() + DRAIN.toNanos() / 2));
+            }
+            last = now;
+        }
+        int left = last;
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        if (left > 0) {
+            LOG.warning("image " + imageId + ": " + left + " connection(s) to ports " + s.ports() + " still wait to be "
+                    + "accepted after " + waited + " ms; the dump leaves them out (criu --skip-in-flight) and their "
+                    + "clients lose them");
+        } else if (s.inFlight() > 0) {
+            LOG.info(() -> "image " + imageId + ": the program accepted the " + s.inFlight() + " connection(s) that were "
+                    + "waiting, in " + waited + " ms");
+        }
+        return true;
     }
 
     private record Begun(Image partial, Dumping dumping) {
@@ -168,6 +277,9 @@ public final class ProcessImages {
         if (!postCopy.isServing(imageId)) {
             store.delete(imageId);
         }
+        // The move is over: settled here or elsewhere. Only the gate this agent shut: during a
+        // rollback the target deletes its copy before the source (on the same host) resumes.
+        gate.openIfOurs(imageId);
     }
 
     /**
@@ -200,6 +312,7 @@ public final class ProcessImages {
     public void release(int gpid, String imageId) throws SupervisionException {
         ImageStore.checkId(imageId);
         handoff.release(gpid, imageId);
+        gate.open(imageId); // it runs here now: new connections may come in
     }
 
     /** What this node knows of gpid right now; see {@link Whereabouts}. */
@@ -232,10 +345,15 @@ public final class ProcessImages {
         ImageStore.checkId(imageId);
         Optional<Restored> cancelled = postCopy.cancel(gpid, imageId);
         if (cancelled.isPresent()) {
+            gate.open(imageId); // it runs on here
             return cancelled.get();
         }
         postCopy.awaitEarlierDump(gpid);
-        return restorer.restore(c, gpid, imageId, lazyPageServer, hold);
+        Restored restored = restorer.restore(c, gpid, imageId, lazyPageServer, hold);
+        if (!restored.held()) {
+            gate.open(imageId);
+        }
+        return restored;
     }
 
     private Criu requireCriu() throws SupervisionException {

@@ -96,7 +96,7 @@ public final class ProcFs {
     }
 
     /** Every live process in the pid namespace whose init (pid 1 there) is initPid, as host pids. */
-    static List<Integer> namespaceMembers(int initPid) {
+    public static List<Integer> namespaceMembers(int initPid) {
         Path ns;
         try {
             ns = Files.readSymbolicLink(Path.of("/proc", Integer.toString(initPid), "ns", "pid"));

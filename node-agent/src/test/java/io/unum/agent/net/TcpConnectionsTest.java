@@ -1,4 +1,4 @@
-package io.unum.agent.process;
+package io.unum.agent.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +24,7 @@ class TcpConnectionsTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket client = new Socket(server.getInetAddress(), server.getLocalPort());
                 Socket accepted = server.accept()) {
-            List<String> mine = TcpConnections.ofProcess(self);
+            List<String> mine = TcpConnections.heldByTree(self);
             String port = ":" + server.getLocalPort();
             assertTrue(mine.stream().anyMatch(c -> c.endsWith(" -> 127.0.0.1" + port)), mine.toString());
             assertTrue(mine.stream().anyMatch(c -> c.startsWith("127.0.0.1" + port + " -> ")), mine.toString());

@@ -1,0 +1,200 @@
+package io.unum.agent.net;
+
+import io.unum.agent.files.PrivateFiles;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * Keeps new connections to a moving process's listening ports waiting instead of refused: before
+ * the dump, an nftables table {@code inet unum.<image id>} drops every SYN to those ports on this
+ * host (a client's kernel retransmits it, 1 s, 3 s, 7 s … later, so the client sees a delay), the
+ * program accepts what already queued while it still runs ({@link #drain}), and CRIU dumps a
+ * listener with an empty accept queue. The gate opens once the process runs again: released on
+ * the target, or resumed here after a rollback, or its dump failed.
+ *
+ * <p>Which agent opens it: any agent where a tree restored from the image starts to run opens the
+ * image's gate on its host ({@link #open}; in the local cluster every agent shares the host's
+ * network stack, so the target's release opens the source's gate). An image deleted here opens the
+ * gate only if this agent shut it ({@link #openIfOurs}): the target deleting its copy during a
+ * rollback must not open the source's gate before the source resumed. Each gate this agent shuts
+ * is recorded in {@code <state-dir>/port-gates/<image id>} before nft runs, so that the next
+ * agent after a crash opens those no image here still needs ({@link #openLeftovers}).
+ *
+ * <p>nft runs as a child with an argv array (its script on stdin), never through a shell. Without
+ * nft, or when it fails (an agent that is not root), dumps go on as before and the log says why.
+ */
+public final class PortGate {
+
+    private static final Logger LOG = Logger.getLogger(PortGate.class.getName());
+    /** Every table the agents create starts with this: {@code nft list tables | grep unum} finds them. */
+    public static final String TABLE_PREFIX = "unum.";
+    private static final long NFT_TIMEOUT_SECONDS = 10;
+
+    private final Optional<Path> nft;
+    private final Path records;
+    private final String node;
+
+    public PortGate(Optional<Path> nft, Path stateDir, String node) {
+        this.nft = nft;
+        this.records = stateDir.resolve("port-gates");
+        this.node = node;
+    }
+
+    /** nft on the usual paths or PATH; empty when there is none. */
+    public static Optional<Path> locateNft() {
+        List<String> dirs = new ArrayList<>(List.of("/usr/sbin", "/sbin"));
+        String path = System.getenv("PATH");
+        if (path != null) {
+            dirs.addAll(List.of(path.split(":")));
+        }
+        return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, "nft")).filter(Files::isExecutable).findFirst();
+    }
+
+    public boolean available() {
+        return nft.isPresent();
+    }
+
+    public static String table(String imageId) {
+        return TABLE_PREFIX + imageId;
+    }
+
+    /** Drops SYNs to ports on this host until the image's gate opens; false (logged) when it could not. */
+    public boolean shut(String imageId, SortedSet<Integer> ports) {
+        if (nft.isEmpty() || ports.isEmpty()) {
+            return false;
+        }
+        String list = ports.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        try {
+            PrivateFiles.createDirectories(records);
+            PrivateFiles.writeString(records.resolve(imageId), list + "\n");
+        } catch (IOException e) {
+            LOG.warning("cannot record the port gate of image " + imageId + " (" + e.getMessage() + "); not shutting it");
+            return false;
+        }
+        String table = "inet " + table(imageId);
+        // Created empty, deleted and created again in one transaction: a retried dump leaves one rule.
+        String script = "table " + table + " {}\n"
+                + "delete table " + table + "\n"
+                + "table " + table + " {\n"
+                + "  comment \"unum: new connections wait while image " + imageId + " moves from " + node.replace("\"", "")
+                + "\"\n"
+                + "  chain input {\n"
+                + "    type filter hook input priority -10; policy accept;\n"
+                + "    tcp dport { " + list + " } tcp flags & (syn | ack) == syn drop\n"
+                + "  }\n"
+                + "}\n";
+        Optional<String> failed = run(List.of("-f", "-"), script);
+        if (failed.isPresent()) {
+            LOG.warning("cannot shut the port gate of image " + imageId + " (" + failed.get()
+                    + "); clients of ports " + list + " may be refused while it moves");
+            forget(imageId);
+            return false;
+        }
+        LOG.info(() -> "image " + imageId + ": new connections to ports " + list + " wait (SYNs dropped) while it moves");
+        return true;
+    }
+
+    /** The process runs again: new connections may come in. Idempotent; whoever shut the gate. */
+    public void open(String imageId) {
+        if (nft.isEmpty()) {
+            return;
+        }
+        boolean ours = Files.exists(records.resolve(imageId));
+        Optional<String> failed = run(List.of("delete", "table", "inet", table(imageId)), null);
+        if (failed.isPresent() && !failed.get().contains("No such file")) {
+            LOG.warning("cannot open the port gate of image " + imageId + ": " + failed.get());
+            return;
+        }
+        if (failed.isEmpty()) {
+            LOG.info(() -> "image " + imageId + ": its port gate is open again");
+        }
+        if (ours) {
+            forget(imageId);
+        }
+    }
+
+    /** Opens the image's gate if this agent shut it (see the class comment). */
+    public void openIfOurs(String imageId) {
+        if (Files.exists(records.resolve(imageId))) {
+            open(imageId);
+        }
+    }
+
+    /** At start: opens every gate an earlier agent shut whose image no longer needs it. */
+    public void openLeftovers(Predicate<String> stillNeeded) {
+        if (!Files.isDirectory(records)) {
+            return;
+        }
+        try (DirectoryStream<Path> gates = Files.newDirectoryStream(records)) {
+            for (Path gate : gates) {
+                String imageId = gate.getFileName().toString();
+                if (!stillNeeded.test(imageId)) {
+                    LOG.info(() -> "opening the port gate an earlier agent left for image " + imageId);
+                    if (nft.isEmpty()) {
+                        forget(imageId);
+                    } else {
+                        open(imageId);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warning("cannot list " + records + ": " + e.getMessage());
+        }
+    }
+
+    /** Image ids of the gates this agent (or an earlier one) shut and did not open yet. */
+    public Set<String> shutHere() {
+        try (var list = Files.list(records)) {
+            return list.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException e) {
+            return Set.of();
+        }
+    }
+
+    private void forget(String imageId) {
+        try {
+            Files.deleteIfExists(records.resolve(imageId));
+        } catch (IOException e) {
+            LOG.warning("cannot delete " + records.resolve(imageId) + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs nft; empty on success, else what it said. */
+    private Optional<String> run(List<String> args, String stdin) {
+        List<String> cmd = new ArrayList<>(List.of(nft.orElseThrow().toString()));
+        cmd.addAll(args);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (OutputStream in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(NFT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return Optional.of("nft did not finish within " + NFT_TIMEOUT_SECONDS + " s");
+            }
+            return p.exitValue() == 0 ? Optional.empty()
+                    : Optional.of(new String(out, StandardCharsets.UTF_8).strip().replace('\n', ' '));
+        } catch (IOException e) {
+            return Optional.of("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        }
+    }
+}
