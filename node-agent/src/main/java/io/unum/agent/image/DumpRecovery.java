@@ -29,6 +29,19 @@ final class DumpRecovery {
 
     void settle(Dumping d) {
         Dumping.RecordedCriu criu = d.recordedCriu();
+        if (criu.cancelled()) {
+            // An earlier agent called the move off and died while killing its CRIU: finish that.
+            criu.process().ifPresent(p -> {
+                p.destroyForcibly();
+                p.onExit().join();
+            });
+            store.find(d.imageId()).ifPresent(i -> store.delete(d.imageId()));
+            store.findPartial(d.imageId()).ifPresent(store::discard);
+            d.release();
+            LOG.info(() -> "gpid " + d.gpid() + ": the post-copy dump " + d.imageId() + " was called off before this agent"
+                    + " started; " + (d.treeAlive() ? "the process runs on here" : "the tree is gone: its end is an exit"));
+            return;
+        }
         if (criu.process().isPresent()) {
             ProcessHandle p = criu.process().get();
             if (criu.lazy() && store.find(d.imageId()).isPresent()) {

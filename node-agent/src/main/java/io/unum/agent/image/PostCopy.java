@@ -176,6 +176,7 @@ final class PostCopy {
             return Optional.empty();
         }
         lazy.cancelled().set(true);
+        lazy.dumping().criuCancelled();
         lazy.criu().destroyForcibly();
         try {
             lazy.criu().onExit().get(30, TimeUnit.SECONDS);

@@ -295,6 +295,10 @@ public final class ProcessImages {
             Thread t = new Thread(() -> {
                 try {
                     recovery.settle(d);
+                    if (!postCopy.isServing(d.imageId()) && (d.treeAlive() || store.find(d.imageId()).isEmpty())) {
+                        // It runs on here, or ended with no image to restore: nothing will open its gate.
+                        gate.open(d.imageId());
+                    }
                     done.complete(null);
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "settling the interrupted dump of gpid " + d.gpid() + " failed: " + e, e);

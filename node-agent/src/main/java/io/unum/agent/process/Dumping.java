@@ -143,8 +143,12 @@ public final class Dumping {
         return end;
     }
 
-    /** The CRIU of a dump an earlier agent began, as its proc-dir recorded it. */
-    public record RecordedCriu(Optional<ProcessHandle> process, boolean lazy) {
+    /**
+     * The CRIU of a dump an earlier agent began, as its proc-dir recorded it. cancelled: a
+     * post-copy dump whose move was called off (no restore took its image) and whose CRIU was
+     * being killed, which lets the tree run on here.
+     */
+    public record RecordedCriu(Optional<ProcessHandle> process, boolean lazy, boolean cancelled) {
     }
 
     /** Records the CRIU now dumping the process, so that the next agent can wait for it. */
@@ -153,16 +157,29 @@ public final class Dumping {
         t.dir.writeAtomically(t.dir.criuPidFile(), criu.pid() + " " + start + " " + (lazy ? "lazy" : "full") + "\n");
     }
 
+    /**
+     * Records, before its CRIU is killed, that this post-copy dump is called off: an agent that
+     * dies in between leaves the next one a tree that runs on and no CRIU, which without this
+     * mark reads as a dump that ended mid-serving (and is stopped so that it never runs twice).
+     */
+    public void criuCancelled() {
+        String[] f = t.dir.readCriuPid().orElse("").split("\\s+");
+        if (f.length >= 3) {
+            t.dir.writeAtomically(t.dir.criuPidFile(), f[0] + " " + f[1] + " cancelled\n");
+        }
+    }
+
     /** The CRIU an earlier agent recorded, if it still runs; whether its dump is a post-copy one. */
     public RecordedCriu recordedCriu() {
         String[] f = t.dir.readCriuPid().orElse("").split("\\s+");
         if (f.length < 3) {
-            return new RecordedCriu(Optional.empty(), false);
+            return new RecordedCriu(Optional.empty(), false, false);
         }
         int pid = Integer.parseInt(f[0]);
         long start = Long.parseLong(f[1]);
         Optional<ProcessHandle> alive = ProcFs.isSameProcess(pid, start) ? ProcessHandle.of(pid) : Optional.empty();
-        return new RecordedCriu(alive, "lazy".equals(f[2]));
+        boolean cancelled = "cancelled".equals(f[2]);
+        return new RecordedCriu(alive, cancelled || "lazy".equals(f[2]), cancelled);
     }
 
     /** Is the dumped tree's init still alive (CRIU failed or left it running) or gone (dumped and ended)? */
