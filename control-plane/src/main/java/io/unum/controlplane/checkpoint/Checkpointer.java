@@ -281,6 +281,37 @@ public class Checkpointer {
         return running;
     }
 
+    /**
+     * Commits a held copy that is the process's only one, like a restart from its image: a
+     * post-copy move whose target died mid-restore after the source had sent it every page (the
+     * source holds neither the process nor the image) left the record LOST and this copy, whole,
+     * held on the target. True when the record now names it and it was let run.
+     */
+    public boolean adoptHeldCopy(NodeInfo target, int gpid, String imageId, int localPid) {
+        Versioned<ProcessInfo> current = processes.current(gpid).orElse(null);
+        if (current == null || current.value().state() != ProcessState.LOST || localPid <= 0) {
+            return false;
+        }
+        boolean marked = busy.add(gpid);
+        try {
+            if (!store.lock(gpid, LockHolder.restart(imageId, target.name(), presence.self()), current)) {
+                return false;
+            }
+            ProcessInfo running = current.value().runningOn(target.name(), localPid, clock.instant());
+            if (!release(gpid, null, current, running)) {
+                release(gpid, null, null, null);
+                return false;
+            }
+        } finally {
+            if (marked) {
+                busy.remove(gpid);
+            }
+        }
+        letRun(target, gpid, imageId);
+        LOG.infof("gpid %d: its held copy on %s (image %s) is its only one; committed and let run", gpid, target.name(), imageId);
+        return true;
+    }
+
     /** Whether a thread of this replica checkpoints or restarts gpid right now. */
     boolean busy(int gpid) {
         return busy.contains(gpid);
