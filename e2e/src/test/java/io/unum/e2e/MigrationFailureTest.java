@@ -11,6 +11,7 @@ import io.unum.api.model.ProcessState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.client.RawResponse;
 import io.unum.testing.LocalCluster;
+import io.unum.testing.chaos.CriuProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -193,6 +194,57 @@ class MigrationFailureTest {
         api.signal(p.gpid(), "TERM");
         api.awaitState(p.gpid(), ProcessState.EXITED);
         assertCountsUp(follower.await(Duration.ofSeconds(60)));
+    }
+
+    /**
+     * Never lost: the source's CRIU, serving the pages of a post-copy move, is killed before any
+     * restore took them. Its SIGKILL lets go of the tree; the fence keeps it stopped (a copy might
+     * run on the target) until the control plane, whose restore on the target failed, resumes it:
+     * the move rolls back and the process runs on where it was, its output whole, and CRIU's network
+     * lock is not left behind.
+     */
+    @Test
+    void aPostCopySourceWhoseCriuIsKilledBeforeTheRestoreRunsOnWhereItWas() throws Exception {
+        start(1);
+        String tag = "tag-" + UUID.randomUUID();
+        ProcessInfo p = bigCounter(tag);
+        Api.Follower follower = api.follow(p.gpid());
+        long tablesBefore = criuTables();
+        Path state = cluster.agent("node-1").stateDir();
+        String id = startMigration(p.gpid(), "node-2", "POST_COPY");
+        Path published = state.resolve("images").resolve(id);
+        Api.await(() -> Files.isDirectory(published), ok -> ok, Duration.ofSeconds(60), "the image without pages is published");
+        List<Long> criu = CriuProcesses.of(state);
+        assertEquals(1, CriuProcesses.kill(criu), "the page server " + criu + " was there to kill");
+
+        MigrationInfo end = api.awaitMigration(id, Duration.ofSeconds(120));
+        assertEquals(MigrationState.ROLLED_BACK, end.state(), end.toString());
+        ProcessInfo after = api.process(p.gpid());
+        assertEquals(ProcessState.RUNNING, after.state(), after.toString());
+        assertEquals("node-1", after.node());
+        long before = api.stdout(p.gpid()).lines().count();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n > before + 10, Duration.ofSeconds(30), "it goes on");
+        assertEquals(1, copiesRunning(tag), "exactly one copy runs");
+        Api.await(MigrationFailureTest::criuTables, n -> n <= tablesBefore, Duration.ofSeconds(30), "CRIU's network lock is removed");
+
+        api.signal(p.gpid(), "TERM");
+        api.awaitState(p.gpid(), ProcessState.EXITED);
+        assertCountsUp(follower.await(Duration.ofSeconds(60)));
+    }
+
+    /** nftables tables CRIU made for its network locks on this host. */
+    private static long criuTables() {
+        try {
+            Process nft = new ProcessBuilder("nft", "list", "tables").redirectErrorStream(true).start();
+            String out = new String(nft.getInputStream().readAllBytes());
+            nft.waitFor();
+            return out.lines().filter(l -> l.startsWith("table inet CRIU-")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @ParameterizedTest

@@ -141,7 +141,7 @@ public final class Criu {
             throw new CriuException("interrupted during criu dump");
         }
         if (dump.exitValue() != 0) {
-            throw new CriuException(dumpFailure(logFile(imagesDir, "dump")));
+            throw new CriuException(dumpFailure(logFile(imagesDir, "dump"), dump.exitValue()));
         }
     }
 
@@ -158,8 +158,12 @@ public final class Criu {
     }
 
     /** Why a dump failed; a ghost file over the limit is the one cause the operator fixes with an option. */
-    String dumpFailure(Path log) {
+    String dumpFailure(Path log, int exitValue) {
         String errors = errors(log);
+        if (exitValue > 128 && !errors.contains("Error (")) {
+            // Killed from outside (an OOM kill, an operator): the log just stops, and says nothing of why.
+            return "criu dump was killed by signal " + (exitValue - 128) + " before it finished";
+        }
         if (errors.contains("Can't dump ghost file")) {
             return "criu dump failed: a deleted file the process holds open is larger than the ghost limit ("
                     + ghostLimit + " bytes); raise --criu-ghost-limit (" + errors + ")";
@@ -281,9 +285,11 @@ public final class Criu {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             // Raising its own fd limit fails harmlessly without CAP_SYS_RESOURCE; it is not the cause.
-            List<String> errors = lines.stream().filter(l -> l.contains("Error (") && !l.contains("RLIMIT_NOFILE for self"))
+            List<String> errors = lines.stream().filter(l -> l.contains("Error (") && !l.contains("RLIMIT_NOFILE"))
                     .map(String::strip).toList();
-            List<String> pick = errors.isEmpty() ? lines.subList(Math.max(0, lines.size() - 3), lines.size()) : errors;
+            // Without an error line, the last words; but not the warning every unprivileged run starts with.
+            List<String> said = lines.stream().filter(l -> !l.contains("XDG_RUNTIME_DIR not set")).toList();
+            List<String> pick = errors.isEmpty() ? said.subList(Math.max(0, said.size() - 3), said.size()) : errors;
             return String.join("; ", pick.subList(Math.max(0, pick.size() - 4), pick.size()));
         } catch (IOException | UncheckedIOException e) {
             return "(no log at " + log + ")";

@@ -38,6 +38,7 @@ final class DumpRecovery {
             store.find(d.imageId()).ifPresent(i -> store.delete(d.imageId()));
             store.findPartial(d.imageId()).ifPresent(store::discard);
             d.release();
+            d.unfence();
             LOG.info(() -> "gpid " + d.gpid() + ": the post-copy dump " + d.imageId() + " was called off before this agent"
                     + " started; " + (d.treeAlive() ? "the process runs on here" : "the tree is gone: its end is an exit"));
             return;
@@ -87,11 +88,9 @@ final class DumpRecovery {
             LOG.info(() -> "gpid " + d.gpid() + ": the interrupted dump's image " + id + " is whole and the tree is gone: "
                     + "the process left this node");
         } else if (criu.lazy()) {
-            // CRIU stopped serving pages while a restored copy may already run elsewhere: never two.
-            d.releaseAndKill();
-            store.delete(id);
-            LOG.warning("gpid " + d.gpid() + ": the post-copy dump " + id + " ended before every page was sent; "
-                    + "stopped here so that it never runs twice");
+            // CRIU stopped serving pages, and the fence keeps the tree stopped: a restored copy may
+            // run elsewhere, or none. Kept for the control plane's word, as if this agent had seen it.
+            postCopy.adoptFenced(d);
         } else {
             d.release();
             LOG.info(() -> "gpid " + d.gpid() + ": image " + id + " is whole and the process was left running");

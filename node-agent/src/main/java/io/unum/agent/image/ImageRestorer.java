@@ -79,7 +79,13 @@ final class ImageRestorer {
             throw SupervisionException.precondition("cannot prepare the restore of " + gpid + ": " + e.getMessage());
         }
         try {
-            int pid = restoring.start(imageId, hold, c.restoreTimeout());
+            Process daemon = lazyPages;
+            Path daemonLog = restoring.logFile("lazy-pages.log");
+            // The restore waits for the pages daemon's word; a daemon that failed never gives it.
+            int pid = restoring.start(imageId, hold, c.restoreTimeout(), () -> daemon == null || daemon.isAlive()
+                    || daemon.exitValue() == 0 ? Optional.empty()
+                    : Optional.of("the pages of the post-copy move could not be fetched from " + lazyPageServer
+                            + " (criu lazy-pages ended with status " + daemon.exitValue() + orNothing(Criu.errors(daemonLog)) + ")"));
             long millis = (System.nanoTime() - t0) / 1_000_000;
             if (lazyPages != null) {
                 postCopy.pagesArriving(gpid, lazyPages);
@@ -93,5 +99,9 @@ final class ImageRestorer {
             restoring.abandon();
             throw SupervisionException.precondition(why);
         }
+    }
+
+    private static String orNothing(String said) {
+        return said.isBlank() ? "" : ": " + said;
     }
 }

@@ -1,6 +1,7 @@
 package io.unum.agent.image;
 
 import io.unum.agent.files.PrivateFiles;
+import io.unum.agent.net.PortGate;
 import io.unum.agent.process.Dumping;
 import io.unum.agent.process.ProcessHandoff;
 import io.unum.agent.process.ProcessView;
@@ -26,17 +27,26 @@ final class PostCopy {
 
     private static final Logger LOG = Logger.getLogger(PostCopy.class.getName());
     private static final long SETTLE_MILLIS = ProcessImages.SHIM_END_TIMEOUT.toMillis();
+    /** How long a fenced tree waits for the control plane's word before it is ended (it never runs twice). */
+    private static final java.time.Duration FENCE_DECISION = java.time.Duration.ofMinutes(10);
 
     /**
-     * A post-copy dump whose CRIU still holds the process frozen and serves its pages. child is
-     * CRIU as this agent's child (its exit status says whether every page went over); empty for
-     * the CRIU of an earlier agent, adopted after a restart.
+     * A post-copy dump whose CRIU still holds the process frozen and serves its pages, or whose
+     * CRIU ended without sending them all and left the tree stopped by the fence (fenced), waiting
+     * for the control plane's word. child is CRIU as this agent's child (its exit status says
+     * whether every page went over); empty for the CRIU of an earlier agent, adopted after a
+     * restart. moveOver: the control plane deleted the image here, so the move went through (or
+     * was given up) and the copy here must never run again.
      */
-    private record LazyDump(Dumping dumping, ProcessHandle criu, Optional<Process> child, AtomicBoolean cancelled,
-            CompletableFuture<Void> settled) {
+    private record LazyDump(Dumping dumping, Optional<ProcessHandle> criu, Optional<Process> child, AtomicBoolean cancelled,
+            AtomicBoolean moveOver, AtomicBoolean fenced, CompletableFuture<Void> settled) {
+        LazyDump(Dumping dumping, Optional<ProcessHandle> criu, Optional<Process> child) {
+            this(dumping, criu, child, new AtomicBoolean(), new AtomicBoolean(), new AtomicBoolean(), new CompletableFuture<>());
+        }
+
         /** After CRIU ended: did it send every page (and end the tree here)? */
         boolean served() {
-            // CRIU ends the tree once every page went over and resumes it when serving failed.
+            // CRIU ends the tree once every page went over and lets go of it when serving failed.
             return child.map(PostCopy::succeeded).orElseGet(() -> !dumping.treeAlive());
         }
     }
@@ -44,14 +54,16 @@ final class PostCopy {
     private final ProcessHandoff handoff;
     private final ImageStore store;
     private final String node;
+    private final PortGate gate;
     private final Map<String, LazyDump> lazyDumps = new ConcurrentHashMap<>();
     /** Post-copy restores here whose pages are still arriving, by gpid: their daemons. */
     private final Map<Integer, Process> pagesArriving = new ConcurrentHashMap<>();
 
-    PostCopy(ProcessHandoff handoff, ImageStore store, String node) {
+    PostCopy(ProcessHandoff handoff, ImageStore store, String node, PortGate gate) {
         this.handoff = handoff;
         this.store = store;
         this.node = node;
+        this.gate = gate;
     }
 
     /** Dumps all but the pages into partial and starts serving the pages; see ProcessImages.dumpLazy. */
@@ -69,7 +81,8 @@ final class PostCopy {
             // One byte on its stdout once the images are written and the page server listens.
             if (criuDump.getInputStream().read() < 0) {
                 criuDump.waitFor(30, TimeUnit.SECONDS);
-                throw new CriuException(c.dumpFailure(Criu.logFile(partial.criuDir(), "dump")));
+                throw new CriuException(c.dumpFailure(Criu.logFile(partial.criuDir(), "dump"),
+                        criuDump.isAlive() ? 0 : criuDump.exitValue()));
             }
         } catch (CriuException | IOException e) {
             dumping.release();
@@ -88,8 +101,9 @@ final class PostCopy {
             partial.writeMeta(new Image.Meta(gpid, ends[0], ends[1], exported.pipeInodes()));
             long bytes = partial.seal();
             store.publish(partial);
-            serve(imageId, new LazyDump(dumping, criuDump.toHandle(), Optional.of(criuDump), new AtomicBoolean(),
-                    new CompletableFuture<>()));
+            store.find(imageId).ifPresent(i -> gate.keepCriuLock(imageId, i.criuDir()));
+            dumping.fence();
+            serve(imageId, new LazyDump(dumping, Optional.of(criuDump.toHandle()), Optional.of(criuDump)));
             LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + " without its pages: " + bytes
                     + " bytes in " + dumpMillis + " ms; serving the pages on port " + port);
             return new ProcessImages.Dumped(bytes, dumpMillis, port);
@@ -97,6 +111,7 @@ final class PostCopy {
             criuDump.destroyForcibly(); // CRIU's death releases the frozen tree: it runs on here
             store.discard(partial);
             dumping.release();
+            dumping.unfence();
             throw SupervisionException.precondition("image " + imageId + " could not be written: " + e.getMessage());
         }
     }
@@ -108,9 +123,24 @@ final class PostCopy {
      * restore elsewhere fetches the pages.
      */
     void adopt(Dumping dumping, ProcessHandle criu) {
-        serve(dumping.imageId(), new LazyDump(dumping, criu, Optional.empty(), new AtomicBoolean(), new CompletableFuture<>()));
+        dumping.fence(); // again: the earlier agent may have died before it fenced
+        serve(dumping.imageId(), new LazyDump(dumping, Optional.of(criu), Optional.empty()));
         LOG.info(() -> "gpid " + dumping.gpid() + ": the post-copy dump " + dumping.imageId() + " an earlier agent began "
                 + "still serves its pages (criu pid " + criu.pid() + ")");
+    }
+
+    /**
+     * The post-copy dump an earlier agent began whose CRIU ended before every page was sent,
+     * leaving the tree fenced: kept for the control plane's word, like one this agent saw fail.
+     */
+    void adoptFenced(Dumping dumping) {
+        dumping.fence(); // in case the earlier agent died before it fenced: then the tree runs, and stops now
+        LazyDump lazy = new LazyDump(dumping, Optional.empty(), Optional.empty());
+        lazyDumps.put(dumping.imageId(), lazy);
+        holdFenced(dumping.imageId(), lazy);
+        lazy.settled().complete(null);
+        LOG.info(() -> "gpid " + dumping.gpid() + ": the post-copy dump " + dumping.imageId() + " an earlier agent began "
+                + "ended before every page was sent; the tree stays stopped until the control plane says where it runs");
     }
 
     private void serve(String imageId, LazyDump lazy) {
@@ -130,13 +160,14 @@ final class PostCopy {
     }
 
     private void settleLazyDump(String imageId, LazyDump lazy) {
-        lazy.criu().onExit().join();
-        lazyDumps.remove(imageId, lazy);
+        lazy.criu().ifPresent(c -> c.onExit().join());
         if (lazy.cancelled().get()) {
+            lazyDumps.remove(imageId, lazy);
             return; // the canceller resumed it
         }
         Dumping dumping = lazy.dumping();
         if (lazy.served()) {
+            lazyDumps.remove(imageId, lazy);
             // Every page went to the target; CRIU ended the tree here.
             try {
                 dumping.awaitShimEnd(ProcessImages.SHIM_END_TIMEOUT);
@@ -145,14 +176,78 @@ final class PostCopy {
             }
             dumping.handOver();
             LOG.info(() -> "post-copy image " + imageId + ": every page was sent; gpid " + dumping.gpid() + " left this node");
-        } else {
-            // CRIU resumes a tree it failed to serve, but a copy may already run on the target,
-            // where it now lacks pages: never let two run. The process is lost; its end is reported.
-            LOG.warning("post-copy image " + imageId + ": serving pages failed; stopping gpid "
-                    + dumping.gpid() + " here so that it never runs twice");
-            dumping.releaseAndKill();
+            forget(imageId);
+            return;
         }
+        holdFenced(imageId, lazy);
+    }
+
+    /**
+     * CRIU let go of the tree before every page went over (it failed, or was killed), and the
+     * fence stopped it. A copy restored on the target may already run, lacking those pages, or no
+     * restore took the image at all: only the control plane knows. A restore of the image here
+     * (the move called off) resumes the tree; the image's deletion (the move went through) ends
+     * it. Until then it stays stopped, at most {@link #FENCE_DECISION}.
+     */
+    private void holdFenced(String imageId, LazyDump lazy) {
+        Dumping dumping = lazy.dumping();
+        synchronized (lazy) {
+            lazy.fenced().set(true);
+            if (lazy.moveOver().get()) {
+                endFenced(imageId, lazy, "its move had gone through");
+                return;
+            }
+        }
+        LOG.warning("post-copy image " + imageId + ": serving pages failed; gpid " + dumping.gpid() + " stays stopped here "
+                + "until the control plane says whether a copy runs elsewhere");
+        Thread deadline = new Thread(() -> {
+            try {
+                Thread.sleep(FENCE_DECISION.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (lazy) {
+                if (lazyDumps.get(imageId) == lazy) {
+                    endFenced(imageId, lazy, "no word on its move came within " + FENCE_DECISION.toMinutes() + " minutes");
+                }
+            }
+        }, "fence-deadline-" + imageId);
+        deadline.setDaemon(true);
+        deadline.start();
+    }
+
+    /** Ends the fenced copy here: a copy may run elsewhere, so this one never runs again. */
+    private void endFenced(String imageId, LazyDump lazy, String why) {
+        lazyDumps.remove(imageId, lazy);
+        LOG.warning("post-copy image " + imageId + ": stopping gpid " + lazy.dumping().gpid() + " here (" + why
+                + "), so that it never runs twice");
+        lazy.dumping().releaseAndKill();
+        forget(imageId);
+    }
+
+    /** The image of a post-copy dump that is over, and CRIU's network lock of it. */
+    private void forget(String imageId) {
         store.delete(imageId);
+        gate.releaseCriuLock(imageId);
+    }
+
+    /**
+     * The control plane deleted imageId here: its move went through or was given up, and the
+     * copy here must never run again. True if a post-copy dump holds the image: a fenced one is
+     * ended now; one still serving deletes it once it is done (and is ended, should serving fail).
+     */
+    boolean moveOver(String imageId) {
+        LazyDump lazy = lazyDumps.get(imageId);
+        if (lazy == null) {
+            return false;
+        }
+        synchronized (lazy) {
+            lazy.moveOver().set(true);
+            if (lazy.fenced().get() && lazyDumps.get(imageId) == lazy) {
+                endFenced(imageId, lazy, "its move went through");
+            }
+        }
+        return true;
     }
 
     private static boolean succeeded(Process criu) {
@@ -164,29 +259,41 @@ final class PostCopy {
         }
     }
 
-    /** True while a post-copy dump serves the pages of imageId. */
+    /** True while a post-copy dump serves the pages of imageId, or holds its tree fenced after serving failed. */
     boolean isServing(String imageId) {
         return lazyDumps.containsKey(imageId);
     }
 
-    /** Cancels a post-copy dump that no restore took yet: CRIU lets go and the process runs on here. */
+    /**
+     * Cancels a post-copy dump that no restore took yet, or whose serving failed and left the tree
+     * fenced: CRIU lets go (killed, if it still serves) and the process runs on here.
+     */
     Optional<ProcessImages.Restored> cancel(int gpid, String imageId) {
         LazyDump lazy = lazyDumps.get(imageId);
         if (lazy == null || lazy.dumping().gpid() != gpid) {
             return Optional.empty();
         }
-        lazy.cancelled().set(true);
+        synchronized (lazy) {
+            if (lazy.moveOver().get() || lazyDumps.get(imageId) != lazy) {
+                return Optional.empty(); // the move went through: this copy is not to run
+            }
+            lazy.cancelled().set(true);
+        }
         lazy.dumping().criuCancelled();
-        lazy.criu().destroyForcibly();
         try {
-            lazy.criu().onExit().get(30, TimeUnit.SECONDS);
+            if (lazy.criu().isPresent()) {
+                lazy.criu().get().destroyForcibly();
+                lazy.criu().get().onExit().get(30, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             LOG.warning("post-copy dump " + imageId + ": criu did not end within 30 s of its kill");
         }
+        lazyDumps.remove(imageId, lazy);
         lazy.dumping().release();
-        store.delete(imageId);
+        lazy.dumping().unfence();
+        forget(imageId);
         LOG.info(() -> "post-copy dump " + imageId + " cancelled: gpid " + gpid + " runs on here");
         return Optional.of(new ProcessImages.Restored(handoff.get(gpid).map(ProcessView::localPid).orElse(0), 0, false));
     }

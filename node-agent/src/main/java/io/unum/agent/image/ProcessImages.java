@@ -67,13 +67,14 @@ public final class ProcessImages {
         this.store = store;
         this.criu = criu;
         this.node = node;
-        this.postCopy = new PostCopy(handoff, store, node);
+        this.postCopy = new PostCopy(handoff, store, node, gate);
         this.restorer = new ImageRestorer(handoff, store, node, postCopy);
         Set<String> interrupted = handoff.interruptedDumps().stream().map(Dumping::imageId).collect(Collectors.toSet());
         store.clearPartials(interrupted);
         // A gate stays shut while its image is here or being dumped: the move may still go on,
         // and whoever runs the process again opens it. Every other gate an earlier agent left is opened.
         gate.openLeftovers(id -> interrupted.contains(id) || store.find(id).isPresent());
+        gate.releaseLeftoverCriuLocks(id -> interrupted.contains(id) || store.find(id).isPresent());
     }
 
     public ImageStore store() {
@@ -111,6 +112,9 @@ public final class ProcessImages {
         long bytes;
         try {
             bytes = finish(store, partial, dumping, leaveRunning);
+            if (!leaveRunning) {
+                store.find(imageId).ifPresent(i -> gate.keepCriuLock(imageId, i.criuDir()));
+            }
         } finally {
             if (leaveRunning || !moving || store.find(imageId).isEmpty()) {
                 gate.open(imageId); // it runs on here, or is not coming back soon, or is lost without an image
@@ -272,10 +276,14 @@ public final class ProcessImages {
         }
     }
 
-    /** Deletes an image, except one whose pages a post-copy dump still serves: that one goes when it is done. */
+    /**
+     * Deletes an image: the move it was for is over. One whose pages a post-copy dump still serves
+     * goes when it is done; one whose serving failed takes its fenced tree with it.
+     */
     public void delete(String imageId) {
-        if (!postCopy.isServing(imageId)) {
+        if (!postCopy.moveOver(imageId)) {
             store.delete(imageId);
+            gate.releaseCriuLock(imageId);
         }
         // The move is over: settled here or elsewhere. Only the gate this agent shut: during a
         // rollback the target deletes its copy before the source (on the same host) resumes.
@@ -298,6 +306,9 @@ public final class ProcessImages {
                     if (!postCopy.isServing(d.imageId()) && (d.treeAlive() || store.find(d.imageId()).isEmpty())) {
                         // It runs on here, or ended with no image to restore: nothing will open its gate.
                         gate.open(d.imageId());
+                    }
+                    if (!postCopy.isServing(d.imageId()) && store.find(d.imageId()).isEmpty()) {
+                        gate.releaseCriuLock(d.imageId());
                     }
                     done.complete(null);
                 } catch (RuntimeException e) {

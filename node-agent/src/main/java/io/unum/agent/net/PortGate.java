@@ -15,6 +15,8 @@ import java.util.SortedSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -43,13 +45,18 @@ public final class PortGate {
     public static final String TABLE_PREFIX = "unum.";
     private static final long NFT_TIMEOUT_SECONDS = 10;
 
+    private static final Pattern RUN_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final Pattern CRIU_TABLE = Pattern.compile("table inet (CRIU-[0-9a-f-]{8,})");
+
     private final Optional<Path> nft;
     private final Path records;
+    private final Path criuLocks;
     private final String node;
 
     public PortGate(Optional<Path> nft, Path stateDir, String node) {
         this.nft = nft;
         this.records = stateDir.resolve("port-gates");
+        this.criuLocks = stateDir.resolve("criu-locks");
         this.node = node;
     }
 
@@ -172,8 +179,105 @@ public final class PortGate {
         }
     }
 
+    /**
+     * CRIU's own network lock: a dump with {@code --network-lock nftables} that stops its tree
+     * leaves a table {@code inet CRIU-<its run id>} dropping the packets of the connections it
+     * dumped, for the restore to remove. A restore on another host never does, and one that never
+     * comes (the image deleted, or CRIU killed while serving) does not either: such tables, two
+     * hooked chains each, would pile up and slow every packet of the host. So the run id of each
+     * dump here that stopped its tree is recorded ({@code <state-dir>/criu-locks/<image id>}) and
+     * its table removed once the image is not needed here any more ({@link #releaseCriuLock}).
+     */
+    public void keepCriuLock(String imageId, Path criuDir) {
+        Optional<String> runId = runId(criuDir);
+        if (runId.isEmpty() || nft.isEmpty()) {
+            return;
+        }
+        try {
+            PrivateFiles.createDirectories(criuLocks);
+            PrivateFiles.writeString(criuLocks.resolve(imageId), runId.get() + "\n");
+        } catch (IOException e) {
+            LOG.warning("cannot record CRIU's network lock of image " + imageId + ": " + e.getMessage());
+        }
+    }
+
+    /** Removes CRIU's network lock of a dump of imageId here, if one is recorded; idempotent. */
+    public void releaseCriuLock(String imageId) {
+        Path record = criuLocks.resolve(imageId);
+        String runId;
+        try {
+            runId = Files.readString(record, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return; // none recorded
+        }
+        Optional<String> tables = nft.isEmpty() ? Optional.empty() : list();
+        if (tables.isEmpty() && nft.isPresent()) {
+            return; // nft failed: kept for the next try
+        }
+        Matcher m = CRIU_TABLE.matcher(tables.orElse(""));
+        while (m.find()) {
+            String table = m.group(1);
+            if (runId.startsWith(table.substring("CRIU-".length()))) {
+                Optional<String> failed = run(List.of("delete", "table", "inet", table), null);
+                if (failed.isPresent() && !failed.get().contains("No such file")) {
+                    LOG.warning("cannot remove CRIU's network lock " + table + " of image " + imageId + ": " + failed.get());
+                    return;
+                }
+                LOG.info(() -> "image " + imageId + ": removed CRIU's network lock " + table);
+            }
+        }
+        try {
+            Files.deleteIfExists(record);
+        } catch (IOException e) {
+            LOG.warning("cannot delete " + record + ": " + e.getMessage());
+        }
+    }
+
+    /** At start: removes CRIU's locks of dumps here whose images are gone (an earlier agent died before it could). */
+    public void releaseLeftoverCriuLocks(Predicate<String> stillNeeded) {
+        if (!Files.isDirectory(criuLocks)) {
+            return;
+        }
+        try (DirectoryStream<Path> locks = Files.newDirectoryStream(criuLocks)) {
+            for (Path lock : locks) {
+                String imageId = lock.getFileName().toString();
+                if (!stillNeeded.test(imageId)) {
+                    releaseCriuLock(imageId);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warning("cannot list " + criuLocks + ": " + e.getMessage());
+        }
+    }
+
+    /** CRIU's run id, kept in the image's inventory (the only string of its shape there). */
+    static Optional<String> runId(Path criuDir) {
+        try {
+            String raw = new String(Files.readAllBytes(criuDir.resolve("inventory.img")), StandardCharsets.ISO_8859_1);
+            Matcher m = RUN_ID.matcher(raw);
+            return m.find() ? Optional.of(m.group()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** nft's list of tables, or empty if it failed. */
+    private Optional<String> list() {
+        Nft r = nft(List.of("list", "tables"), null);
+        return r.ok() ? Optional.of(r.out()) : Optional.empty();
+    }
+
     /** Runs nft; empty on success, else what it said. */
     private Optional<String> run(List<String> args, String stdin) {
+        Nft r = nft(args, stdin);
+        return r.ok() ? Optional.empty() : Optional.of(r.out().strip().replace('\n', ' '));
+    }
+
+    /** What nft said, and whether it succeeded (a failure to run it counts as its answer). */
+    private record Nft(boolean ok, String out) {
+    }
+
+    private Nft nft(List<String> args, String stdin) {
         List<String> cmd = new ArrayList<>(List.of(nft.orElseThrow().toString()));
         cmd.addAll(args);
         try {
@@ -186,15 +290,14 @@ public final class PortGate {
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(NFT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return Optional.of("nft did not finish within " + NFT_TIMEOUT_SECONDS + " s");
+                return new Nft(false, "nft did not finish within " + NFT_TIMEOUT_SECONDS + " s");
             }
-            return p.exitValue() == 0 ? Optional.empty()
-                    : Optional.of(new String(out, StandardCharsets.UTF_8).strip().replace('\n', ' '));
+            return new Nft(p.exitValue() == 0, new String(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            return Optional.of("cannot run " + cmd.get(0) + ": " + e.getMessage());
+            return new Nft(false, "cannot run " + cmd.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.of("interrupted");
+            return new Nft(false, "interrupted");
         }
     }
 }

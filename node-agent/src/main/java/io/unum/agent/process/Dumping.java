@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Logger;
@@ -19,6 +20,8 @@ import java.util.stream.Stream;
 public final class Dumping {
 
     private static final Logger LOG = Logger.getLogger(Dumping.class.getName());
+    private static final int SIGSTOP = 19;
+    private static final int SIGCONT = 18;
 
     private final Tracked t;
     private final String imageId;
@@ -180,6 +183,32 @@ public final class Dumping {
         Optional<ProcessHandle> alive = ProcFs.isSameProcess(pid, start) ? ProcessHandle.of(pid) : Optional.empty();
         boolean cancelled = "cancelled".equals(f[2]);
         return new RecordedCriu(alive, cancelled || "lazy".equals(f[2]), cancelled);
+    }
+
+    /**
+     * The fence of a post-copy dump: a SIGSTOP to every task of the tree, sent once CRIU wrote the
+     * image (so that the image does not carry it). While CRIU holds the tasks (ptrace) the signal
+     * waits; the moment CRIU lets go of them without ending them (it failed, or was killed) it
+     * stops them, before they run a single instruction. So a tree whose page server died stays
+     * stopped until the control plane says whether a copy runs elsewhere ({@link #unfence} or kill).
+     */
+    public void fence() {
+        String error = launcher.signalAll(SIGSTOP, ProcFs.namespaceMembers(initPid()));
+        if (error != null) {
+            LOG.warning("gpid " + gpid() + ": cannot fence the tree CRIU serves (" + error + "); should CRIU fail, it runs on");
+        }
+    }
+
+    /** Lets a fenced tree run again: its move was called off. */
+    public void unfence() {
+        OptionalInt init = t.dir.readInitPid();
+        if (init.isEmpty()) {
+            return;
+        }
+        String error = launcher.signalAll(SIGCONT, ProcFs.namespaceMembers(init.getAsInt()));
+        if (error != null) {
+            LOG.warning("gpid " + gpid() + ": cannot continue the fenced tree: " + error);
+        }
     }
 
     /** Is the dumped tree's init still alive (CRIU failed or left it running) or gone (dumped and ended)? */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -52,19 +54,27 @@ public final class Restoring {
      * the held mark is written first, so that an agent dying during the restore leaves it marked.
      */
     public int start(String imageId, boolean hold, Duration timeout) throws SupervisionException {
+        return start(imageId, hold, timeout, Optional::empty);
+    }
+
+    /**
+     * abort: asked while the restore runs; a reason ends it at once (a post-copy restore whose
+     * pages daemon failed would otherwise wait for the timeout, its process frozen all along).
+     */
+    public int start(String imageId, boolean hold, Duration timeout, Supplier<Optional<String>> abort) throws SupervisionException {
         ShimLauncher.Launch launch;
         try {
             dir.writeAtomically(dir.restoredFromFile(), imageId + "\n");
             if (hold) {
                 dir.writeAtomically(dir.heldFile(), imageId + "\n");
             }
-            launch = launcher.launch(dir, true, timeout.toNanos());
+            launch = launcher.launch(dir, true, timeout.toNanos(), () -> abort.get().isPresent());
         } catch (IOException e) {
             throw ShimLauncher.cannotStart(dir, e);
         }
         Process shim = launch.shim();
         if (launch.pid().isEmpty()) {
-            String why = dir.readExecError().orElse(shim.isAlive() ? timedOut(shim, timeout) : ShimLauncher.log(dir));
+            String why = dir.readExecError().or(abort).orElse(shim.isAlive() ? timedOut(shim, timeout) : ShimLauncher.log(dir));
             stop(shim);
             throw SupervisionException.precondition(why);
         }

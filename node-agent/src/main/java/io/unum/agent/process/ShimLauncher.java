@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -37,6 +38,11 @@ final class ShimLauncher {
      * and waits up to timeoutNanos for the pid or an exec error.
      */
     Launch launch(ProcDir dir, boolean restore, long timeoutNanos) throws IOException {
+        return launch(dir, restore, timeoutNanos, () -> false);
+    }
+
+    /** giveUp: polled while waiting; true ends the wait at once, without a pid (the caller stops the shim). */
+    Launch launch(ProcDir dir, boolean restore, long timeoutNanos, BooleanSupplier giveUp) throws IOException {
         List<String> command = restore ? List.of(shim.toString(), "-r", dir.dir().toString())
                 : List.of(shim.toString(), dir.dir().toString());
         PrivateFiles.createIfAbsent(dir.shimLog());
@@ -48,7 +54,7 @@ final class ShimLauncher {
         pb.environment().clear();
         pb.environment().put("PATH", StartValidator.DEFAULT_PATH);
         Process process = pb.start();
-        return new Launch(dir, process, awaitPidOrError(dir, process, timeoutNanos));
+        return new Launch(dir, process, awaitPidOrError(dir, process, timeoutNanos, giveUp));
     }
 
     /** A shim that could not be forked (or given its inputs): nothing ran, so its proc-dir goes. */
@@ -58,7 +64,7 @@ final class ShimLauncher {
     }
 
     /** Polls for the shim's answer with a short backoff: a spawn usually takes a few ms. */
-    private static OptionalInt awaitPidOrError(ProcDir dir, Process process, long timeoutNanos) {
+    private static OptionalInt awaitPidOrError(ProcDir dir, Process process, long timeoutNanos, BooleanSupplier giveUp) {
         long deadline = System.nanoTime() + timeoutNanos;
         long pause = 500_000; // 0.5 ms
         while (System.nanoTime() < deadline) {
@@ -71,6 +77,9 @@ final class ShimLauncher {
             }
             if (!process.isAlive()) {
                 return dir.readPid(); // it may have written pid just before exiting
+            }
+            if (giveUp.getAsBoolean()) {
+                return OptionalInt.empty();
             }
             LockSupport.parkNanos(pause);
             pause = Math.min(pause * 3 / 2, 2_000_000); // a stat() per 2 ms is cheap; latency matters more

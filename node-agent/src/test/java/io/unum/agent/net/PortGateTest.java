@@ -105,6 +105,49 @@ class PortGateTest {
         }
     }
 
+    /**
+     * CRIU's network lock of a dump that stopped its tree (a table named after CRIU's run id, which
+     * the image's inventory holds) is removed once the image is not needed: by the agent that
+     * dumped it, not by one holding a copy, and at start for an image an earlier agent deleted.
+     */
+    @Test
+    void criusNetworkLockOfADumpHereIsRemovedWithItsImage() throws Exception {
+        String runId = java.util.UUID.randomUUID().toString();
+        String table = "CRIU-" + runId.substring(0, 21); // CRIU cuts the run id to fit its name buffer
+        Path criuDir = state.resolve("images").resolve(IMAGE).resolve("criu");
+        java.nio.file.Files.createDirectories(criuDir);
+        // The inventory is a protobuf: the run id is its only string of that shape.
+        java.nio.file.Files.write(criuDir.resolve("inventory.img"),
+                ("\001\002junk$" + runId + "\000").getBytes(StandardCharsets.ISO_8859_1));
+        nft("add", "table", "inet", table);
+        try {
+            PortGate dumper = new PortGate(nft, state.resolve("dumper"), "source");
+            PortGate holder = new PortGate(nft, state.resolve("holder"), "target");
+            dumper.keepCriuLock(IMAGE, criuDir);
+            holder.releaseCriuLock(IMAGE);
+            assertTrue(tables().contains("table inet " + table), "a copy's holder leaves it: " + tables());
+
+            new PortGate(nft, state.resolve("dumper"), "source").releaseLeftoverCriuLocks(id -> true);
+            assertTrue(tables().contains("table inet " + table), "its image is still needed");
+            new PortGate(nft, state.resolve("dumper"), "source").releaseLeftoverCriuLocks(id -> false);
+            assertFalse(tables().contains("table inet " + table), tables());
+
+            nft("add", "table", "inet", table);
+            dumper.keepCriuLock(IMAGE, criuDir);
+            dumper.releaseCriuLock(IMAGE);
+            assertFalse(tables().contains("table inet " + table), tables());
+            dumper.releaseCriuLock(IMAGE); // idempotent
+        } finally {
+            new ProcessBuilder(nft.get().toString(), "delete", "table", "inet", table).start().waitFor();
+        }
+    }
+
+    private void nft(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(nft.get().toString()));
+        cmd.addAll(List.of(args));
+        assertEquals(0, new ProcessBuilder(cmd).inheritIO().start().waitFor(), String.join(" ", cmd));
+    }
+
     private static Socket connect(int port, int timeoutMillis) throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
