@@ -14,11 +14,12 @@ import java.util.function.Supplier;
 
 /**
  * Hurts the cluster at a chosen moment and heals it later: SIGKILL of an agent or a control plane
- * and its restart on the same state, or an etcd outage. Each fault is counted in the report by
+ * and its restart on the same state, SIGKILL of an agent's CRIU, or an etcd outage. Each fault is counted in the report by
  * the role of what it hit and by the phase the operation was in when it hit.
  */
 final class FaultInjector implements AutoCloseable {
     private static final Duration PHASE_READ_LIMIT = Duration.ofSeconds(1);
+    private static final Duration CRIU_WINDOW = Duration.ofSeconds(10);
 
     private final LocalCluster cluster;
     private final ChaosReport report;
@@ -46,6 +47,36 @@ final class FaultInjector implements AutoCloseable {
             ChaosClock.sleep(restartAfter);
             cluster.agent(node).restart();
             report.note("restarted agent " + node + " after " + restartAfter.toMillis() + " ms");
+        });
+    }
+
+    /**
+     * After delay, SIGKILLs the CRIU processes the node's agent runs (its dump, page server, restore
+     * or lazy-pages daemon; the agent lives on) as soon as there are any, within {@link #CRIU_WINDOW},
+     * after a further {@code into} (so that it may hit an operation in its middle, not only its
+     * start). A window without CRIU on that node is noted and counts as no fault.
+     */
+    CompletableFuture<Void> killCriu(String node, String side, Duration delay, Duration into, Supplier<String> phase) {
+        java.nio.file.Path stateDir = cluster.agent(node).stateDir();
+        return schedule("criu@" + node, delay, () -> {
+            long deadline = System.nanoTime() + CRIU_WINDOW.toNanos();
+            while (CriuProcesses.of(stateDir).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    report.note("no CRIU ran on " + node + " (" + side + ") within " + CRIU_WINDOW.toMillis() + " ms: no fault");
+                    return;
+                }
+                ChaosClock.sleep(Duration.ofMillis(5));
+            }
+            ChaosClock.sleep(into);
+            List<Long> pids = CriuProcesses.of(stateDir);
+            String observed = observe(phase);
+            int killed = CriuProcesses.kill(pids);
+            if (killed == 0) {
+                report.note("the CRIU on " + node + " (" + side + ") ended before " + into.toMillis() + " ms more: no fault");
+                return;
+            }
+            report.fault("criu", observed);
+            report.note("fault: SIGKILL " + killed + " CRIU process(es) " + pids + " of " + node + " (" + side + ") in phase " + observed);
         });
     }
 

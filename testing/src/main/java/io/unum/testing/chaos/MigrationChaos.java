@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Moves tagged counters around a {@link ChaosSettings#cluster() chaos cluster} by stop-and-copy,
- * post-copy and checkpoint+restart while SIGKILLing a random agent (source, target or bystander)
- * at a random moment inside each move, and, once each, the driving control plane and etcd. A
+ * post-copy and checkpoint+restart while SIGKILLing, at a random moment inside each move, a random
+ * agent (source, target or bystander) or the CRIU that the source or the target runs, and, once
+ * each, the driving control plane and etcd. A
  * {@link CopySampler} watches the host throughout; {@link RecordAudit} checks the end. Every random
  * choice comes from the seed, drawn before the round runs, so a seed replays the same plan.
  */
@@ -38,7 +39,7 @@ public final class MigrationChaos {
 
     enum Mode { STOP_AND_COPY, POST_COPY, CHECKPOINT_RESTART }
 
-    enum Role { SOURCE, TARGET, BYSTANDER }
+    enum Role { SOURCE, TARGET, BYSTANDER, CRIU }
 
     /** A counter the run moves: its gpid and the tag on its command line. */
     record Counter(int gpid, String tag) {
@@ -170,6 +171,8 @@ public final class MigrationChaos {
         Duration restartDelay = Duration.ofMillis(rng.nextInt((int) settings.maxRestartDelay().toMillis() + 1));
         Duration cpDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
         Duration etcdDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
+        boolean criuOnSource = rng.nextBoolean();
+        Duration criuInto = Duration.ofMillis(rng.nextInt(400));
 
         ProcessInfo p = ChaosClock.poll(() -> runningOrEnded(counter.gpid()), SETTLE);
         if (p == null || p.state() != ProcessState.RUNNING) {
@@ -186,18 +189,24 @@ public final class MigrationChaos {
             case SOURCE -> source;
             case TARGET -> target;
             case BYSTANDER -> bystander;
+            case CRIU -> criuOnSource ? source : target;
         };
         // Another round's fault may have the target down: the move needs it READY to be tried at all.
         awaitReady(target);
         report.note("round " + round + ": gpid " + counter.gpid() + " " + mode + " " + source + " -> " + target + "; kill "
-                + victim + " (" + role + ") at +" + faultDelay.toMillis() + " ms for " + restartDelay.toMillis() + " ms"
+                + (role == Role.CRIU
+                        ? "the CRIU of " + victim + " (" + (criuOnSource ? "source" : "target") + ") first seen after +"
+                                + faultDelay.toMillis() + " ms, " + criuInto.toMillis() + " ms into it"
+                        : victim + " (" + role + ") at +" + faultDelay.toMillis() + " ms for " + restartDelay.toMillis() + " ms")
                 + (killControlPlane ? "; kill the driving control plane at +" + cpDelay.toMillis() + " ms" : "")
                 + (stopEtcd ? "; stop etcd at +" + etcdDelay.toMillis() + " ms" : ""));
         // The first live control plane drives (liveApi picks it while it lives): the one killed.
         UnumClient driver = cluster.liveApi();
         Phase phase = new Phase();
         List<CompletableFuture<Void>> hurt = new ArrayList<>();
-        hurt.add(faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe));
+        hurt.add(role == Role.CRIU
+                ? faults.killCriu(victim, criuOnSource ? "source" : "target", faultDelay, criuInto, phase::observe)
+                : faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe));
         if (killControlPlane) {
             hurt.add(faults.killControlPlane(cluster.controlPlanes().indexOf(cluster.controlPlanes().stream()
                     .filter(cp -> driver.baseUrl().toString().startsWith(cp.httpUrl())).findFirst().orElseThrow()),
