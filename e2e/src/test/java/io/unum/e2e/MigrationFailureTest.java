@@ -232,6 +232,51 @@ class MigrationFailureTest {
         assertCountsUp(follower.await(Duration.ofSeconds(60)));
     }
 
+    /**
+     * Post-copy's price, paid honestly: after the switch the source's page server dies before
+     * every page arrived. CRIU would leave the missing pages to read as zeros and the program run
+     * on corrupt; the target's agent stops it as soon as the pages daemon fails (the few
+     * milliseconds in between are not closed), and the record says it ended and why.
+     */
+    @Test
+    void aPostCopyProcessWhoseSourceCriuDiesAfterTheSwitchIsStoppedAndSaysWhy() throws Exception {
+        start(1);
+        String tag = "tag-" + UUID.randomUUID();
+        List<String> argv = List.of("python3", "-u", "-c", String.join("\n",
+                "import os, time",
+                "blob = bytearray(os.urandom(1 << 20)) * 1536",
+                "i = 0",
+                "while True:",
+                "    print(i, blob[(i * 4093) % len(blob)])",
+                "    i += 1",
+                "    time.sleep(0.02)"), tag);
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, "node-1", null, null, null, null, "+CAN_MIGRATE"));
+        gpid = p.gpid();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= 5, Duration.ofSeconds(120), "the counter prints");
+        Path state = cluster.agent("node-1").stateDir();
+        String id = startMigration(p.gpid(), "node-2", "POST_COPY");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        MigrationState seen = MigrationState.PREPARING;
+        while (seen != MigrationState.RELEASING && seen != MigrationState.DONE && !seen.isTerminal()
+                && System.nanoTime() < deadline) {
+            seen = api.migration(id).state();
+        }
+        assertTrue(seen == MigrationState.RELEASING || seen == MigrationState.DONE, "the switch happened: " + seen);
+        List<Long> criu = CriuProcesses.of(state);
+        org.junit.jupiter.api.Assumptions.assumeTrue(CriuProcesses.kill(criu) > 0,
+                "every page had arrived before the page server could be killed: nothing to show");
+
+        ProcessInfo ended = api.awaitProcess(p.gpid(), r -> r.state().isTerminal(), Duration.ofSeconds(60));
+        assertEquals(ProcessState.EXITED, ended.state(), ended.toString());
+        assertEquals("node-2", ended.node());
+        // SIGKILL from its agent, or the SIGSEGV of a program that touched a missing page first.
+        assertTrue(ended.exitSignal() != null, ended.toString());
+        assertTrue(ended.reason() != null && ended.reason().contains("post-copy") && ended.reason().contains("memory"),
+                ended.toString());
+        assertEquals(0, copiesRunning(tag), "no copy runs on with missing memory, none on the source");
+        gpid = null;
+    }
+
     /** nftables tables CRIU made for its network locks on this host. */
     private static long criuTables() {
         try {

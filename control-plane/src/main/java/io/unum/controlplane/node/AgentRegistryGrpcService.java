@@ -92,7 +92,7 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
             return;
         }
         answer(response, () -> {
-            lifecycle.exited(request.getNode(), request.getGpid(), request.getExitStatus());
+            lifecycle.exited(request.getNode(), request.getGpid(), request.getExitStatus(), request.getReason());
             return ReportProcessExitResponse.getDefaultInstance();
         });
     }

@@ -10,8 +10,11 @@ import java.util.List;
  * the table and implements this; node does not depend on it).
  */
 public interface NodeProcesses {
-    /** An agent reports that a process ended. Idempotent. */
-    void exited(String node, int gpid, ExitStatus status);
+    /**
+     * An agent reports that a process ended; reason says why when the agent ended it itself
+     * (empty otherwise). Idempotent.
+     */
+    void exited(String node, int gpid, ExitStatus status, String reason);
 
     /**
      * The writes that turn the node's live processes LOST, to go in the transaction that declares

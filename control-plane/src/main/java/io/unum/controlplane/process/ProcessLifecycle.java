@@ -37,15 +37,16 @@ public class ProcessLifecycle implements NodeProcesses {
         this.locks = locks;
     }
 
-    /** An agent reports that a process ended. Idempotent. */
+    /** An agent reports that a process ended, and why when it ended it itself. Idempotent. */
     @Override
-    public void exited(String node, int gpid, ExitStatus status) {
+    public void exited(String node, int gpid, ExitStatus status, String reason) {
         Instant at = clock.instant();
         processes.update(gpid, p -> {
             if (!node.equals(p.node()) || p.state().isTerminal()) {
                 return p;
             }
-            return exitedRecord(p, status, at);
+            ProcessInfo ended = exitedRecord(p, status, at);
+            return reason == null || reason.isBlank() ? ended : ended.withState(ProcessState.EXITED, reason);
         });
     }
 

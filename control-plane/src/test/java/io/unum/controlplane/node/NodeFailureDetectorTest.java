@@ -52,7 +52,7 @@ class NodeFailureDetectorTest {
 
     private final NodeProcesses processes = new NodeProcesses() {
         @Override
-        public void exited(String node, int gpid, ExitStatus status) {
+        public void exited(String node, int gpid, ExitStatus status, String reason) {
         }
 
         @Override

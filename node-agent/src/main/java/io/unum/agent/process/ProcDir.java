@@ -19,7 +19,7 @@ import java.util.OptionalInt;
  * The files of one supervised process, {@code <state-dir>/processes/<gpid>/}. The layout is
  * shared with unum-shim (see the comment at the top of unum-shim.c); the agent adds
  * {@code shim.log}, {@code pid-start}, {@code exit-reported}, {@code forget}, {@code dumping},
- * {@code criu.pid}, {@code restored-from} and {@code held}.
+ * {@code criu.pid}, {@code restored-from}, {@code held}, {@code pages-arriving} and {@code end-reason}.
  */
 public record ProcDir(int gpid, Path dir) {
 
@@ -37,6 +37,20 @@ public record ProcDir(int gpid, Path dir) {
 
     Path execErrorFile() {
         return dir.resolve("exec-error");
+    }
+
+    /** Why the agent ended the process, when it did: for the exit report. */
+    Path endReasonFile() {
+        return dir.resolve("end-reason");
+    }
+
+    /** Present while a post-copy restore's pages are still arriving. */
+    Path pagesArrivingFile() {
+        return dir.resolve("pages-arriving");
+    }
+
+    Optional<String> readEndReason() {
+        return readString(endReasonFile()).map(String::strip).filter(r -> !r.isEmpty());
     }
 
     Path exitFile() {

@@ -35,4 +35,16 @@ public interface ProcessHandoff {
      * the same gpid makes way.
      */
     Restoring beginRestore(int gpid) throws SupervisionException;
+
+    /**
+     * A post-copy restore's pages are still arriving (true), or no longer (false): until then an
+     * exit report of the process waits a little, as its end may come from pages that never arrive.
+     */
+    void pagesArriving(int gpid, boolean arriving);
+
+    /**
+     * A process that cannot go on (a post-copy restore whose missing memory can no longer arrive):
+     * its exit report says why, and it is killed if it still runs and is not held.
+     */
+    void end(int gpid, String reason);
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -256,6 +258,65 @@ public final class ProcessSupervisor implements AutoCloseable {
         }
         LOG.info(() -> "forgetting gpid " + gpid + ": killed, deleted once it ended");
         watcher.checkSoon(t);
+    }
+
+    /** See {@link ProcessHandoff#pagesArriving}. */
+    void pagesArriving(int gpid, boolean arriving) {
+        Tracked t = table.get(gpid);
+        if (t == null) {
+            return;
+        }
+        if (arriving) {
+            t.dir.touch(t.dir.pagesArrivingFile());
+        } else {
+            try {
+                Files.deleteIfExists(t.dir.pagesArrivingFile());
+            } catch (IOException e) {
+                LOG.warning("cannot delete " + t.dir.pagesArrivingFile() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Before an exit is reported: if the process's post-copy pages were still arriving, waits (at
+     * most timeout) until the pages daemon has ended, so that an end caused by memory that never
+     * arrived is reported with its reason ({@link #end}), not as the program's own crash.
+     */
+    public void awaitPagesSettled(int gpid, Duration timeout) {
+        Tracked t = table.get(gpid);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (t != null && t.dir.has(t.dir.pagesArrivingFile()) && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** See {@link ProcessHandoff#end}. */
+    void end(int gpid, String reason) {
+        Tracked t = table.get(gpid);
+        if (t == null || t.dir.has(t.dir.exitReportedFile())) {
+            return;
+        }
+        watcher.check(t);
+        boolean kill;
+        synchronized (t) {
+            // Written even if it has just ended: its end then most likely came from the missing pages.
+            t.dir.writeAtomically(t.dir.endReasonFile(), reason + "\n");
+            kill = t.exit == null && !t.held && t.view().running();
+        }
+        if (kill) {
+            try {
+                signal(gpid, 9);
+                LOG.warning("gpid " + gpid + " stopped: " + reason);
+            } catch (SupervisionException e) {
+                LOG.info(() -> "gpid " + gpid + " had ended already");
+            }
+        }
+    }
+
+    /** Why the agent ended the process, if it did ({@link #end}). */
+    public Optional<String> endReason(int gpid) {
+        Tracked t = table.get(gpid);
+        return t == null ? Optional.empty() : t.dir.readEndReason();
     }
 
     public void markExitReported(int gpid) {

@@ -58,6 +58,16 @@ final class SupervisorHandoff implements ProcessHandoff {
     }
 
     @Override
+    public void pagesArriving(int gpid, boolean arriving) {
+        supervisor.pagesArriving(gpid, arriving);
+    }
+
+    @Override
+    public void end(int gpid, String reason) {
+        supervisor.end(gpid, reason);
+    }
+
+    @Override
     public void release(int gpid, String imageId) throws SupervisionException {
         supervisor.release(gpid, imageId);
     }

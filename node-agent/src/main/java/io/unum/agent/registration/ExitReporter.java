@@ -13,6 +13,8 @@ import java.util.logging.Logger;
  * exits that happened while no agent was running.
  */
 public final class ExitReporter implements AutoCloseable {
+    /** How long an exit report waits for a post-copy restore's pages daemon to say whether pages went missing. */
+    private static final java.time.Duration PAGES_SETTLE = java.time.Duration.ofSeconds(3);
 
     private static final Logger LOG = Logger.getLogger(ExitReporter.class.getName());
 
@@ -66,10 +68,13 @@ public final class ExitReporter implements AutoCloseable {
             }
             try {
                 if (supervisor.procDir(next.gpid()).isPresent() && !supervisor.isExitReported(next.gpid())) {
+                    supervisor.awaitPagesSettled(next.gpid(), PAGES_SETTLE);
+                    String reason = supervisor.endReason(next.gpid()).orElse("");
                     client.call(stub -> stub.reportProcessExit(ReportProcessExitRequest.newBuilder()
                             .setNode(node)
                             .setGpid(next.gpid())
                             .setExitStatus(next.exit().orElseThrow().toProto())
+                            .setReason(reason)
                             .build()));
                     supervisor.markExitReported(next.gpid());
                     LOG.info("reported exit of gpid " + next.gpid() + ": " + next.exit().orElseThrow());
