@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -142,23 +143,30 @@ public final class PortGate {
 
     /** At start: opens every gate an earlier agent shut whose image no longer needs it. */
     public void openLeftovers(Predicate<String> stillNeeded) {
-        if (!Files.isDirectory(records)) {
+        forEachLeftover(records, stillNeeded, imageId -> {
+            LOG.info(() -> "opening the port gate an earlier agent left for image " + imageId);
+            if (nft.isEmpty()) {
+                forget(imageId);
+            } else {
+                open(imageId);
+            }
+        });
+    }
+
+    /** Each image id recorded in dir that no longer needs its record, handed to settle. */
+    private static void forEachLeftover(Path dir, Predicate<String> stillNeeded, Consumer<String> settle) {
+        if (!Files.isDirectory(dir)) {
             return;
         }
-        try (DirectoryStream<Path> gates = Files.newDirectoryStream(records)) {
-            for (Path gate : gates) {
-                String imageId = gate.getFileName().toString();
+        try (DirectoryStream<Path> recorded = Files.newDirectoryStream(dir)) {
+            for (Path record : recorded) {
+                String imageId = record.getFileName().toString();
                 if (!stillNeeded.test(imageId)) {
-                    LOG.info(() -> "opening the port gate an earlier agent left for image " + imageId);
-                    if (nft.isEmpty()) {
-                        forget(imageId);
-                    } else {
-                        open(imageId);
-                    }
+                    settle.accept(imageId);
                 }
             }
         } catch (IOException e) {
-            LOG.warning("cannot list " + records + ": " + e.getMessage());
+            LOG.warning("cannot list " + dir + ": " + e.getMessage());
         }
     }
 
@@ -235,19 +243,7 @@ public final class PortGate {
 
     /** At start: removes CRIU's locks of dumps here whose images are gone (an earlier agent died before it could). */
     public void releaseLeftoverCriuLocks(Predicate<String> stillNeeded) {
-        if (!Files.isDirectory(criuLocks)) {
-            return;
-        }
-        try (DirectoryStream<Path> locks = Files.newDirectoryStream(criuLocks)) {
-            for (Path lock : locks) {
-                String imageId = lock.getFileName().toString();
-                if (!stillNeeded.test(imageId)) {
-                    releaseCriuLock(imageId);
-                }
-            }
-        } catch (IOException e) {
-            LOG.warning("cannot list " + criuLocks + ": " + e.getMessage());
-        }
+        forEachLeftover(criuLocks, stillNeeded, this::releaseCriuLock);
     }
 
     /** CRIU's run id, kept in the image's inventory (the only string of its shape there). */
