@@ -167,7 +167,9 @@ public class MigrationFinisher {
                     return;
                 }
                 if (!e.unreachable()) {
-                    lost(m, why + "; resuming it on " + m.source() + " failed too: " + e.getMessage(), true);
+                    // Whether the image is still there to restart from is the source's to say, not ours to assume.
+                    String failed = why + "; resuming it on " + m.source() + " failed too: " + e.getMessage();
+                    lost(m, failed, ask(m.source(), m.gpid()).map(d -> d.getImagesList().contains(m.id())).orElse(true));
                     return;
                 }
             }

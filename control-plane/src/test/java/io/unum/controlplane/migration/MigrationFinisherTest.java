@@ -163,6 +163,33 @@ class MigrationFinisherTest {
     }
 
     @Test
+    void aResumeRefusedBySourceWithoutTheImageKeepsTheRecordLostWithoutClaimingAnImage() {
+        MigrationInfo m = migration(MigrationState.TRANSFERRING);
+        agents.on("node-1", "restore", () -> failure("node-1", Status.Code.NOT_FOUND));
+        agents.on("node-1", "describe", () -> says(Presence.PRESENCE_ABSENT, 0, ""));
+
+        finisher.afterRefusedRestore(m, "the restore on node-2 failed: refused");
+
+        assertEquals(MigrationState.FAILED, end().state());
+        assertEquals(ProcessState.LOST, ledger.process.state(), "the record is kept");
+        assertFalse(ledger.process.reason().contains("unum restart"), ledger.process.reason());
+        assertFalse(ledger.checkpoints.containsKey("m-1"), "no checkpoint names an image that is not there");
+    }
+
+    @Test
+    void aResumeRefusedBySourceThatStillHoldsTheImageKeepsItRestartable() {
+        MigrationInfo m = migration(MigrationState.TRANSFERRING);
+        agents.on("node-1", "restore", () -> failure("node-1", Status.Code.FAILED_PRECONDITION));
+        agents.on("node-1", "describe", () -> says(Presence.PRESENCE_LEFT, 0, "", "m-1"));
+
+        finisher.afterRefusedRestore(m, "the restore on node-2 failed: refused");
+
+        assertEquals(ProcessState.LOST, ledger.process.state());
+        assertTrue(ledger.process.reason().contains("unum restart m-1"), ledger.process.reason());
+        assertEquals("node-1", ledger.checkpoints.get("m-1").node());
+    }
+
+    @Test
     void afterTheCommitTheReleaseIsRetriedAndNeverRolledBack() {
         MigrationInfo m = migration(MigrationState.RESTORING);
         agents.on("node-2", "release", () -> failure("node-2", Status.Code.UNAVAILABLE));
