@@ -141,6 +141,12 @@ public class ProcessLifecycle implements NodeProcesses {
             if (locks.holder(local.getGpid()).isPresent()) {
                 continue; // e.g. restored here by a migration that has not switched the record yet
             }
+            if (local.getHeld() && local.getRunning()) {
+                // Stopped, so it can wait: the held-copy reconcile releases, discards or adopts it. It
+                // may be the only copy left (a post-copy move whose target died after every page
+                // arrived), which "unknown here" would kill.
+                continue;
+            }
             ProcessInfo record = processes.find(local.getGpid()).orElse(null);
             if (record == null || !node.equals(record.node()) || (record.state().isTerminal() && local.getRunning())) {
                 unknown.add(local.getGpid());
