@@ -18,22 +18,45 @@ public final class CriuProcesses {
     private CriuProcesses() {
     }
 
+    /** A CRIU process, and the image it works on (its directory under the agent's images/). */
+    public record Criu(long pid, String imageId) {
+    }
+
     /** The pids of the CRIU processes (dump, page server, restore, lazy-pages) working for the agent of stateDir. */
     public static List<Long> of(Path stateDir) {
+        return working(stateDir).stream().map(Criu::pid).toList();
+    }
+
+    /** The CRIU processes working for the agent of stateDir, with the image each works on ("" if none is named). */
+    public static List<Criu> working(Path stateDir) {
         String dir = stateDir.toAbsolutePath().toString() + "/";
-        List<Long> pids = new ArrayList<>();
+        List<Criu> found = new ArrayList<>();
         try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path p : proc) {
                 String[] argv = argv(p);
                 if (argv.length > 1 && Path.of(argv[0]).getFileName() != null
                         && Path.of(argv[0]).getFileName().toString().equals("criu") && mentions(argv, dir)) {
-                    pids.add(Long.parseLong(p.getFileName().toString()));
+                    found.add(new Criu(Long.parseLong(p.getFileName().toString()), imageId(argv, dir + "images/")));
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot list /proc", e);
         }
-        return pids;
+        return found;
+    }
+
+    /** The first path component under images/ that an argument names, without a ".partial" suffix. */
+    private static String imageId(String[] argv, String images) {
+        for (String a : argv) {
+            int at = a.indexOf(images);
+            if (at >= 0) {
+                String rest = a.substring(at + images.length());
+                int slash = rest.indexOf('/');
+                String id = slash < 0 ? rest : rest.substring(0, slash);
+                return id.endsWith(".partial") ? id.substring(0, id.length() - ".partial".length()) : id;
+            }
+        }
+        return "";
     }
 
     /** SIGKILLs each; the number that were still there to kill. */

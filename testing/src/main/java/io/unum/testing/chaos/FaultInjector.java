@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -51,24 +52,30 @@ final class FaultInjector implements AutoCloseable {
     }
 
     /**
-     * After delay, SIGKILLs the CRIU processes the node's agent runs (its dump, page server, restore
-     * or lazy-pages daemon; the agent lives on) as soon as there are any, within {@link #CRIU_WINDOW},
-     * after a further {@code into} (so that it may hit an operation in its middle, not only its
-     * start). A window without CRIU on that node is noted and counts as no fault.
+     * After delay, SIGKILLs the CRIU processes the node's agent runs for this round's operation
+     * (its dump, page server, restore or lazy-pages daemon; the agent lives on) as soon as there
+     * are any, within {@link #CRIU_WINDOW}, after a further {@code into} (so that it may hit an
+     * operation in its middle, not only its start). ours says which images are the round's: a
+     * CRIU of another round's move is not this fault's to kill. A window without one is noted
+     * and counts as no fault.
      */
-    CompletableFuture<Void> killCriu(String node, String side, Duration delay, Duration into, Supplier<String> phase) {
+    CompletableFuture<Void> killCriu(String node, String side, Duration delay, Duration into, Supplier<String> phase,
+            Predicate<String> ours) {
         java.nio.file.Path stateDir = cluster.agent(node).stateDir();
+        Supplier<List<Long>> found = () -> CriuProcesses.working(stateDir).stream()
+                .filter(c -> ours.test(c.imageId())).map(CriuProcesses.Criu::pid).toList();
         return schedule("criu@" + node, delay, () -> {
             long deadline = System.nanoTime() + CRIU_WINDOW.toNanos();
-            while (CriuProcesses.of(stateDir).isEmpty()) {
+            while (found.get().isEmpty()) {
                 if (System.nanoTime() > deadline) {
-                    report.note("no CRIU ran on " + node + " (" + side + ") within " + CRIU_WINDOW.toMillis() + " ms: no fault");
+                    report.note("no CRIU of this round ran on " + node + " (" + side + ") within " + CRIU_WINDOW.toMillis()
+                            + " ms: no fault");
                     return;
                 }
                 ChaosClock.sleep(Duration.ofMillis(5));
             }
             ChaosClock.sleep(into);
-            List<Long> pids = CriuProcesses.of(stateDir);
+            List<Long> pids = found.get();
             String observed = observe(phase);
             int killed = CriuProcesses.kill(pids);
             if (killed == 0) {

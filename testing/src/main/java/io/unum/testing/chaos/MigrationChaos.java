@@ -205,7 +205,8 @@ public final class MigrationChaos {
         Phase phase = new Phase();
         List<CompletableFuture<Void>> hurt = new ArrayList<>();
         hurt.add(role == Role.CRIU
-                ? faults.killCriu(victim, criuOnSource ? "source" : "target", faultDelay, criuInto, phase::observe)
+                ? faults.killCriu(victim, criuOnSource ? "source" : "target", faultDelay, criuInto, phase::observe,
+                        phase.criuOfThisRound(mode))
                 : faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe));
         if (killControlPlane) {
             hurt.add(faults.killControlPlane(cluster.controlPlanes().indexOf(cluster.controlPlanes().stream()
@@ -288,6 +289,7 @@ public final class MigrationChaos {
                 return p != null && p.state() == ProcessState.RUNNING && p.node().equals(source) ? "ROLLED_BACK" : "FAILED";
             }
         }
+        phase.checkpoint(cp.id());
         phase.step("RESTARTING");
         RawResponse restarted = tryPost(driver, "/api/v1/checkpoints/" + cp.id() + "/restart", new RestartRequest(target));
         phase.step("AFTER_RESTART");
@@ -336,6 +338,7 @@ public final class MigrationChaos {
     private final class Phase {
         private volatile String step = "REQUESTED";
         private volatile String migrationId;
+        private volatile String checkpointId;
 
         void step(String now) {
             step = now;
@@ -343,6 +346,26 @@ public final class MigrationChaos {
 
         void migration(String id) {
             migrationId = id;
+        }
+
+        void checkpoint(String id) {
+            checkpointId = id;
+        }
+
+        /**
+         * Which CRIU a CRIU fault of this round may kill: one working on this round's image (the
+         * migration's; in a checkpoint round, a checkpoint's, whose id is not known until the dump
+         * is done). In a post-copy round only before the restore on the target can have succeeded:
+         * after it, the pages daemon and the page server are the only way the process's memory
+         * arrives, and losing either loses it, which is post-copy's known price, not a fault to
+         * survive (a move whose CRIU is killed then ends with that reason).
+         */
+        java.util.function.Predicate<String> criuOfThisRound(Mode mode) {
+            return imageId -> switch (mode) {
+                case CHECKPOINT_RESTART -> checkpointId == null ? imageId.startsWith("c-") : imageId.equals(checkpointId);
+                case STOP_AND_COPY -> imageId.equals(migrationId);
+                case POST_COPY -> imageId.equals(migrationId) && List.of("PREPARING", "DUMPING", "TRANSFERRING").contains(observe());
+            };
         }
 
         String observe() {
