@@ -8,6 +8,7 @@ import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.NodeInfo;
 import io.unum.api.model.NodeState;
 import io.unum.api.model.ProcessInfo;
+import io.unum.api.model.ProcessState;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.leader.LeaderState;
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
  * (its dump failed and CRIU let it go) makes the record RUNNING; a whole image (or a post-copy
  * dump still serving its pages) is restarted from; a tree that ended with no image left makes the
  * record EXITED. A dump still being settled there is asked again at the next round. Never lost:
- * the record does not wait for someone to type {@code unum restart}.
+ * the record does not wait for someone to type {@code unum restart}. And every other LOST
+ * record whose node is READY again is settled the same way (see {@link #settleLostWithNode}).
  */
 @ApplicationScoped
 public class KeptImageRestarter {
@@ -60,14 +62,51 @@ public class KeptImageRestarter {
             return;
         }
         for (ProcessInfo p : processes.list()) {
-            if (KeptImage.lostInto(p, null)) {
-                try {
+            try {
+                if (KeptImage.lostInto(p, null)) {
                     settle(p);
-                } catch (RuntimeException e) {
-                    LOG.warnf("gpid %d, kept in an image: %s; trying again", p.gpid(), e.getMessage());
+                } else if (p.state() == ProcessState.LOST) {
+                    settleLostWithNode(p);
                 }
+            } catch (RuntimeException e) {
+                LOG.warnf("gpid %d, LOST: %s; trying again", p.gpid(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * A process LOST with its node, once the node is READY again and nothing holds its lock: by
+     * the node's account. Its registration does the same, but skips a process a migration holds
+     * at that moment (say, committed to that node just as it was declared DOWN), which would then
+     * stay LOST while it runs there.
+     */
+    private void settleLostWithNode(ProcessInfo p) {
+        int gpid = p.gpid();
+        NodeInfo node = nodes.find(p.node()).filter(n -> n.state() == NodeState.READY).orElse(null);
+        if (node == null || locks.holder(gpid).isPresent()) {
+            return;
+        }
+        DescribeProcessResponse d;
+        try {
+            d = images.describe(node, gpid);
+        } catch (AgentCallException e) {
+            return;
+        }
+        if (d.getPresence() == Presence.PRESENCE_RUNNING) {
+            processes.update(gpid, r -> r.state() == ProcessState.LOST && node.name().equals(r.node()) && locks.holder(gpid).isEmpty()
+                    ? r.runningOn(node.name(), d.getLocalPid(), clock.instant()) : r);
+            LOG.infof("gpid %d, LOST with %s, runs there (pid %d)", gpid, node.name(), d.getLocalPid());
+        } else if (d.getPresence() == Presence.PRESENCE_ENDED) {
+            ExitStatus status = d.getExitStatus();
+            processes.update(gpid, r -> r.state() != ProcessState.LOST || !node.name().equals(r.node()) ? r
+                    : switch (status.getStatusCase()) {
+                        case CODE -> r.exited(status.getCode(), null, clock.instant());
+                        case SIGNAL -> r.exited(null, status.getSignal(), clock.instant());
+                        case STATUS_NOT_SET -> r.exited(null, null, clock.instant());
+                    });
+            LOG.infof("gpid %d, LOST with %s, had ended there", gpid, node.name());
+        }
+        // HELD and DUMPING are settled by their own reconcilers; ABSENT by the node's registration.
     }
 
     private void settle(ProcessInfo p) {
