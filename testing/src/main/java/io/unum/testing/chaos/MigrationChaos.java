@@ -172,7 +172,10 @@ public final class MigrationChaos {
         Duration cpDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
         Duration etcdDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
         boolean criuOnSource = rng.nextBoolean();
-        Duration criuInto = Duration.ofMillis(rng.nextInt(400));
+        // A move's CRIU runs for a few hundred ms, starting within a second of the request: a CRIU
+        // fault waits less, then hits the first one of the round it sees, this far into it.
+        Duration criuDelay = Duration.ofMillis(rng.nextInt(300));
+        Duration criuInto = Duration.ofMillis(rng.nextInt(150));
 
         ProcessInfo p = ChaosClock.poll(() -> runningOrEnded(counter.gpid()), SETTLE);
         if (p == null || p.state() != ProcessState.RUNNING) {
@@ -196,7 +199,7 @@ public final class MigrationChaos {
         report.note("round " + round + ": gpid " + counter.gpid() + " " + mode + " " + source + " -> " + target + "; kill "
                 + (role == Role.CRIU
                         ? "the CRIU of " + victim + " (" + (criuOnSource ? "source" : "target") + ") first seen after +"
-                                + faultDelay.toMillis() + " ms, " + criuInto.toMillis() + " ms into it"
+                                + criuDelay.toMillis() + " ms, " + criuInto.toMillis() + " ms into it"
                         : victim + " (" + role + ") at +" + faultDelay.toMillis() + " ms for " + restartDelay.toMillis() + " ms")
                 + (killControlPlane ? "; kill the driving control plane at +" + cpDelay.toMillis() + " ms" : "")
                 + (stopEtcd ? "; stop etcd at +" + etcdDelay.toMillis() + " ms" : ""));
@@ -205,7 +208,7 @@ public final class MigrationChaos {
         Phase phase = new Phase();
         List<CompletableFuture<Void>> hurt = new ArrayList<>();
         hurt.add(role == Role.CRIU
-                ? faults.killCriu(victim, criuOnSource ? "source" : "target", faultDelay, criuInto, phase::observe,
+                ? faults.killCriu(victim, criuOnSource ? "source" : "target", criuDelay, criuInto, phase::observe,
                         phase.criuOfThisRound(mode))
                 : faults.killAgent(victim, role.name().toLowerCase(), faultDelay, restartDelay, phase::observe));
         if (killControlPlane) {
