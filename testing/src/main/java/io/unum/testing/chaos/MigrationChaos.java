@@ -367,8 +367,17 @@ public final class MigrationChaos {
             return imageId -> switch (mode) {
                 case CHECKPOINT_RESTART -> checkpointId == null ? imageId.startsWith("c-") : imageId.equals(checkpointId);
                 case STOP_AND_COPY -> imageId.equals(migrationId);
-                case POST_COPY -> imageId.equals(migrationId) && List.of("PREPARING", "DUMPING", "TRANSFERRING").contains(observe());
+                case POST_COPY -> imageId.equals(migrationId) && beforeTheRestore();
             };
+        }
+
+        /** The move is not past TRANSFERRING; false when the cluster cannot say (it is being hurt on purpose). */
+        private boolean beforeTheRestore() {
+            try {
+                return List.of("PREPARING", "DUMPING", "TRANSFERRING").contains(observe());
+            } catch (RuntimeException unavailable) {
+                return false;
+            }
         }
 
         String observe() {
