@@ -171,7 +171,8 @@ public final class MigrationChaos {
         Duration restartDelay = Duration.ofMillis(rng.nextInt((int) settings.maxRestartDelay().toMillis() + 1));
         Duration cpDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
         Duration etcdDelay = Duration.ofMillis(rng.nextInt((int) settings.maxFaultDelay().toMillis() + 1));
-        boolean criuOnSource = rng.nextBoolean();
+        // A post-copy target's CRIU works only from the restore on, which the fault must not hit.
+        boolean criuOnSource = rng.nextBoolean() || mode == Mode.POST_COPY;
         // A move's CRIU runs for a few hundred ms, starting within a second of the request: a CRIU
         // fault waits less, then hits the first one of the round it sees, this far into it.
         Duration criuDelay = Duration.ofMillis(rng.nextInt(300));
