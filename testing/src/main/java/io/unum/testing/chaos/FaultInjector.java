@@ -87,6 +87,9 @@ final class FaultInjector implements AutoCloseable {
                     return;
                 }
                 report.note("the CRIU on " + node + " (" + side + ") ended before " + wait.toMillis() + " ms more");
+                if (System.nanoTime() > deadline) {
+                    return;
+                }
             }
         });
     }
