@@ -271,6 +271,10 @@ class MigrationFailureTest {
         assertEquals("node-2", ended.node());
         // SIGKILL from its agent, or the SIGSEGV of a program that touched a missing page first.
         assertTrue(ended.exitSignal() != null, ended.toString());
+        if (ended.exitSignal() == 9) {
+            assertTrue(ended.reason().matches(".*\\d+ of its \\d+ lazily restored pages .* had not arrived.*"),
+                    "it says which pages were missing: " + ended.reason());
+        }
         assertTrue(ended.reason() != null && ended.reason().contains("post-copy") && ended.reason().contains("memory"),
                 ended.toString());
         // The source's copy stays stopped (fenced) until the move's end reaches it, then goes too.

@@ -88,7 +88,7 @@ final class ImageRestorer {
                             + " (criu lazy-pages ended with status " + daemon.exitValue() + orNothing(Criu.errors(daemonLog)) + ")"));
             long millis = (System.nanoTime() - t0) / 1_000_000;
             if (lazyPages != null) {
-                postCopy.pagesArriving(gpid, lazyPages, lazyPageServer, daemonLog);
+                postCopy.pagesArriving(gpid, lazyPages, lazyPageServer, daemonLog, image.criuDir());
             }
             return new ProcessImages.Restored(pid, millis, hold);
         } catch (SupervisionException e) {

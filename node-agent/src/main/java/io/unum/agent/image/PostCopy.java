@@ -362,30 +362,40 @@ final class PostCopy {
     }
 
     /** A restore of gpid whose pages daemon still fetches them: a dump waits for it. */
-    void pagesArriving(int gpid, Process daemon, String pageServer, Path log) {
+    void pagesArriving(int gpid, Process daemon, String pageServer, Path log, Path criuDir) {
         pagesArriving.put(gpid, daemon);
         handoff.pagesArriving(gpid, true);
         daemon.onExit().thenRun(() -> {
             pagesArriving.remove(gpid, daemon);
             try {
-                settlePages(gpid, daemon, pageServer, log);
+                settlePages(gpid, daemon, pageServer, log, criuDir);
             } finally {
                 handoff.pagesArriving(gpid, false);
             }
         });
     }
 
-    private void settlePages(int gpid, Process daemon, String pageServer, Path log) {
+    private void settlePages(int gpid, Process daemon, String pageServer, Path log, Path criuDir) {
         if (daemon.exitValue() == 0) {
             return;
         }
         // CRIU leaves the pages that did not arrive unregistered: the program would read zeros
         // where its memory was, and run on corrupt. It must not run another instruction.
         String said = Criu.errors(log);
-        handoff.end(gpid, "lost after its post-copy move to " + node + ": part of its memory could not be fetched "
+        String base = "lost after its post-copy move to " + node + ": part of its memory could not be fetched "
                 + "from the page server " + pageServer + " on its old node (criu lazy-pages ended with status "
                 + daemon.exitValue() + (said.isBlank() ? "" : ": " + said) + "); it cannot run on without it, so it "
-                + "was ended (a program that touches a missing page reads zeros, and may crash before that)");
+                + "was ended (a program that touches a missing page reads zeros, and may crash before that)";
+        handoff.end(gpid, tasks -> {
+            if (tasks == null) {
+                return base + "; it had ended before the pages it lacked could be read";
+            }
+            try {
+                return base + "; " + MissingPages.of(criuDir, tasks).describe();
+            } catch (IOException e) {
+                return base + "; which pages were missing is not known (" + e.getMessage() + ")";
+            }
+        });
     }
 
     private static int freePort() throws IOException {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.DirectoryStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /** The few facts about live processes the supervisor reads from /proc. */
@@ -93,6 +95,24 @@ public final class ProcFs {
     /** The parent of a live PID; 0 when it is gone. */
     public static int parent(int pid) {
         return statFields(pid).map(f -> Integer.parseInt(f[1])).orElse(0);
+    }
+
+    /** For each host pid, its pid in its own (innermost) pid namespace: the last field of NSpid. */
+    public static Map<Integer, Integer> namespacePids(List<Integer> hostPids) {
+        Map<Integer, Integer> byNsPid = new HashMap<>();
+        for (int pid : hostPids) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+                    if (line.startsWith("NSpid:")) {
+                        String[] f = line.substring("NSpid:".length()).trim().split("\\s+");
+                        byNsPid.put(Integer.parseInt(f[f.length - 1]), pid);
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // gone meanwhile
+            }
+        }
+        return byNsPid;
     }
 
     /** Every live process in the pid namespace whose init (pid 1 there) is initPid, as host pids. */

@@ -44,7 +44,9 @@ public interface ProcessHandoff {
 
     /**
      * A process that cannot go on (a post-copy restore whose missing memory can no longer arrive):
-     * its exit report says why, and it is killed if it still runs and is not held.
+     * it is stopped (if it still runs and is not held), its exit report is given why's answer, and
+     * it is killed. why gets each task's pid inside the namespace mapped to its host pid, read while
+     * the tree is stopped; null when it had ended already.
      */
-    void end(int gpid, String reason);
+    void end(int gpid, java.util.function.Function<java.util.Map<Integer, Integer>, String> why);
 }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -291,7 +292,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     }
 
     /** See {@link ProcessHandoff#end}. */
-    void end(int gpid, String reason) {
+    void end(int gpid, Function<Map<Integer, Integer>, String> why) {
         Tracked t = table.get(gpid);
         if (t == null || t.dir.has(t.dir.exitReportedFile())) {
             return;
@@ -299,14 +300,28 @@ public final class ProcessSupervisor implements AutoCloseable {
         watcher.check(t);
         boolean kill;
         synchronized (t) {
-            // Written even if it has just ended: its end then most likely came from the missing pages.
-            t.dir.writeAtomically(t.dir.endReasonFile(), reason + "\n");
             kill = t.exit == null && !t.held && t.view().running();
         }
+        // Stopped first, so that what the reason reads of the tree does not change under it.
+        Map<Integer, Integer> tasks = null;
+        if (kill) {
+            List<Integer> members = t.dir.readInitPid().stream().boxed().flatMap(i -> ProcFs.namespaceMembers(i).stream()).toList();
+            launcher.signalAll(19, members);
+            tasks = ProcFs.namespacePids(members);
+        }
+        String reason;
+        try {
+            reason = why.apply(tasks);
+        } catch (RuntimeException e) {
+            reason = why.apply(null);
+        }
+        // Written even if it has just ended: its end then most likely came from the same cause.
+        t.dir.writeAtomically(t.dir.endReasonFile(), reason + "\n");
         if (kill) {
             try {
                 signal(gpid, 9);
-                LOG.warning("gpid " + gpid + " stopped: " + reason);
+                String said = reason;
+                LOG.warning(() -> "gpid " + gpid + " stopped: " + said);
             } catch (SupervisionException e) {
                 LOG.info(() -> "gpid " + gpid + " had ended already");
             }

@@ -63,8 +63,8 @@ final class SupervisorHandoff implements ProcessHandoff {
     }
 
     @Override
-    public void end(int gpid, String reason) {
-        supervisor.end(gpid, reason);
+    public void end(int gpid, java.util.function.Function<java.util.Map<Integer, Integer>, String> why) {
+        supervisor.end(gpid, why);
     }
 
     @Override
