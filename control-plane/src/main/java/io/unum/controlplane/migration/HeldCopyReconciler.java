@@ -19,7 +19,11 @@ import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -54,7 +58,8 @@ public class HeldCopyReconciler implements HeldCopies {
     });
 
     public HeldCopyReconciler(ProcessStore processes, ProcessLocks locks, MigrationStore migrations,
-            CheckpointStore checkpoints, AgentImages images, NodeStore nodes, Checkpointer checkpointer) {
+            CheckpointStore checkpoints, AgentImages images, NodeStore nodes, Checkpointer checkpointer, InstantSource clock) {
+        this.clock = clock;
         this.nodes = nodes;
         this.checkpointer = checkpointer;
         this.processes = processes;
@@ -68,6 +73,11 @@ public class HeldCopyReconciler implements HeldCopies {
     void stop() {
         calls.shutdownNow();
     }
+
+    private static final Duration DISCARD_GRACE = Duration.ofSeconds(10);
+    /** When each held copy (node, gpid, image) was first seen held and not named by its record. */
+    private final Map<String, Instant> heldSince = new ConcurrentHashMap<>();
+    private final InstantSource clock;
 
     /** Gpids queued or being settled: heartbeats list a held copy every second until it is settled. */
     private final Set<Integer> pending = ConcurrentHashMap.newKeySet();
@@ -94,6 +104,7 @@ public class HeldCopyReconciler implements HeldCopies {
         }
         try {
             if (committed(node.name(), gpid, local.getImageId())) {
+                heldSince.remove(key(node.name(), local));
                 images.release(node, gpid, local.getImageId());
                 LOG.infof("released gpid %d on %s: its record committed that copy (image %s)", gpid, node.name(),
                         local.getImageId());
@@ -101,17 +112,35 @@ public class HeldCopyReconciler implements HeldCopies {
             }
             Orphan orphan = orphanOfPostCopy(node.name(), gpid, local.getImageId());
             if (orphan == Orphan.ONLY_COPY) {
+                heldSince.remove(key(node.name(), local));
                 checkpointer.adoptHeldCopy(node, gpid, local.getImageId(), local.getLocalPid());
             } else if (orphan == Orphan.UNDECIDED) {
                 LOG.debugf("gpid %d: the held copy on %s waits until its source can say what it holds", gpid, node.name());
-            } else {
+            } else if (heldLongEnough(node.name(), local)) {
                 images.discard(node, gpid);
+                heldSince.remove(key(node.name(), local));
                 LOG.infof("discarded a held copy of gpid %d on %s: its record does not name it", gpid, node.name());
             }
         } catch (AgentCallException e) {
             // The next registration tries again; a held copy meanwhile stays stopped.
             LOG.warnf("settling the held copy of gpid %d on %s: %s", gpid, node.name(), e.getMessage());
         }
+    }
+
+    /**
+     * A held copy is discarded only once it has been seen held for {@link #DISCARD_GRACE}: the
+     * operation that restored it (a restart commits the record and drops its lock, then releases
+     * the copy) may be a moment from naming it, and this replica's view of the record and the lock
+     * may lag etcd by as much. Stopped, it can wait; discarded, it is gone (seen in the chaos test:
+     * a kept image's restart committed 40 ms after its copy was discarded as "not named").
+     */
+    private boolean heldLongEnough(String node, LocalProcess local) {
+        Instant first = heldSince.computeIfAbsent(key(node, local), k -> clock.instant());
+        return !clock.instant().isBefore(first.plus(DISCARD_GRACE));
+    }
+
+    private static String key(String node, LocalProcess local) {
+        return node + "/" + local.getGpid() + "/" + local.getImageId();
     }
 
     private enum Orphan { NO, UNDECIDED, ONLY_COPY }
