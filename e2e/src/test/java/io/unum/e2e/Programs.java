@@ -101,6 +101,33 @@ final class Programs implements AutoCloseable {
         return List.of(bin.toString(), file.toString(), Integer.toString(n));
     }
 
+    /**
+     * A C program that fills mib MiB once, then prints a counter every 20 ms without touching that
+     * memory again: after a post-copy move its hot pages arrive at once and the cold ones in the
+     * background. tag (unused) makes its command line unique.
+     */
+    List<String> cColdBlob(int mib, String tag) {
+        Path src = write("coldblob.c", String.join("\n",
+                "#include <stdio.h>",
+                "#include <stdlib.h>",
+                "#include <string.h>",
+                "#include <unistd.h>",
+                "int main(int argc, char **argv) {",
+                "  size_t size = (size_t) atoi(argv[1]) << 20;",
+                "  char *blob = malloc(size);",
+                "  if (!blob) { perror(\"malloc\"); return 1; }",
+                "  for (size_t i = 0; i < size; i++) blob[i] = (char) (i * 131 + 7);",
+                "  for (long i = 0; ; i++) {",
+                "    printf(\"%ld\\n\", i);",
+                "    fflush(stdout);",
+                "    usleep(20000);",
+                "  }",
+                "}"));
+        Path bin = dir.resolve("coldblob");
+        run(List.of("cc", "-O2", "-o", bin.toString(), src.toString()));
+        return List.of(bin.toString(), Integer.toString(mib), tag);
+    }
+
     Path write(String name, String content) {
         try {
             Path f = dir.resolve(name);

@@ -304,8 +304,9 @@ public final class ProcessSupervisor implements AutoCloseable {
         }
         // Stopped first, so that what the reason reads of the tree does not change under it.
         Map<Integer, Integer> tasks = null;
+        List<Integer> members = List.of();
         if (kill) {
-            List<Integer> members = t.dir.readInitPid().stream().boxed().flatMap(i -> ProcFs.namespaceMembers(i).stream()).toList();
+            members = t.dir.readInitPid().stream().boxed().flatMap(i -> ProcFs.namespaceMembers(i).stream()).toList();
             launcher.signalAll(19, members);
             tasks = ProcFs.namespacePids(members);
         }
@@ -318,13 +319,12 @@ public final class ProcessSupervisor implements AutoCloseable {
         // Written even if it has just ended: its end then most likely came from the same cause.
         t.dir.writeAtomically(t.dir.endReasonFile(), reason + "\n");
         if (kill) {
-            try {
-                signal(gpid, 9);
-                String said = reason;
-                LOG.warning(() -> "gpid " + gpid + " stopped: " + said);
-            } catch (SupervisionException e) {
-                LOG.info(() -> "gpid " + gpid + " had ended already");
-            }
+            // Every task, the namespace's init among them: a stopped init would never reap the
+            // program nor end, and the process would never be reported ended.
+            launcher.signalAll(9, members);
+            String said = reason;
+            LOG.warning(() -> "gpid " + gpid + " stopped: " + said);
+            watcher.checkSoon(t);
         }
     }
 
