@@ -82,31 +82,49 @@ public class KeptImageRestarter {
      */
     private void settleLostWithNode(ProcessInfo p) {
         int gpid = p.gpid();
-        NodeInfo node = nodes.find(p.node()).filter(n -> n.state() == NodeState.READY).orElse(null);
-        if (node == null || locks.holder(gpid).isPresent()) {
+        if (locks.holder(gpid).isPresent()) {
             return;
         }
-        DescribeProcessResponse d;
-        try {
-            d = images.describe(node, gpid);
-        } catch (AgentCallException e) {
+        Optional<Answer> answer = ask(p.node(), gpid);
+        if (answer.isEmpty()) {
             return;
         }
+        String node = answer.get().node().name();
+        DescribeProcessResponse d = answer.get().said();
         if (d.getPresence() == Presence.PRESENCE_RUNNING) {
-            processes.update(gpid, r -> r.state() == ProcessState.LOST && node.name().equals(r.node()) && locks.holder(gpid).isEmpty()
-                    ? r.runningOn(node.name(), d.getLocalPid(), clock.instant()) : r);
-            LOG.infof("gpid %d, LOST with %s, runs there (pid %d)", gpid, node.name(), d.getLocalPid());
+            processes.update(gpid, r -> r.state() == ProcessState.LOST && node.equals(r.node()) && locks.holder(gpid).isEmpty()
+                    ? r.runningOn(node, d.getLocalPid(), clock.instant()) : r);
+            LOG.infof("gpid %d, LOST with %s, runs there (pid %d)", gpid, node, d.getLocalPid());
         } else if (d.getPresence() == Presence.PRESENCE_ENDED) {
-            ExitStatus status = d.getExitStatus();
-            processes.update(gpid, r -> r.state() != ProcessState.LOST || !node.name().equals(r.node()) ? r
-                    : switch (status.getStatusCase()) {
-                        case CODE -> r.exited(status.getCode(), null, clock.instant());
-                        case SIGNAL -> r.exited(null, status.getSignal(), clock.instant());
-                        case STATUS_NOT_SET -> r.exited(null, null, clock.instant());
-                    });
-            LOG.infof("gpid %d, LOST with %s, had ended there", gpid, node.name());
+            processes.update(gpid, r -> r.state() != ProcessState.LOST || !node.equals(r.node()) ? r : exited(r, d.getExitStatus()));
+            LOG.infof("gpid %d, LOST with %s, had ended there", gpid, node);
         }
         // HELD and DUMPING are settled by their own reconcilers; ABSENT by the node's registration.
+    }
+
+    /** A node's account of a process. */
+    private record Answer(NodeInfo node, DescribeProcessResponse said) {
+    }
+
+    /** The account of gpid by the named node if it is READY and answers; else empty (asked again next round). */
+    private Optional<Answer> ask(String nodeName, int gpid) {
+        NodeInfo node = nodes.find(nodeName).filter(n -> n.state() == NodeState.READY).orElse(null);
+        if (node == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Answer(node, images.describe(node, gpid)));
+        } catch (AgentCallException e) {
+            return Optional.empty();
+        }
+    }
+
+    private ProcessInfo exited(ProcessInfo r, ExitStatus status) {
+        return switch (status.getStatusCase()) {
+            case CODE -> r.exited(status.getCode(), null, clock.instant());
+            case SIGNAL -> r.exited(null, status.getSignal(), clock.instant());
+            case STATUS_NOT_SET -> r.exited(null, null, clock.instant());
+        };
     }
 
     private void settle(ProcessInfo p) {
@@ -120,16 +138,12 @@ public class KeptImageRestarter {
             return;
         }
         String id = kept.get().id();
-        NodeInfo node = nodes.find(kept.get().node()).filter(n -> n.state() == NodeState.READY).orElse(null);
-        if (node == null) {
+        Optional<Answer> answer = ask(kept.get().node(), gpid);
+        if (answer.isEmpty()) {
             return;
         }
-        DescribeProcessResponse d;
-        try {
-            d = images.describe(node, gpid);
-        } catch (AgentCallException e) {
-            return;
-        }
+        NodeInfo node = answer.get().node();
+        DescribeProcessResponse d = answer.get().said();
         boolean imageThere = d.getImagesList().contains(id);
         switch (d.getPresence()) {
             case PRESENCE_RUNNING -> {
@@ -153,16 +167,7 @@ public class KeptImageRestarter {
     }
 
     private void ended(int gpid, String id, String node, ExitStatus status) {
-        processes.update(gpid, r -> {
-            if (!KeptImage.lostInto(r, id)) {
-                return r;
-            }
-            return switch (status.getStatusCase()) {
-                case CODE -> r.exited(status.getCode(), null, clock.instant());
-                case SIGNAL -> r.exited(null, status.getSignal(), clock.instant());
-                case STATUS_NOT_SET -> r.exited(null, null, clock.instant());
-            };
-        });
+        processes.update(gpid, r -> KeptImage.lostInto(r, id) ? exited(r, status) : r);
         LOG.infof("gpid %d, kept in image %s, ended on %s and the image is gone", gpid, id, node);
     }
 }
