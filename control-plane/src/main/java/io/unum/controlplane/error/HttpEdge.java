@@ -86,7 +86,7 @@ public class HttpEdge {
             answer(ctx, 400, "Bad Request", badTarget);
             return;
         }
-        if (request.method() == HttpMethod.HEAD && isEventStream(request.path())) {
+        if (request.method() == HttpMethod.HEAD && isEventStream(ctx.normalizedPath())) {
             // Quarkus would open the stream and never end it, holding the connection: a client that
             // reuses connections would wait forever for its next answer.
             ctx.response().putHeader("Allow", "GET");
@@ -180,8 +180,17 @@ public class HttpEdge {
         ctx.response().end(body);
     }
 
-    private static boolean isEventStream(String path) {
-        return path.startsWith("/api/") && (path.endsWith("/events") || path.endsWith("/stream"));
+    /**
+     * A path JAX-RS would route to an event stream: as the router normalizes it (dot segments,
+     * escapes), and without the trailing slashes JAX-RS ignores (FuzzTest seed 6331852833381: a
+     * HEAD on {@code /api/v1/processes/events/} opened a stream that held its connection).
+     */
+    static boolean isEventStream(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.startsWith("/api/") && (p.endsWith("/events") || p.endsWith("/stream"));
     }
 
     /** Whether the Accept header is absent or names one of the media types itself (parameters aside). */
