@@ -158,11 +158,27 @@ public class KeptImageRestarter {
                             running.localPid());
                 } else if (d.getPresence() == Presence.PRESENCE_ENDED) {
                     ended(gpid, id, node.name(), d.getExitStatus());
+                } else {
+                    imageGone(gpid, id, node.name());
                 }
             }
             default -> {
                 // DUMPING: an interrupted dump is being settled there; HELD: the held-copy reconcile settles it.
             }
+        }
+    }
+
+    /**
+     * The node is back and holds neither the process nor the image the record says it was kept in
+     * (a post-copy source that had sent every page keeps none, though the migration, unable to
+     * ask it, assumed one): the record stays LOST, and no longer promises a restart that cannot be.
+     */
+    private void imageGone(int gpid, String id, String node) {
+        Optional<ProcessInfo> updated = processes.update(gpid, r -> KeptImage.lostInto(r, id)
+                ? r.withState(ProcessState.LOST, KeptImage.gone(r.reason(), node, id)) : r);
+        if (updated.isPresent() && !KeptImage.lostInto(updated.get(), id)) {
+            checkpoints.delete(id);
+            LOG.warnf("gpid %d: %s holds neither it nor its image %s; it stays LOST, with no copy known", gpid, node, id);
         }
     }
 

@@ -20,6 +20,13 @@ public final class KeptImage {
                 + "' brings it back)";
     }
 
+    /** The reason once the node said the image is not there after all: no restart is promised. */
+    public static String gone(String reason, String node, String checkpointId) {
+        String why = reason.contains(MARK) ? reason.substring(0, reason.lastIndexOf("; its image is kept on ")) : reason;
+        return why + "; its image was to be kept on " + node + ", but " + node + " came back without it or the process "
+                + "(a post-copy source that had sent every page keeps none): no copy is known";
+    }
+
     /** Whether the record is LOST into a kept image (any, or the given checkpoint when not null). */
     public static boolean lostInto(ProcessInfo p, String checkpointId) {
         return p.state() == ProcessState.LOST && p.reason() != null
