@@ -88,7 +88,7 @@ final class ImageRestorer {
                             + " (criu lazy-pages ended with status " + daemon.exitValue() + orNothing(Criu.errors(daemonLog)) + ")"));
             long millis = (System.nanoTime() - t0) / 1_000_000;
             if (lazyPages != null) {
-                postCopy.pagesArriving(gpid, lazyPages, lazyPageServer, daemonLog, image.criuDir());
+                postCopy.pagesArriving(gpid, lazyPages, lazyPageServer, daemonLog, lazyRanges(image));
             }
             return new ProcessImages.Restored(pid, millis, hold);
         } catch (SupervisionException e) {
@@ -103,5 +103,14 @@ final class ImageRestorer {
 
     private static String orNothing(String said) {
         return said.isBlank() ? "" : ": " + said;
+    }
+
+    /** Read now: once the move is done the image here is deleted, and a daemon may fail after that. */
+    private static List<MissingPages.Range> lazyRanges(Image image) {
+        try {
+            return MissingPages.lazyRanges(image.criuDir());
+        } catch (IOException e) {
+            return null;
+        }
     }
 }

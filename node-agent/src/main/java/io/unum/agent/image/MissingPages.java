@@ -64,7 +64,11 @@ final class MissingPages {
      * hostPids: each task's pid inside the namespace to its pid on this host.
      */
     static Report of(Path criuDir, Map<Integer, Integer> hostPids) throws IOException {
-        List<Range> lazy = lazyRanges(criuDir);
+        return of(lazyRanges(criuDir), hostPids);
+    }
+
+    /** The same, for lazy ranges read before (the image may be deleted once the move is done). */
+    static Report of(List<Range> lazy, Map<Integer, Integer> hostPids) throws IOException {
         List<Range> missing = new ArrayList<>();
         long total = 0;
         for (Range r : lazy) {

@@ -9,6 +9,7 @@ import io.unum.agent.process.SupervisionException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -362,20 +363,20 @@ final class PostCopy {
     }
 
     /** A restore of gpid whose pages daemon still fetches them: a dump waits for it. */
-    void pagesArriving(int gpid, Process daemon, String pageServer, Path log, Path criuDir) {
+    void pagesArriving(int gpid, Process daemon, String pageServer, Path log, List<MissingPages.Range> lazy) {
         pagesArriving.put(gpid, daemon);
         handoff.pagesArriving(gpid, true);
         daemon.onExit().thenRun(() -> {
             pagesArriving.remove(gpid, daemon);
             try {
-                settlePages(gpid, daemon, pageServer, log, criuDir);
+                settlePages(gpid, daemon, pageServer, log, lazy);
             } finally {
                 handoff.pagesArriving(gpid, false);
             }
         });
     }
 
-    private void settlePages(int gpid, Process daemon, String pageServer, Path log, Path criuDir) {
+    private void settlePages(int gpid, Process daemon, String pageServer, Path log, List<MissingPages.Range> lazy) {
         if (daemon.exitValue() == 0) {
             return;
         }
@@ -390,8 +391,11 @@ final class PostCopy {
             if (tasks == null) {
                 return base + "; it had ended before the pages it lacked could be read";
             }
+            if (lazy == null) {
+                return base + "; which pages were missing is not known (the image's page map could not be read)";
+            }
             try {
-                return base + "; " + MissingPages.of(criuDir, tasks).describe();
+                return base + "; " + MissingPages.of(lazy, tasks).describe();
             } catch (IOException e) {
                 return base + "; which pages were missing is not known (" + e.getMessage() + ")";
             }
