@@ -60,14 +60,9 @@ final class MissingPages {
     }
 
     /**
-     * The lazy ranges in the image at criuDir whose pages the restored tasks do not have.
+     * The lazy ranges (read from the image when its restore began) whose pages the restored tasks do not have.
      * hostPids: each task's pid inside the namespace to its pid on this host.
      */
-    static Report of(Path criuDir, Map<Integer, Integer> hostPids) throws IOException {
-        return of(lazyRanges(criuDir), hostPids);
-    }
-
-    /** The same, for lazy ranges read before (the image may be deleted once the move is done). */
     static Report of(List<Range> lazy, Map<Integer, Integer> hostPids) throws IOException {
         List<Range> missing = new ArrayList<>();
         long total = 0;

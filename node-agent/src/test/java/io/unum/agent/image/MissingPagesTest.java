@@ -41,7 +41,7 @@ class MissingPagesTest {
         Files.write(dir.resolve("pagemap-1.img"), pagemap(entry(0, 2, PE_LAZY)));
         Files.write(dir.resolve("pagemap-7.img"), pagemap(entry(0x10000, 5, PE_LAZY)));
 
-        MissingPages.Report r = MissingPages.of(dir, Map.of(1, (int) ProcessHandle.current().pid()));
+        MissingPages.Report r = MissingPages.of(MissingPages.lazyRanges(dir), Map.of(1, (int) ProcessHandle.current().pid()));
 
         assertEquals(7, r.missingPages());
         assertEquals(7, r.lazyPages());
