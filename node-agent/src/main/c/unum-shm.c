@@ -31,7 +31,15 @@
  *   - signal(), bsd_signal(), sysv_signal() and sigaction() for SIGSEGV are intercepted;
  *     sigset() and a raw rt_sigaction system call are not.
  *   - A fault waits at most UNUM_SHM_TIMEOUT_MS (default 120000) for the agent; then the
- *     agent counts as lost.
+ *     agent counts as lost. Once the agent is lost (EOF, timeout, protocol error) every region is
+ *     PROT_NONE, the next fault raises SIGBUS and later calls fail with EIO; only a process
+ *     that never had a region or helper tries to connect again on its next call.
+ *   - fork: the child's regions are PROT_NONE; on its first call or fault the child says HELLO
+ *     and, for every inherited region, ATTACH (the backing file must still be the one mapped,
+ *     same device and inode) then ATTACHED with the inherited address, on its own session. A
+ *     region the agent refuses then raises SIGBUS on its next fault. The child's helper thread is
+ *     started by the atfork child handler (pthread_create is not allowed in a signal handler)
+ *     and waits on a semaphore until the connection exists.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -710,6 +718,18 @@ static int ensure_connected(int in_handler)
     return 0;
 fail:
     agent_lost();
+    if (!in_handler && !atomic_load(&helper_running) && atomic_load(&nregions_hint) == 0) {
+        /* Nothing depends on this connection yet: the next call tries again (agent restarting). */
+        if (req_fd >= 0) {
+            close(req_fd);
+        }
+        if (atomic_load(&cb_fd) >= 0) {
+            close(atomic_load(&cb_fd));
+        }
+        req_fd = -1;
+        atomic_store(&cb_fd, -1);
+        atomic_store(&lost, 0);
+    }
     errno = EIO;
     return -1;
 }
