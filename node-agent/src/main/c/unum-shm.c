@@ -667,6 +667,56 @@ static void announce(struct region *r)
     }
 }
 
+/*
+ * This process's start time (field 22 of /proc/self/stat, clock ticks since boot): the same in
+ * every pid namespace, so the agent, which sees host pids, can tell which process getpid() (a pid
+ * of our namespace) means. Only async-signal-safe calls: it may run in the SIGSEGV handler.
+ */
+static uint64_t self_starttime(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    buf[n] = 0;
+    char *p = NULL;
+    for (char *q = buf; *q; q++) {
+        if (*q == ')') {
+            p = q;
+        }
+    }
+    if (!p) {
+        return 0;
+    }
+    /* After ") " come fields 3, 4, ...: starttime is the 20th of them. */
+    int field = 2;
+    uint64_t v = 0;
+    for (p++; *p; p++) {
+        if (*p == ' ') {
+            if (field == 22) {
+                return v;
+            }
+            field++;
+            continue;
+        }
+        if (field == 22) {
+            if (*p < '0' || *p > '9') {
+                break;
+            }
+            v = v * 10 + (uint64_t)(*p - '0');
+        } else if (field > 22) {
+            break;
+        }
+    }
+    return v;
+}
+
 /* 0 when connected; -1 when the agent cannot be reached (errno EIO). in_handler: no pthread_create. */
 static int ensure_connected(int in_handler)
 {
@@ -682,8 +732,12 @@ static int ensure_connected(int in_handler)
         goto fail;
     }
     req_fd = fd;
+    unsigned char hello[16] = {0};
     uint32_t pid = (uint32_t)getpid();
-    int64_t s = request_result(OP_HELLO, &pid, 4);
+    uint64_t start = self_starttime();
+    memcpy(hello, &pid, 4);
+    memcpy(hello + 8, &start, 8);
+    int64_t s = request_result(OP_HELLO, hello, 16);
     if (s <= 0) {
         goto fail;
     }

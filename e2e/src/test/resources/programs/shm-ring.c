@@ -2,7 +2,7 @@
  * shm-ring: a single-producer single-consumer ring buffer in shared memory, to check that two
  * processes see each other's writes in order (Unum's cluster-wide shared memory, or the kernel's).
  *
- *   shm-ring sysv|posix writer|reader KEY_OR_NAME COUNT
+ *   shm-ring sysv|posix writer|reader KEY_OR_NAME COUNT [keep]
  *
  * The segment: a header (head on its first page, tail on its second) and SLOTS messages of
  * SLOT bytes. The writer creates the segment (or attaches if it exists), writes "msg <i> <sum>"
@@ -112,7 +112,7 @@ static void *attach_posix(const char *name, int create)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5 || (strcmp(argv[1], "sysv") && strcmp(argv[1], "posix"))
+    if ((argc != 5 && argc != 6) || (strcmp(argv[1], "sysv") && strcmp(argv[1], "posix"))
         || (strcmp(argv[2], "writer") && strcmp(argv[2], "reader"))) {
         fprintf(stderr, "usage: shm-ring sysv|posix writer|reader KEY_OR_NAME COUNT\n");
         return 2;
@@ -146,15 +146,19 @@ int main(int argc, char **argv)
             }
             sched_yield();
         }
+        /* "keep" leaves the segment for whoever wants to look at it afterwards (a test, ipcs). */
+        int keep = argc > 5 && !strcmp(argv[5], "keep");
         if (sysv) {
             int id = shmget(key, 0, 0);
-            if (id >= 0) {
+            if (id >= 0 && !keep) {
                 shmctl(id, IPC_RMID, NULL);
             }
             shmdt(base);
         } else {
             munmap(base, SIZE);
-            shm_unlink(argv[3]);
+            if (!keep) {
+                shm_unlink(argv[3]);
+            }
         }
         return 0;
     }

@@ -21,6 +21,7 @@ import io.unum.api.model.RestartRequest;
 import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SchedulerNode;
 import io.unum.api.model.SchedulerPolicy;
+import io.unum.api.model.ShmSegmentInfo;
 import io.unum.api.model.SchedulerStatus;
 import io.unum.api.model.SessionInfo;
 import io.unum.api.model.SignalRequest;
@@ -277,6 +278,21 @@ public final class UnumClient {
     // ---- join tokens
 
     /** Creates a join token valid for {@code ttlSeconds} (null: the server's default, an hour); the only time its secret is shown. */
+    /** Every cluster-wide shared memory segment (`unum ipcs`). */
+    public List<ShmSegmentInfo> shmSegments() {
+        return get("/api/v1/shm", new TypeReference<>() { });
+    }
+
+    /** One segment, with what each node holds of it. */
+    public ShmSegmentInfo shmSegment(int id) {
+        return get("/api/v1/shm/" + id, ShmSegmentInfo.class);
+    }
+
+    /** Removes a segment (`unum ipcrm`): destroyed when its last process detaches. */
+    public ShmSegmentInfo removeShmSegment(int id) {
+        return decode(http.send(http.request("DELETE", "/api/v1/shm/" + id, null, Http.REQUEST_TIMEOUT)), ShmSegmentInfo.class);
+    }
+
     public NewJoinToken createJoinToken(Long ttlSeconds) {
         return decode(http.send(http.request("POST", "/api/v1/join-tokens", Json.write(new JoinTokenRequest(ttlSeconds)),
                 Http.REQUEST_TIMEOUT)), NewJoinToken.class);

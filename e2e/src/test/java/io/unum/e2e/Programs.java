@@ -128,6 +128,23 @@ final class Programs implements AutoCloseable {
         return List.of(bin.toString(), Integer.toString(mib), tag);
     }
 
+    /** A C program of this module's test resources (programs/NAME.c), compiled once; its binary. */
+    String cProgram(String name) {
+        Path bin = dir.resolve(name);
+        if (!Files.isExecutable(bin)) {
+            try (var in = Programs.class.getResourceAsStream("/programs/" + name + ".c")) {
+                if (in == null) {
+                    throw new AssertionError("no test program programs/" + name + ".c");
+                }
+                Path src = write(name + ".c", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                run(List.of("cc", "-O2", "-Wall", "-pthread", "-o", bin.toString(), src.toString()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return bin.toString();
+    }
+
     Path write(String name, String content) {
         try {
             Path f = dir.resolve(name);

@@ -19,6 +19,13 @@ import io.unum.agent.load.NodeLoadProbe;
 import io.unum.agent.net.PortGate;
 import io.unum.agent.process.NodeAgentGrpcService;
 import io.unum.agent.process.ProcessSupervisor;
+import io.unum.agent.process.ShimInstaller;
+import io.unum.agent.shm.ShmDirectories;
+import io.unum.agent.shm.ShmNode;
+import io.unum.agent.shm.ShmPageGrpcService;
+import io.unum.agent.shm.ShmPeers;
+import io.unum.agent.shm.ShmSocketServer;
+import io.unum.agent.shm.TreeOfPid;
 import io.unum.agent.profile.ProfileReporter;
 import io.unum.agent.registration.ControlPlaneClient;
 import io.unum.agent.registration.ExitReporter;
@@ -31,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,9 +62,14 @@ public final class Agent implements AutoCloseable {
     private final HostPort advertised;
     /** Null when the agent has no capacity to enforce. */
     private final CapacityEnforcer capacity;
+    private final ShmNode shm;
+    private final ShmSocketServer shmSocket;
 
     private Agent(ProcessSupervisor supervisor, ExecutorService streamers, Server server, ControlPlaneClient client,
-            RegistrationLoop registration, ExitReporter exitReporter, HostPort advertised, CapacityEnforcer capacity) {
+            RegistrationLoop registration, ExitReporter exitReporter, HostPort advertised, CapacityEnforcer capacity,
+            ShmNode shm, ShmSocketServer shmSocket) {
+        this.shm = shm;
+        this.shmSocket = shmSocket;
         this.supervisor = supervisor;
         this.streamers = streamers;
         this.server = server;
@@ -101,11 +114,15 @@ public final class Agent implements AutoCloseable {
         // From here on the certificate is the agent's only credential: the join token is not sent again.
         ControlPlaneClient client = new ControlPlaneClient(endpoints, tls.channelCredentials(), null);
         PeerIdentityInterceptor auth = new PeerIdentityInterceptor();
+        ShmNode shm = new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir()), client,
+                new ShmPeers(tls.channelCredentials()), new TreeOfPid(supervisor::runningPids));
+        Optional<Map<String, String>> remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()), tls.serverCredentials())
                 // Images arrive in 1 MiB chunks: a window of several chunks keeps the stream flowing.
                 .flowControlWindow(ImageTransfer.FLOW_CONTROL_WINDOW)
-                .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers), auth))
+                .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers, remoteMemoryEnv), auth))
+                .addService(ServerInterceptors.intercept(new ShmPageGrpcService(shm), auth))
                 .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
                         new ImageTransfer(tls.channelCredentials())), auth))
                 .build()
@@ -113,6 +130,8 @@ public final class Agent implements AutoCloseable {
         HostPort listening = cfg.listen().withPort(server.getPort());
         LOG.info("listening on " + listening + " (mutual TLS)");
         HostPort advertised = advertisedAddress(cfg, listening);
+        shm.advertise(advertised.toString());
+        ShmSocketServer shmSocket = ShmSocketServer.start(shm);
         NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
         // Under a capacity the node's load is its cgroup's: the machine may be shared with other agents.
         CapacityEnforcer capacity = cfg.profile().capacity().limited()
@@ -126,7 +145,19 @@ public final class Agent implements AutoCloseable {
         LOG.info("agent " + cfg.name() + " started: advertising " + advertised + ", control plane "
                 + cfg.controlPlanes() + ", state dir " + cfg.stateDir() + ", " + cfg.cores() + " cores, "
                 + cfg.memoryBytes() + " bytes memory");
-        return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised, capacity);
+        return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised, capacity, shm,
+                shmSocket);
+    }
+
+    /** LD_PRELOAD and the socket for processes with USE_REMOTE_MEMORY; empty when the library is missing. */
+    private static Optional<Map<String, String>> remoteMemoryEnv(AgentConfig cfg, ProcessSupervisor supervisor, ShmNode shm) {
+        try {
+            Path library = ShimInstaller.installShmLibrary(cfg.stateDir(), supervisor.runsAsRoot());
+            return Optional.of(Map.of("LD_PRELOAD", library.toString(), "UNUM_SHM_SOCKET", shm.socket().toString()));
+        } catch (RuntimeException e) {
+            LOG.warning("no cluster-wide shared memory on this node: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Enroll, the one call with the join token; a restarted agent with a good certificate never gets here. */
@@ -186,6 +217,8 @@ public final class Agent implements AutoCloseable {
             capacity.close();
         }
         exitReporter.close();
+        shmSocket.close();
+        shm.close();
         server.shutdown();
         try {
             if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

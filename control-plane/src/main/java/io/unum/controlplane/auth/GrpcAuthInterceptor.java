@@ -24,7 +24,8 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
     public static final Context.Key<Caller> CALLER = Context.key("unum-caller");
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final Set<String> AGENT_SERVICES = Set.of("unum.v1.AgentRegistryService", "unum.v1.NodeProfileService");
+    private static final Set<String> AGENT_SERVICES = Set.of("unum.v1.AgentRegistryService", "unum.v1.NodeProfileService",
+            "unum.v1.ShmRegistryService");
     private static final Set<String> ADMIN_METHODS = Set.of(
             "unum.v1.ProcessService/SpawnProcess",
             "unum.v1.ProcessService/SignalProcess",
@@ -37,7 +38,8 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             "unum.v1.AuditService/ListAuditEntries",
             "unum.v1.JoinTokenService/CreateJoinToken",
             "unum.v1.JoinTokenService/ListJoinTokens",
-            "unum.v1.JoinTokenService/DeleteJoinToken");
+            "unum.v1.JoinTokenService/DeleteJoinToken",
+            "unum.v1.ShmService/RemoveSegment");
 
     private final TokenAuthenticator tokens;
 

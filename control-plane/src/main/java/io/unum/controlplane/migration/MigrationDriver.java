@@ -16,6 +16,7 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.shm.AttachedSegments;
 import io.unum.controlplane.node.NodeUsage;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
@@ -48,6 +49,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class MigrationDriver {
+    private final AttachedSegments attachedSegments;
     private static final Logger LOG = Logger.getLogger(MigrationDriver.class);
     private static final long PROGRESS_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -75,7 +77,8 @@ public class MigrationDriver {
 
     public MigrationDriver(MigrationStore store, MigrationFinisher finisher, DriverPresence presence,
             ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, MigrationConfig config,
-            InstantSource clock) {
+            InstantSource clock, AttachedSegments attachedSegments) {
+        this.attachedSegments = attachedSegments;
         this.finisher = finisher;
         this.presence = presence;
         this.clock = clock;
@@ -113,6 +116,7 @@ public class MigrationDriver {
         if (target.name().equals(process.node())) {
             throw UnumException.invalidState("process " + gpid + " already runs on " + target.name() + "; choose another node");
         }
+        attachedSegments.refuseToMove(gpid, "migrating");
         if (target.state() != NodeState.READY) {
             throw UnumException.invalidState("node " + target.name() + " is " + target.state() + "; choose a READY node");
         }

@@ -8,6 +8,7 @@ import io.quarkus.grpc.GrpcService;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.unum.controlplane.scheduler.NodeProfileGrpcService;
+import io.unum.controlplane.shm.ShmRegistryGrpcService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.File;
@@ -32,15 +33,17 @@ public class AgentApiServer {
     private final ClusterTlsConfig tls;
     private final AgentRegistryGrpcService registry;
     private final NodeProfileGrpcService profiles;
+    private final ShmRegistryGrpcService shm;
     private final String defaultHost;
     private volatile Server server;
 
     public AgentApiServer(ClusterTlsConfig tls, @GrpcService AgentRegistryGrpcService registry,
-            @GrpcService NodeProfileGrpcService profiles,
+            @GrpcService NodeProfileGrpcService profiles, @GrpcService ShmRegistryGrpcService shm,
             @ConfigProperty(name = "quarkus.grpc.server.host", defaultValue = "127.0.0.1") String defaultHost) {
         this.tls = tls;
         this.registry = registry;
         this.profiles = profiles;
+        this.shm = shm;
         this.defaultHost = defaultHost;
     }
 
@@ -62,6 +65,7 @@ public class AgentApiServer {
             server = NettyServerBuilder.forAddress(new InetSocketAddress(host, tls.agentPort()), credentials.build())
                     .addService(ServerInterceptors.intercept(registry, auth))
                     .addService(ServerInterceptors.intercept(profiles, auth))
+                    .addService(ServerInterceptors.intercept(shm, auth))
                     .build()
                     .start();
         } catch (IOException e) {

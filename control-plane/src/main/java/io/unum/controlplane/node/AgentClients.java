@@ -67,6 +67,11 @@ public class AgentClients {
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** A blocking stub for shared memory questions to an agent; short, since someone waits on each. */
+    public io.unum.api.grpc.ShmPageServiceGrpc.ShmPageServiceBlockingStub shmPages(String address) {
+        return io.unum.api.grpc.ShmPageServiceGrpc.newBlockingStub(channel(address)).withDeadlineAfter(5, TimeUnit.SECONDS);
+    }
+
     /** Waits (blocking, at most timeout) for the channel to the agent at address to connect. */
     public void awaitConnected(String address, java.time.Duration timeout) {
         awaitConnected(channel(address), timeout.toNanos());

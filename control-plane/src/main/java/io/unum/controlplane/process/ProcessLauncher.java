@@ -8,6 +8,7 @@ import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
 import io.unum.api.model.AuditAction;
 import io.unum.api.model.Capabilities;
+import io.unum.api.model.Capability;
 import io.unum.api.model.CapabilityChange;
 import io.unum.api.model.CapabilityRuleException;
 import io.unum.api.model.CapabilitySet;
@@ -148,7 +149,8 @@ public class ProcessLauncher {
                     .addAllArgv(pending.argv())
                     .setCwd(pending.cwd())
                     .putAllEnv(env)
-                    .setAllowNewPrivs(Boolean.FALSE.equals(pending.noNewPrivs()));
+                    .setAllowNewPrivs(Boolean.FALSE.equals(pending.noNewPrivs()))
+                    .setRemoteMemory(pending.capabilities().effective().contains(Capability.USE_REMOTE_MEMORY));
             if (pending.uid() != null) {
                 req.setUid(pending.uid()).setGid(pending.gid());
             } else {

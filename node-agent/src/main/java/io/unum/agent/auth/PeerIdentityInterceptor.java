@@ -18,12 +18,13 @@ import javax.net.ssl.SSLSession;
 /**
  * Lets a call through by who the caller's certificate says it is (TLS already checked it was issued
  * by the cluster CA): the control plane may call everything; another agent only what agents send
- * each other (images). A bearer token counts for nothing here.
+ * each other (images, shared memory pages). A bearer token counts for nothing here.
  */
 public final class PeerIdentityInterceptor implements ServerInterceptor {
     private static final Logger LOG = Logger.getLogger(PeerIdentityInterceptor.class.getName());
     /** What one agent calls on another. */
-    private static final Set<String> AGENT_TO_AGENT = Set.of("unum.v1.ImageAgentService/ReceiveImage");
+    private static final Set<String> AGENT_TO_AGENT = Set.of("unum.v1.ImageAgentService/ReceiveImage",
+            "unum.v1.ShmPageService/Acquire", "unum.v1.ShmPageService/Install", "unum.v1.ShmPageService/Revoke");
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

@@ -13,6 +13,9 @@ import io.unum.api.grpc.SignalLocalProcessRequest;
 import io.unum.api.grpc.SignalLocalProcessResponse;
 import io.unum.api.grpc.StartProcessRequest;
 import io.unum.api.grpc.StartProcessResponse;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /** The agent's process calls: a thin translation onto {@link ProcessSupervisor}. */
@@ -20,20 +23,40 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
 
     private final ProcessSupervisor supervisor;
     private final ExecutorService streamers;
+    private final Optional<Map<String, String>> remoteMemoryEnv;
 
-    /** streamers runs the ReadOutput loops, which can last as long as a process. */
-    public NodeAgentGrpcService(ProcessSupervisor supervisor, ExecutorService streamers) {
+    /**
+     * streamers runs the ReadOutput loops, which can last as long as a process; remoteMemoryEnv is
+     * what a process with USE_REMOTE_MEMORY gets in its environment (empty: this node cannot).
+     */
+    public NodeAgentGrpcService(ProcessSupervisor supervisor, ExecutorService streamers,
+            Optional<Map<String, String>> remoteMemoryEnv) {
         this.supervisor = supervisor;
         this.streamers = streamers;
+        this.remoteMemoryEnv = remoteMemoryEnv;
     }
 
     @Override
     public void startProcess(StartProcessRequest req, StreamObserver<StartProcessResponse> out) {
         GrpcStatuses.answer("StartProcess", out, () -> {
+            Map<String, String> env = req.getEnvMap();
+            if (req.getRemoteMemory()) {
+                env = withRemoteMemory(env);
+            }
             int pid = supervisor.start(new StartSpec(req.getGpid(), req.getArgvList(), req.getCwd(), req.getUser(),
-                    req.getEnvMap(), req.getUid(), req.getGid(), req.getAllowNewPrivs()));
+                    env, req.getUid(), req.getGid(), req.getAllowNewPrivs()));
             return StartProcessResponse.newBuilder().setLocalPid(pid).build();
         });
+    }
+
+    /** The preload library goes first, so its shmget is the one the program's calls find. */
+    private Map<String, String> withRemoteMemory(Map<String, String> env) {
+        Map<String, String> added = remoteMemoryEnv.orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(
+                "this node cannot give cluster-wide shared memory (its agent has no libunum-shm.so; see its log): "
+                        + "start the process without USE_REMOTE_MEMORY or on another node").asRuntimeException());
+        Map<String, String> merged = new HashMap<>(env);
+        added.forEach((k, v) -> merged.merge(k, v, (user, ours) -> k.equals("LD_PRELOAD") ? ours + " " + user : ours));
+        return merged;
     }
 
     @Override

@@ -22,35 +22,46 @@ import java.util.HexFormat;
 public final class ShimInstaller {
 
     static final String RESOURCE = "/native/unum-shim";
+    /** The preload library of cluster-wide shared memory: the same rules, since CRIU would restore it by path too. */
+    static final String SHM_LIBRARY = "/native/libunum-shm.so";
     static final String SHARED_DIR = "/var/lib/unum/shim";
 
     private ShimInstaller() {
     }
 
     public static Path install(Path stateDir, boolean root) {
+        return install(RESOURCE, "unum-shim-", "", stateDir, root);
+    }
+
+    /** libunum-shm.so, readable by every user (the programs that preload it run as any uid). */
+    public static Path installShmLibrary(Path stateDir, boolean root) {
+        return install(SHM_LIBRARY, "libunum-shm-", ".so", stateDir, root);
+    }
+
+    private static Path install(String resource, String prefix, String suffix, Path stateDir, boolean root) {
         byte[] binary;
-        try (InputStream in = ShimInstaller.class.getResourceAsStream(RESOURCE)) {
+        try (InputStream in = ShimInstaller.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("unum-shim is missing from the classpath (" + RESOURCE + ")");
+                throw new IllegalStateException(resource + " is missing from the classpath");
             }
             binary = in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Path dir = root ? Path.of(SHARED_DIR) : stateDir.resolve("bin");
-        Path target = dir.resolve("unum-shim-" + sha256(binary).substring(0, 16));
+        Path target = dir.resolve(prefix + sha256(binary).substring(0, 16) + suffix);
         if (Files.isExecutable(target)) {
             return target;
         }
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".unum-shim", ".tmp");
+            Path tmp = Files.createTempFile(dir, "." + prefix, ".tmp");
             Files.write(tmp, binary);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot install unum-shim into " + dir, e);
+            throw new UncheckedIOException("cannot install " + resource + " into " + dir, e);
         }
     }
 

@@ -1,0 +1,139 @@
+package io.unum.agent.shm;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * This node's copy of a segment: a backing file the node's processes map, and what the node may
+ * do with each page (INVALID, READ, WRITE), as the segment's home granted it. The file keeps
+ * stale bytes of an invalid page; no process can see them, since every process's mapping of an
+ * invalid page is PROT_NONE.
+ */
+final class LocalSegment implements AutoCloseable {
+    static final int PAGE = 4096;
+    static final byte INVALID = 1;
+    static final byte READ = 2;
+    static final byte WRITE = 3;
+    /** Page locks are striped: a lock per page would cost too much for a large segment. */
+    private static final int STRIPES = 1024;
+
+    final int id;
+    final long size;
+    final String homeNode;
+    final String homeIncarnation;
+    final Path backing;
+    private final FileChannel file;
+    private final byte[] state;
+    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+
+    final AtomicLong readFaults = new AtomicLong();
+    final AtomicLong writeFaults = new AtomicLong();
+    final AtomicLong pagesReceived = new AtomicLong();
+    final AtomicLong pagesSent = new AtomicLong();
+    final AtomicLong invalidations = new AtomicLong();
+
+    LocalSegment(int id, long size, String homeNode, String homeIncarnation, Path backing) {
+        this.id = id;
+        this.size = size;
+        this.homeNode = homeNode;
+        this.homeIncarnation = homeIncarnation;
+        this.backing = backing;
+        long pages = pages(size);
+        if (pages > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("segment " + id + " is too large: " + size + " bytes");
+        }
+        this.state = new byte[(int) pages];
+        java.util.Arrays.fill(state, INVALID);
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        try {
+            // Processes of any uid on this node open it by its unguessable name (the directory
+            // cannot be listed); nobody else learns the name.
+            Files.deleteIfExists(backing);
+            Files.createFile(backing);
+            Files.setPosixFilePermissions(backing, PosixFilePermissions.fromString("rw-rw-rw-"));
+            this.file = FileChannel.open(backing, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            file.truncate(0);
+            // Sparse: only the pages that arrive take memory.
+            if (size > 0) {
+                file.write(ByteBuffer.wrap(new byte[1]), pages * PAGE - 1);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the backing file " + backing, e);
+        }
+    }
+
+    static long pages(long size) {
+        return (size + PAGE - 1) / PAGE;
+    }
+
+    int pageCount() {
+        return state.length;
+    }
+
+    ReentrantLock lock(long page) {
+        return locks[(int) (page % STRIPES)];
+    }
+
+    byte state(long page) {
+        return state[(int) page];
+    }
+
+    void setState(long page, byte s) {
+        state[(int) page] = s;
+    }
+
+    byte[] read(long page) {
+        ByteBuffer b = ByteBuffer.allocate(PAGE);
+        try {
+            while (b.hasRemaining()) {
+                if (file.read(b, page * PAGE + b.position()) < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.array();
+    }
+
+    void write(long page, byte[] data) {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        try {
+            while (b.hasRemaining()) {
+                file.write(b, page * PAGE + b.position());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    long count(byte s) {
+        long n = 0;
+        for (byte b : state) {
+            if (b >= s) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        try {
+            file.close();
+            Files.deleteIfExists(backing);
+        } catch (IOException e) {
+            // The directory goes with the agent's state anyway.
+        }
+    }
+}

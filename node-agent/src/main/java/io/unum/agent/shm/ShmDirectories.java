@@ -1,0 +1,85 @@
+package io.unum.agent.shm;
+
+import io.unum.agent.files.PrivateFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+
+/**
+ * Where shared memory lives on this node. The public directory (0711, not listable) holds the
+ * socket the preload library dials and the node's backing files under unguessable names: processes
+ * of every uid must open them, and only those the agent tells the name can. The home stores
+ * (clean copies of pages, read by the agent only) stay in the agent's private state dir.
+ */
+public final class ShmDirectories {
+    private final Path publicDir;
+    private final Path privateDir;
+    private final SecureRandom random = new SecureRandom();
+
+    private ShmDirectories(Path publicDir, Path privateDir) {
+        this.publicDir = publicDir;
+        this.privateDir = privateDir;
+    }
+
+    /**
+     * Opens (and empties: copies of an earlier start are worthless) the directories of the agent
+     * whose state dir is stateDir. The public one is under /tmp, named after the state dir, so an
+     * agent that restarts listens where its processes' environment still points.
+     */
+    public static ShmDirectories open(Path stateDir) {
+        String tag = HexFormat.of().formatHex(sha256(stateDir.toAbsolutePath().toString())).substring(0, 16);
+        Path pub = Path.of("/tmp", "unum-shm-" + tag);
+        Path priv = stateDir.resolve("shm-home");
+        try {
+            if (Files.isSymbolicLink(pub)) {
+                throw new IOException(pub + " is a symbolic link");
+            }
+            Files.createDirectories(pub);
+            if (!Files.getOwner(pub).equals(Files.getOwner(stateDir))) {
+                throw new IOException(pub + " belongs to someone else");
+            }
+            Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rwx--x--x"));
+            clear(pub);
+            PrivateFiles.createDirectories(priv);
+            clear(priv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the shared memory directories", e);
+        }
+        return new ShmDirectories(pub, priv);
+    }
+
+    private static void clear(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    public Path socket() {
+        return publicDir.resolve("shm.sock");
+    }
+
+    Path newBacking(int id) {
+        byte[] name = new byte[16];
+        random.nextBytes(name);
+        return publicDir.resolve("seg-" + id + "-" + HexFormat.of().formatHex(name));
+    }
+
+    Path homeStore(int id) {
+        return privateDir.resolve("home-" + id);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
