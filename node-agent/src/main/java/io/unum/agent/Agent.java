@@ -3,10 +3,12 @@ package io.unum.agent;
 import io.unum.agent.files.PrivateFiles;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.unum.agent.cgroup.CapacityEnforcer;
 import io.unum.agent.auth.AgentTls;
 import io.unum.agent.auth.BearerCredentials;
+import io.unum.agent.auth.CaPinMismatchException;
 import io.unum.api.grpc.EnrollRequest;
 import io.unum.api.grpc.EnrollResponse;
 import io.unum.agent.auth.PeerIdentityInterceptor;
@@ -167,9 +169,20 @@ public final class Agent implements AutoCloseable {
                     + " and needs a join token to join: --join-token-file or env UNUM_JOIN_TOKEN "
                     + "(an admin makes one with `unum join-token create`)");
         }
-        try (ControlPlaneClient joining = new ControlPlaneClient(endpoints, AgentTls.joiningCredentials(cfg.caFile()),
-                new BearerCredentials(cfg.joinToken()))) {
-            return joining.callUntilAnswered(stub -> stub.enroll(request));
+        try (ControlPlaneClient joining = new ControlPlaneClient(endpoints,
+                AgentTls.joiningCredentials(cfg.caFile(), cfg.caCertHash()), new BearerCredentials(cfg.joinToken()))) {
+            return joining.callUntilAnswered(stub -> {
+                try {
+                    return stub.enroll(request);
+                } catch (StatusRuntimeException e) {
+                    // A wrong CA is no outage: waiting for another control plane to answer would hide it.
+                    Optional<CaPinMismatchException> wrongCa = CaPinMismatchException.in(e);
+                    if (wrongCa.isPresent()) {
+                        throw new IllegalStateException(wrongCa.get().getMessage(), e);
+                    }
+                    throw e;
+                }
+            });
         }
     }
 

@@ -1,6 +1,7 @@
 package io.unum.agent;
 
 import io.unum.agent.profile.NodeProfileSettings;
+import io.unum.pki.CaCertHash;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,12 +11,14 @@ import java.util.List;
  * actual port, is advertised); criu may be null (then criu on PATH, if any, dumps and restores).
  * profile holds the node's labels and the capacity it enforces on its processes. criuGhostLimit
  * and criuRestoreTimeout bound what CRIU carries and how long a restore may take. joinToken is
- * null when none was given (enough for an agent that already holds its certificate); caFile, the
- * cluster CA that the control plane's certificate is checked against when joining, may be null.
+ * null when none was given (enough for an agent that already holds its certificate); caFile (the
+ * cluster CA's certificate) or caCertHash (its hash) checks the control plane's certificate when
+ * joining: at most one is set, and joining refuses to start without either.
  */
 public record AgentConfig(String name, HostPort listen, HostPort advertise, List<HostPort> controlPlanes,
         Path stateDir, String joinToken, int cores, long memoryBytes, long outputLimit, Path criu,
-        long criuGhostLimit, Duration criuRestoreTimeout, NodeProfileSettings profile, Path caFile) {
+        long criuGhostLimit, Duration criuRestoreTimeout, NodeProfileSettings profile, Path caFile,
+        CaCertHash caCertHash) {
 
     public AgentConfig {
         controlPlanes = List.copyOf(controlPlanes);

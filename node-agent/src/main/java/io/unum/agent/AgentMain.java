@@ -4,6 +4,7 @@ import io.unum.agent.load.MachineInfo;
 import io.unum.agent.profile.NodeProfileSettings;
 import io.unum.agent.profile.ProfileOptions;
 import io.unum.api.units.ByteSize;
+import io.unum.pki.CaCertHash;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,10 +44,16 @@ public final class AgentMain implements Callable<Integer> {
                     + "Needed only to join: an agent with its certificate in <state-dir>/tls never sends it.")
     Path joinTokenFile;
 
+    // One of these two is needed to join: without them the join token would go to whoever answers.
     @Option(names = "--ca-file", paramLabel = "FILE",
-            description = "The cluster CA's certificate (PEM), to check the control plane's when joining; without it the "
-                    + "first join trusts the certificate the control plane shows.")
+            description = "The cluster CA's certificate (PEM), to check the control plane's when joining.")
     Path caFile;
+
+    @Option(names = "--ca-cert-hash", paramLabel = "sha256:HEX",
+            description = "The SHA-256 of the cluster CA's public key (SubjectPublicKeyInfo), as `unum join-token create` "
+                    + "prints it: joining accepts only a control plane whose chain carries that CA and is valid under it "
+                    + "(kubeadm's --discovery-token-ca-cert-hash). Instead of --ca-file.")
+    String caCertHash;
 
     @Option(names = "--cores", description = "Cores to report (default: --cpu-capacity rounded up, else available processors).")
     Integer cores;
@@ -114,13 +121,22 @@ public final class AgentMain implements Callable<Integer> {
         if (ghostLimit < 1) {
             throw new IllegalArgumentException("--criu-ghost-limit must be positive");
         }
+        if (caFile != null && caCertHash != null) {
+            throw new IllegalArgumentException("--ca-file and --ca-cert-hash both name the cluster CA: give one");
+        }
+        CaCertHash pin;
+        try {
+            pin = caCertHash == null ? null : CaCertHash.parse(caCertHash);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--ca-cert-hash: " + e.getMessage(), e);
+        }
         NodeProfileSettings profile = profileOptions.settings();
         return new AgentConfig(name, HostPort.parse(listen), advertise == null ? null : HostPort.parse(advertise),
                 controlPlanes.stream().map(HostPort::parse).toList(), stateDir.toAbsolutePath(), token,
                 cores != null ? cores : profile.capacity().cpus() > 0 ? (int) Math.ceil(profile.capacity().cpus()) : MachineInfo.cores(),
                 memory != null ? memory : profile.capacity().memoryBytes() > 0 ? profile.capacity().memoryBytes() : MachineInfo.memoryBytes(),
                 outputLimit, criu, ghostLimit, Duration.ofSeconds(criuRestoreTimeoutSeconds), profile,
-                caFile == null ? null : caFile.toAbsolutePath());
+                caFile == null ? null : caFile.toAbsolutePath(), pin);
     }
 
     @Override

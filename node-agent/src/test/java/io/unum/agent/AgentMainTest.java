@@ -46,4 +46,18 @@ class AgentMainTest {
                 "--name", "n", "--control-plane", "127.0.0.1:1", "--state-dir", "/tmp/x", "--join-token-file", open.toString()));
         assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
     }
+
+    @Test
+    void theCaIsGivenByItsHashOrItsFileNotBoth() {
+        String hash = "sha256:" + "ab".repeat(32);
+        assertEquals(hash, AgentMain.parse(with("--ca-cert-hash", hash.toUpperCase(java.util.Locale.ROOT).replace("SHA", "sha")))
+                .caCertHash().toString());
+        IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class,
+                () -> AgentMain.parse(with("--ca-cert-hash", "ab".repeat(32))));
+        assertTrue(malformed.getMessage().contains("--ca-cert-hash") && malformed.getMessage().contains("sha256:<64 hex digits>"),
+                malformed.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> AgentMain.parse(with("--ca-cert-hash", hash, "--ca-file", "/tmp/ca.crt")));
+        assertTrue(both.getMessage().contains("give one"), both.getMessage());
+    }
 }

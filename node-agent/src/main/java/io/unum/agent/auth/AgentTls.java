@@ -6,6 +6,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.unum.api.grpc.EnrollRequest;
 import io.unum.api.grpc.EnrollResponse;
+import io.unum.pki.CaCertHash;
 import io.unum.pki.Identity;
 import io.unum.pki.Keys;
 import io.unum.pki.Pem;
@@ -37,6 +38,10 @@ public final class AgentTls {
     private static final Logger LOG = Logger.getLogger(AgentTls.class.getName());
     /** A certificate this close to its end is replaced at start-up rather than left to expire under a running agent. */
     private static final Duration RENEW_BEFORE = Duration.ofDays(7);
+    private static final String NO_TRUST = "joining needs the cluster CA, to check that the control plane is the one "
+            + "the join token is for: --ca-cert-hash sha256:<hex> (`unum join-token create` prints it; on a control-plane "
+            + "host: openssl x509 -pubkey -noout -in ca.crt | openssl pkey -pubin -outform der | sha256sum) or "
+            + "--ca-file with the CA's certificate";
 
     private final Path key;
     private final Path certificate;
@@ -132,54 +137,25 @@ public final class AgentTls {
 
     /**
      * For joining, before the agent has anything of its own: the control plane's certificate checked
-     * against {@code caFile} (the cluster CA, given to the agent like kubeadm's CA hash), or, without
-     * one, taken on trust once, as SSH does a new host: the join token then travels encrypted to
-     * whoever answers at the address given. Everything after joining checks the CA it received.
+     * against {@code caFile} (the cluster CA's certificate) or against the CA of {@code caCertHash}
+     * found in the chain it shows. With neither the agent cannot tell the control plane from whoever
+     * answers at its address, and would hand that the join token, so it does not join. Everything
+     * after joining checks the CA it received.
      */
-    public static ChannelCredentials joiningCredentials(Path caFile) {
+    public static ChannelCredentials joiningCredentials(Path caFile, CaCertHash caCertHash) {
+        if (caFile == null && caCertHash == null) {
+            throw new IllegalStateException(NO_TRUST);
+        }
         try {
             TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
             if (caFile != null) {
                 b.trustManager(caFile.toFile());
             } else {
-                LOG.warning("joining without --ca-file: the control plane's certificate is not checked this once");
-                b.trustManager(new TrustOnFirstUse());
+                b.trustManager(new PinnedCaTrustManager(caCertHash));
             }
             return b.build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the cluster CA " + caFile, e);
-        }
-    }
-
-    /** Accepts whatever certificate the control plane shows: only for the one Enroll call without --ca-file. */
-    private static final class TrustOnFirstUse extends javax.net.ssl.X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 

@@ -68,7 +68,7 @@ class NodeAgentGrpcTest {
     void startAgent() throws Exception {
         registry = new FakeRegistry();
         agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
-                "--control-plane", registry.endpoint(), "--state-dir", stateDir.toString(),
+                "--control-plane", registry.endpoint(), "--ca-cert-hash", registry.caCertHash(), "--state-dir", stateDir.toString(),
                 "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN), "--cores", "3", "--memory", "123456789"));
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(), registry.controlPlaneCredentials()).build();
     }
@@ -128,7 +128,7 @@ class NodeAgentGrpcTest {
         channel.shutdownNow();
         agent.close();
         agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
-                "--control-plane", registry.endpoint(), "--state-dir", stateDir.toString(),
+                "--control-plane", registry.endpoint(), "--ca-cert-hash", registry.caCertHash(), "--state-dir", stateDir.toString(),
                 "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN)));
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(), registry.controlPlaneCredentials()).build();
         assertEquals(1, registry.enrollments.size(), "the restarted agent kept its certificate");

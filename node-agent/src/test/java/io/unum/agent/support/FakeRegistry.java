@@ -19,6 +19,7 @@ import io.grpc.TlsChannelCredentials;
 import io.unum.api.grpc.AgentRegistryServiceGrpc;
 import io.unum.api.grpc.EnrollRequest;
 import io.unum.api.grpc.EnrollResponse;
+import io.unum.pki.CaCertHash;
 import io.unum.pki.CertificateAuthority;
 import io.unum.pki.Identity;
 import io.unum.pki.Keys;
@@ -70,6 +71,11 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
 
     /** Serves TLS like the control plane's agent port: its certificate, a client certificate asked for but optional. */
     public FakeRegistry() throws IOException {
+        this(List.of("127.0.0.1", "localhost"));
+    }
+
+    /** The same with a certificate naming only {@code hosts}. */
+    public FakeRegistry(List<String> hosts) throws IOException {
         ServerInterceptor recordAuth = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -82,10 +88,11 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
             }
         };
         KeyPair pair = Keys.generate();
-        String cert = Pem.certificate(ca.issue(Identity.controlPlane(), pair.getPublic(), List.of("127.0.0.1", "localhost"),
-                Duration.ofDays(1)));
+        // The chain ends with the CA, as the control plane's does, for agents that join with its hash.
+        String chain = Pem.certificate(ca.issue(Identity.controlPlane(), pair.getPublic(), hosts, Duration.ofDays(1)))
+                + Pem.certificate(ca.certificate());
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), TlsServerCredentials.newBuilder()
-                        .keyManager(stream(cert), stream(Pem.privateKey(pair.getPrivate())))
+                        .keyManager(stream(chain), stream(Pem.privateKey(pair.getPrivate())))
                         .trustManager(stream(Pem.certificate(ca.certificate())))
                         .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                         .build())
@@ -106,6 +113,11 @@ public final class FakeRegistry extends AgentRegistryServiceGrpc.AgentRegistrySe
     /** The client side of a joined agent {@code node}: its certificate of this registry's CA. */
     public ChannelCredentials agentCredentials(String node) {
         return credentials(ca, Identity.agent(node));
+    }
+
+    /** What an agent joining this registry gives as {@code --ca-cert-hash}. */
+    public String caCertHash() {
+        return CaCertHash.of(ca.certificate()).toString();
     }
 
     public int port() {
