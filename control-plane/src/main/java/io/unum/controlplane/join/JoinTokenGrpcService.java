@@ -32,7 +32,11 @@ public class JoinTokenGrpcService extends JoinTokenServiceGrpc.JoinTokenServiceI
         GrpcErrors.unary(response, () -> {
             NewJoinToken created = tokens.create(r.getTtlSeconds() == 0 ? null : r.getTtlSeconds());
             JoinTokenInfo info = new JoinTokenInfo(created.id(), null, created.expiresAt(), null);
-            return CreateJoinTokenResponse.newBuilder().setJoinToken(toProto(info)).setToken(created.token()).build();
+            CreateJoinTokenResponse.Builder b = CreateJoinTokenResponse.newBuilder().setJoinToken(toProto(info)).setToken(created.token());
+            if (created.caCertHash() != null) {
+                b.setCaCertHash(created.caCertHash());
+            }
+            return b.build();
         });
     }
 

@@ -6,12 +6,16 @@ import io.unum.api.model.JoinTokenInfo;
 import io.unum.api.model.NewJoinToken;
 import io.unum.controlplane.audit.AuditLog;
 import io.unum.controlplane.auth.AuthConfig;
+import io.unum.controlplane.auth.ClusterTlsConfig;
 import io.unum.controlplane.auth.CurrentCaller;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.EtcdTable;
 import io.unum.controlplane.etcd.EtcdTables;
+import io.unum.pki.CaCertHash;
+import io.unum.pki.Pem;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -56,15 +60,18 @@ public class JoinTokens {
     private final Optional<Duration> bootstrapTtl;
     private final AuditLog audit;
     private final CurrentCaller caller;
+    private final ClusterTlsConfig tls;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
 
-    public JoinTokens(EtcdTables tables, AuthConfig config, AuditLog audit, CurrentCaller caller, InstantSource clock) {
+    public JoinTokens(EtcdTables tables, AuthConfig config, ClusterTlsConfig tls, AuditLog audit, CurrentCaller caller,
+            InstantSource clock) {
         this.table = tables.json("join-tokens/", StoredJoinToken.class);
         this.bootstrapHash = sha256(config.joinToken());
         this.bootstrapTtl = config.bootstrapJoinTokenTtl();
         this.audit = audit;
         this.caller = caller;
+        this.tls = tls;
         this.clock = clock;
         this.anchors = bootstrapTtl.isPresent() ? tables.json("bootstrap-join-token/", BootstrapAnchor.class) : null;
         if (anchors != null) {
@@ -75,6 +82,8 @@ public class JoinTokens {
     /** Creates a token valid for ttlSeconds (null: an hour); the audit log records it first. */
     public NewJoinToken create(Long ttlSeconds) {
         Duration ttl = ttl(ttlSeconds);
+        // Before anything is written: a token whose CA cannot be named would be shown without its hash.
+        String caCertHash = caCertHash().orElse(null);
         String id;
         do {
             id = randomString(ID_LENGTH);
@@ -89,7 +98,15 @@ public class JoinTokens {
             throw UnumException.invalidState("another join token took the id " + id + " at the same moment; create again");
         }
         LOG.infof("join token %s created by %s, expires %s", id, stored.createdBy(), stored.expiresAt());
-        return new NewJoinToken(id, token, stored.expiresAt());
+        return new NewJoinToken(id, token, stored.expiresAt(), caCertHash);
+    }
+
+    /**
+     * The hash a joining agent pins the cluster CA by ({@code --ca-cert-hash}), shown with every new
+     * token as kubeadm shows its join command. Read from the file each time, so a replaced CA shows.
+     */
+    private Optional<String> caCertHash() {
+        return tls.caCert().map(file -> CaCertHash.of(Pem.readCertificate(Path.of(file))).toString());
     }
 
     /** The tokens that can still be used, soonest to expire first; never their secrets. */

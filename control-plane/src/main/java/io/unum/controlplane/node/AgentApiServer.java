@@ -7,14 +7,24 @@ import io.grpc.netty.NettyServerBuilder;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.unum.controlplane.auth.ClusterTlsConfig;
 import io.unum.controlplane.scheduler.NodeProfileGrpcService;
 import io.unum.controlplane.shm.ShmRegistryGrpcService;
+import io.unum.pki.Pem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -56,7 +66,7 @@ public class AgentApiServer {
         String host = tls.agentHost().orElse(defaultHost);
         try {
             TlsServerCredentials.Builder credentials = TlsServerCredentials.newBuilder()
-                    .keyManager(new File(tls.cert().get()), new File(tls.key().get()))
+                    .keyManager(chainWithCa(), new ByteArrayInputStream(Files.readAllBytes(Path.of(tls.key().get()))))
                     .trustManager(new File(tls.caCert().get()))
                     // OPTIONAL, not REQUIRE: a joining agent has no certificate yet (Enroll); the interceptor
                     // refuses every other call without one.
@@ -73,6 +83,27 @@ public class AgentApiServer {
         }
         LOG.infof("agent port %s:%d (TLS; Enroll with a join token, everything else with an agent's certificate)",
                 host, server.getPort());
+    }
+
+    /**
+     * The chain in {@code unum.tls.cert} followed by the cluster CA's certificate, unless the chain
+     * holds it already: an agent joining with only the CA's hash ({@code --ca-cert-hash}) must find
+     * the CA in the chain it is shown, and operators' files usually hold the leaf alone.
+     */
+    private InputStream chainWithCa() throws IOException {
+        String chain = Files.readString(Path.of(tls.cert().get()), StandardCharsets.US_ASCII);
+        X509Certificate ca = Pem.readCertificate(Path.of(tls.caCert().get()));
+        try {
+            boolean hasCa = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(chain.getBytes(StandardCharsets.US_ASCII)))
+                    .contains(ca);
+            if (!hasCa) {
+                chain = chain.strip() + "\n" + Pem.certificate(ca);
+            }
+        } catch (CertificateException e) {
+            throw new IOException("unum.tls.cert " + tls.cert().get() + " holds no readable certificate: " + e.getMessage(), e);
+        }
+        return new ByteArrayInputStream(chain.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The bound port (useful when configured as 0). */

@@ -2,6 +2,7 @@ package io.unum.controlplane.node;
 
 import io.unum.api.grpc.EnrollRequest;
 import io.unum.api.grpc.EnrollResponse;
+import io.unum.controlplane.auth.ClusterTlsConfig;
 import io.unum.controlplane.error.UnumException;
 import io.unum.pki.CertificateAuthority;
 import io.unum.pki.Identity;

@@ -7,6 +7,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.unum.api.grpc.ImageAgentServiceGrpc;
 import io.unum.api.grpc.NodeAgentServiceGrpc;
+import io.unum.controlplane.auth.ClusterTlsConfig;
 import io.unum.controlplane.error.UnumException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package io.unum.controlplane.node;
+package io.unum.controlplane.auth;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
