@@ -35,14 +35,19 @@ class JoinTokenCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** {@code unum join-token create}: prints the secret alone on stdout, the id and expiry on stderr. */
-    @Command(name = "create", description = "Create a join token and print it (shown this once; the control plane keeps only its hash).")
+    /**
+     * {@code unum join-token create}: prints the secret alone on stdout; the id, expiry, the cluster
+     * CA's hash and a join command on stderr (like {@code kubeadm token create --print-join-command},
+     * but the token stays in a file, off the command line).
+     */
+    @Command(name = "create", description = {"Create a join token and print it (shown this once; the control plane keeps only its hash).",
+        "Its id, expiry, the cluster CA's hash (the agent's --ca-cert-hash) and a join command go to stderr."})
     static class Create extends ClientCommand {
         @Option(names = "--ttl", paramLabel = "DURATION",
                 description = "how long agents may join with it: 30m, 2h, 90s, up to 24h (default 1h)")
         String ttl;
 
-        @Option(names = "--json", description = "print {\"id\", \"token\", \"expiresAt\"} as JSON")
+        @Option(names = "--json", description = "print {\"id\", \"token\", \"expiresAt\", \"caCertHash\"} as JSON")
         boolean json;
 
         @Override
@@ -60,6 +65,12 @@ class JoinTokenCommand implements Runnable {
                 // The secret alone on stdout, so that `> file` captures exactly it.
                 out().println(created.token());
                 err().println("join token " + created.id() + " expires " + created.expiresAt());
+                if (created.caCertHash() != null) {
+                    // The hash is no secret: a new node checks the control plane with it before it sends the token.
+                    err().println("cluster CA " + created.caCertHash());
+                    err().println("join a node with: java -jar unum-agent.jar --name NODE --state-dir DIR "
+                            + "--control-plane CONTROL_PLANE:9091 --join-token-file FILE --ca-cert-hash " + created.caCertHash());
+                }
             }
             out().flush();
             err().flush();

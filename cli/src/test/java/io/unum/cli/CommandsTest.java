@@ -119,11 +119,12 @@ class CommandsTest {
     @Test
     void joinTokenCreatePrintsTheSecretAloneAndSendsTheTtlInSeconds() throws Exception {
         fake.json("POST /api/v1/join-tokens", 201, new io.unum.api.model.NewJoinToken("abc123",
-                "abc123.0123456789abcdefghijklmn", java.time.Instant.parse("2026-12-02T15:00:00Z")));
+                "abc123.0123456789abcdefghijklmn", java.time.Instant.parse("2026-12-02T15:00:00Z"), "sha256:" + "ab".repeat(32)));
         Cli.Result r = Cli.against(fake).run("join-token", "create", "--ttl", "30m");
         assertEquals(0, r.exit(), r.err());
         assertEquals("abc123.0123456789abcdefghijklmn\n", r.out());
         assertTrue(r.err().contains("abc123") && r.err().contains("2026-12-02T15:00:00Z"), r.err());
+        assertTrue(r.err().contains("--ca-cert-hash sha256:" + "ab".repeat(32)), r.err());
         assertEquals(1800, Json.MAPPER.readTree(fake.calls.get(0).body()).get("ttlSeconds").asLong());
 
         Cli.Result bad = Cli.against(fake).run("join-token", "create", "--ttl", "soon");
