@@ -176,6 +176,16 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private AgentProcess.Builder agentBuilder(String name, Path jar, int port) {
+        return agentBuilder(name, jar, port, caFileTrust());
+    }
+
+    /** The cluster CA's file, which the control plane's certificate is checked against when an agent joins. */
+    private List<String> caFileTrust() {
+        return List.of("--ca-file", pki.caCert().toString());
+    }
+
+    /** {@code trust}: how the agent checks the control plane when it joins (--ca-file or --ca-cert-hash). */
+    private AgentProcess.Builder agentBuilder(String name, Path jar, int port, List<String> trust) {
         return AgentProcess.builder()
                 .name(name)
                 .jar(jar)
@@ -184,8 +194,7 @@ public final class LocalCluster implements AutoCloseable {
                 .logFile(logDir().resolve(name + ".log"))
                 .controlPlanes(agentAddresses())
                 .joinToken(joinToken)
-                // The CA the control plane's certificate is checked against when joining (kubeadm's CA hash).
-                .extraArgs(List.of("--ca-file", pki.caCert().toString()))
+                .extraArgs(trust)
                 .extraArgs(agentArgs())
                 .extraArgs(config.nodeArgs.getOrDefault(name, List.of()))
                 .jvmArgs(config.agentJvmArgs)
@@ -216,9 +225,18 @@ public final class LocalCluster implements AutoCloseable {
      * bootstrap one, and returns at once: the caller waits for READY, or for it to be refused.
      */
     public synchronized AgentProcess launchAgent(String joinToken) {
+        return launchAgent(joinToken, caFileTrust());
+    }
+
+    /**
+     * {@link #launchAgent(String)} with {@code trust} instead of {@code --ca-file}: the options the
+     * agent checks the control plane's certificate by when it joins, e.g. {@code --ca-cert-hash sha256:…},
+     * or none at all.
+     */
+    public synchronized AgentProcess launchAgent(String joinToken, List<String> trust) {
         checkOpen();
         String name = "node-" + (agents.size() + 1);
-        AgentProcess agent = agentBuilder(name, RepoLayout.locate().agentJar(), 0).joinToken(joinToken).launch();
+        AgentProcess agent = agentBuilder(name, RepoLayout.locate().agentJar(), 0, trust).joinToken(joinToken).launch();
         agents.add(agent);
         return agent;
     }
