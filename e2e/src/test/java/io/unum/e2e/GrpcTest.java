@@ -17,8 +17,12 @@ import io.grpc.stub.StreamObserver;
 import io.unum.api.grpc.Checkpoint;
 import io.unum.api.grpc.CheckpointServiceGrpc;
 import io.unum.api.grpc.CreateCheckpointRequest;
+import io.unum.api.grpc.CreateJoinTokenRequest;
+import io.unum.api.grpc.CreateJoinTokenResponse;
+import io.unum.api.grpc.DeleteJoinTokenRequest;
 import io.unum.api.grpc.GetCheckpointRequest;
 import io.unum.api.grpc.GetProcessRequest;
+import io.unum.api.grpc.JoinTokenServiceGrpc;
 import io.unum.api.grpc.MigrateProcessRequest;
 import io.unum.api.grpc.MigrationServiceGrpc;
 import io.unum.api.grpc.MigrationState;
@@ -31,6 +35,8 @@ import io.unum.api.grpc.ProcessState;
 import io.unum.api.grpc.SpawnProcessRequest;
 import io.unum.api.grpc.StreamProcessOutputRequest;
 import io.unum.api.grpc.StreamProcessOutputResponse;
+import io.unum.pki.CaCertHash;
+import io.unum.pki.Pem;
 import io.unum.testing.LocalCluster;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -92,6 +98,17 @@ class GrpcTest {
         Process ended = Api.await(() -> processes().getProcess(GetProcessRequest.newBuilder().setGpid(p.getGpid()).build())
                 .getProcess(), x -> x.getState() == ProcessState.PROCESS_STATE_EXITED, java.time.Duration.ofSeconds(20), "exit");
         assertEquals(0, ended.getExitCode());
+    }
+
+    /** The join token comes with the hash a new agent checks the control plane by (--ca-cert-hash), as over REST. */
+    @Test
+    void aJoinTokenCreatedOverGrpcComesWithTheClusterCasHash() {
+        JoinTokenServiceGrpc.JoinTokenServiceBlockingStub tokens = JoinTokenServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        CreateJoinTokenResponse created = tokens.createJoinToken(CreateJoinTokenRequest.newBuilder().setTtlSeconds(60).build());
+        assertEquals(CaCertHash.of(Pem.readCertificate(cluster.pki().caCert())).toString(), created.getCaCertHash());
+        tokens.deleteJoinToken(DeleteJoinTokenRequest.newBuilder().setId(created.getJoinToken().getId()).build());
     }
 
     @Test
