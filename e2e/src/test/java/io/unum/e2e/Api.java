@@ -145,9 +145,17 @@ final class Api {
 
     /** Everything the process printed to stdout that its node still keeps. */
     String stdout(int gpid) {
+        return output(gpid, true);
+    }
+
+    String stderr(int gpid) {
+        return output(gpid, false);
+    }
+
+    private String output(int gpid, boolean stdout) {
         StringBuilder out = new StringBuilder();
         for (OutputChunk chunk : client.output(gpid, 0, 0)) {
-            if (isStdout(chunk)) {
+            if (isStdout(chunk) == stdout) {
                 out.append(new String(Base64.getDecoder().decode(chunk.data()), StandardCharsets.UTF_8));
             }
         }

@@ -32,7 +32,12 @@ class SharedMemoryTest extends ClusterTest {
     }
 
     private ProcessInfo run(List<String> argv, String node, String caps) {
-        ProcessInfo p = api.spawn(new SpawnRequest(argv, node, null, null, null, null, caps));
+        return run(argv, node, caps, null);
+    }
+
+    /** With a parent: a child runs as its parent's uid, so a segment of mode 0600 lets it in. */
+    private ProcessInfo run(List<String> argv, String node, String caps, Integer parent) {
+        ProcessInfo p = api.spawn(new SpawnRequest(argv, node, parent, null, null, null, caps));
         started.add(p.gpid());
         return p;
     }
@@ -115,6 +120,102 @@ class SharedMemoryTest extends ClusterTest {
             assertTrue(pagesOn(s, node).pagesReceived() > 0, node + " received the lock's page: " + s.pages());
         }
         api.client().removeShmSegment(s.id());
+    }
+
+    /** Python's own multiprocessing.shared_memory, unmodified: a creator and an attacher by name. */
+    private static List<String> pythonShm(String role, String name) {
+        String common = String.join("\n",
+                "import hashlib, sys, time",
+                "from multiprocessing import shared_memory",
+                "name, size = sys.argv[1], 1 << 20",
+                "data = bytes((i * 131 + 7) & 0xff for i in range(size - 64))");
+        String creator = String.join("\n",
+                "shm = shared_memory.SharedMemory(name=name, create=True, size=size)",
+                "shm.buf[64:] = data",
+                "shm.buf[0] = 1",
+                "deadline = time.time() + 120",
+                "while shm.buf[1] != 1 and time.time() < deadline: time.sleep(0.005)",
+                "print('creator', hashlib.sha256(bytes(shm.buf[64:])).hexdigest(), bytes(shm.buf[2:10]).decode(), flush=True)",
+                "time.sleep(600)");
+        String attacher = String.join("\n",
+                "deadline = time.time() + 60",
+                "while True:",
+                "    try:",
+                "        shm = shared_memory.SharedMemory(name=name)",
+                "        break",
+                "    except (FileNotFoundError, ValueError):",
+                "        if time.time() > deadline: raise",
+                "        time.sleep(0.01)",
+                "while shm.buf[0] != 1: time.sleep(0.005)",
+                "digest = hashlib.sha256(bytes(shm.buf[64:])).hexdigest()",
+                "shm.buf[2:10] = b'attached'",
+                "shm.buf[1] = 1",
+                "print('attacher', digest, flush=True)",
+                "shm.close()");
+        return List.of("python3", "-c", common + "\n" + (role.equals("creator") ? creator : attacher), name);
+    }
+
+    @Test
+    void pythonsSharedMemoryModuleWorksSplitAcrossTwoNodesAsOnOne() {
+        String name = "unum-py-" + randomKey();
+        // On one node, with the kernel's shared memory: the reference run.
+        ProcessInfo localCreator = run(pythonShm("creator", name + "-local"), "node-1", null);
+        ProcessInfo localAttacher = run(pythonShm("attacher", name + "-local"), "node-1", null, localCreator.gpid());
+        assertEquals(0, ended(localAttacher, Duration.ofSeconds(60)).exitCode(), api.stderr(localAttacher.gpid()));
+        String reference = Api.await(() -> api.stdout(localCreator.gpid()), out -> out.contains("creator"),
+                Duration.ofSeconds(30), "the local creator's line").strip();
+
+        ProcessInfo creator = run(pythonShm("creator", name), "node-1", REMOTE);
+        // Python makes its segments 0600: a process of another tree is refused, as by the kernel...
+        ProcessInfo stranger = run(pythonShm("attacher", name), "node-2", REMOTE);
+        assertEquals(1, ended(stranger, Duration.ofSeconds(120)).exitCode(), api.stdout(stranger.gpid()));
+        assertTrue(api.stderr(stranger.gpid()).contains("PermissionError"), api.stderr(stranger.gpid()));
+        // ...and the creator's child, which runs as its uid, is let in.
+        ProcessInfo attacher = run(pythonShm("attacher", name), "node-2", REMOTE, creator.gpid());
+        assertEquals(0, ended(attacher, Duration.ofSeconds(120)).exitCode(), api.stderr(attacher.gpid()));
+        String split = Api.await(() -> api.stdout(creator.gpid()), out -> out.contains("creator"),
+                Duration.ofSeconds(30), "the creator's line").strip();
+        assertEquals(reference, split, "the creator's view equals the one-node run");
+        assertEquals(api.stdout(localAttacher.gpid()).strip(), api.stdout(attacher.gpid()).strip(),
+                "the attacher read what a one-node attacher reads");
+
+        ShmSegmentInfo listed = segment(null, "/" + name).orElseThrow(() -> new AssertionError("not listed"));
+        ShmSegmentInfo s = api.client().shmSegment(listed.id());
+        assertTrue(pagesOn(s, "node-2").pagesReceived() >= 256, "the 1 MiB crossed to node-2: " + s.pages());
+        api.signal(creator.gpid(), "KILL");
+        api.signal(localCreator.gpid(), "KILL");
+        // Nobody unlinked it (a killed creator cannot; the attacher's resource tracker dies with its
+        // tree): like a file in /dev/shm it stays until removed.
+        Api.await(() -> api.client().shmSegment(s.id()), x -> x.attachments().isEmpty(), Duration.ofSeconds(15),
+                "the killed creator detached");
+        api.client().removeShmSegment(s.id());
+        Api.await(() -> segment(null, "/" + name), Optional::isEmpty, Duration.ofSeconds(15), "destroyed when removed");
+    }
+
+    @Test
+    void pagesLostWithAnAgentDegradeTheSegmentAndTheirReaderGetsAClearError() {
+        String touch = programs().cProgram("shm-touch");
+        String key = Integer.toString(randomKey());
+        ProcessInfo creator = run(List.of(touch, key, "4", "write", "0"), "node-1", REMOTE);
+        assertEquals(0, ended(creator, Duration.ofSeconds(30)).exitCode(), api.stderr(creator.gpid()));
+        // node-2 writes every page and holds the only up-to-date copies.
+        ProcessInfo writer = run(List.of(touch, key, "4", "write", "7", "hold"), "node-2", REMOTE);
+        Api.await(() -> api.stdout(writer.gpid()), out -> out.contains("wrote 4 pages"), Duration.ofSeconds(30), "writer");
+        var agent = cluster.agent("node-2");
+        agent.kill();
+        try {
+            ProcessInfo reader = run(List.of(touch, key, "4", "read"), "node-3", REMOTE);
+            ProcessInfo r = ended(reader, Duration.ofSeconds(60));
+            assertEquals(7, r.exitSignal(), "the reader ended with SIGBUS, not with stale data: " + r);
+            String why = api.stderr(reader.gpid());
+            assertTrue(why.contains("unum-shm") && why.contains("lost"), why);
+            ShmSegmentInfo s = Api.await(() -> api.client().shmSegment(segment(Integer.parseInt(key), null).orElseThrow().id()),
+                    x -> x.state() == ShmState.DEGRADED, Duration.ofSeconds(15), "segment degraded");
+            assertTrue(s.lostPages() >= 1 && s.lostReason().contains("node-2"), s.toString());
+            api.client().removeShmSegment(s.id());
+        } finally {
+            agent.restart();
+        }
     }
 
     @Test

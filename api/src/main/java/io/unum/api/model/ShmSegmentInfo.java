@@ -17,6 +17,8 @@ public record ShmSegmentInfo(
         @Schema(required = true) long sizeBytes,
         @Schema(required = true, description = "Permission bits, octal as in ipcs") int mode,
         @Schema(required = true) int creatorGpid,
+        @Schema(description = "The owner's uid (the creating program's)") Integer uid,
+        @Schema(description = "The owner's gid") Integer gid,
         @Schema(required = true, description = "The node keeping the page directory and clean copies") String homeNode,
         @Schema(required = true) ShmState state,
         @Schema(required = true) long lostPages,

@@ -21,13 +21,14 @@ final class SegmentViews {
     }
 
     static ShmSegmentInfo info(StoredSegment s, List<ShmNodePagesInfo> pages) {
-        return new ShmSegmentInfo(s.id(), s.key(), s.name(), s.sizeBytes(), s.mode(), s.creatorGpid(), s.homeNode(), state(s),
+        return new ShmSegmentInfo(s.id(), s.key(), s.name(), s.sizeBytes(), s.mode(), s.creatorGpid(), s.uid(), s.gid(),
+                s.homeNode(), state(s),
                 s.lostPages(), s.lostReason(), s.createdAt(), s.attachments(), pages);
     }
 
     static ShmSegment proto(StoredSegment s, List<ShmNodePagesInfo> pages) {
         ShmSegment.Builder b = ShmSegment.newBuilder().setId(s.id()).setSizeBytes(s.sizeBytes()).setMode(s.mode())
-                .setCreatorGpid(s.creatorGpid()).setHomeNode(s.homeNode()).setState(state(s).name())
+                .setCreatorGpid(s.creatorGpid()).setUid(s.uid()).setGid(s.gid()).setHomeNode(s.homeNode()).setState(state(s).name())
                 .setLostPages(s.lostPages()).setHomeIncarnation(s.homeIncarnation() == null ? "" : s.homeIncarnation());
         if (s.key() != null) {
             b.setKey(s.key());

@@ -51,11 +51,10 @@ public class ShmRegistryGrpcService extends ShmRegistryServiceGrpc.ShmRegistrySe
             AgentPeer.requireNode(req.getNode());
             ShmSegments.Answer a = switch (req.getNameCase()) {
                 case KEY -> segments.open(req.getKey(), null, req.getCreate(), req.getExclusive(), req.getSizeBytes(),
-                        req.getMode(), req.getGpid(), req.getNode(), req.getIncarnation());
+                        req.getMode(), req.getGpid(), req.getUid(), req.getGid(), req.getNode(), req.getIncarnation());
                 case POSIX_NAME -> segments.open(null, req.getPosixName(), req.getCreate(), req.getExclusive(), 0,
-                        req.getMode(), req.getGpid(), req.getNode(), req.getIncarnation());
-                case ID -> segments.find(req.getId()).map(ShmSegments.Answer::of)
-                        .orElse(ShmSegments.Answer.error(ShmSegments.EINVAL));
+                        req.getMode(), req.getGpid(), req.getUid(), req.getGid(), req.getNode(), req.getIncarnation());
+                case ID -> segments.openById(req.getId(), req.getUid(), req.getGid());
                 case NAME_NOT_SET -> ShmSegments.Answer.error(ShmSegments.EINVAL);
             };
             LookupSegmentResponse.Builder b = LookupSegmentResponse.newBuilder().setErrno(a.errno());
@@ -93,7 +92,8 @@ public class ShmRegistryGrpcService extends ShmRegistryServiceGrpc.ShmRegistrySe
     public void unlinkSegment(UnlinkSegmentRequest req, StreamObserver<UnlinkSegmentResponse> out) {
         GrpcErrors.unary(out, () -> {
             AgentPeer.requireNode(req.getNode());
-            ShmSegments.Answer a = req.hasPosixName() ? segments.unlink(req.getPosixName()) : segments.remove(req.getId());
+            ShmSegments.Answer a = req.hasPosixName() ? segments.unlinkAs(req.getPosixName(), req.getUid())
+                    : segments.removeAs(req.getId(), req.getUid());
             boolean destroyed = a.segment() != null && segments.isDestroyed(a.segment().id());
             if (destroyed) {
                 drops.execute(() -> pages.drop(a.segment()));

@@ -22,7 +22,9 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class ShmSegments {
+    static final int EPERM = 1;
     static final int ENOENT = 2;
+    static final int EACCES = 13;
     static final int EEXIST = 17;
     static final int EINVAL = 22;
     static final int ENOSPC = 28;
@@ -76,7 +78,7 @@ public class ShmSegments {
 
     /** shmget / shm_open: the segment the key or name means, created when asked and absent. */
     public Answer open(Integer key, String name, boolean create, boolean exclusive, long size, int mode, int gpid,
-            String node, String incarnation) {
+            int uid, int gid, String node, String incarnation) {
         if (name != null && (name.length() < 2 || name.length() > 255 || !name.startsWith("/") || name.indexOf('/', 1) >= 0)) {
             return Answer.error(EINVAL);
         }
@@ -87,6 +89,9 @@ public class ShmSegments {
                 if (existing.isPresent()) {
                     if (create && exclusive) {
                         return Answer.error(EEXIST);
+                    }
+                    if (!existing.get().allows(uid, gid)) {
+                        return Answer.error(EACCES);
                     }
                     if (name == null && size > existing.get().sizeBytes()) {
                         return Answer.error(EINVAL);
@@ -104,7 +109,7 @@ public class ShmSegments {
                 return Answer.error(ENOSPC);
             }
             int id = nextId();
-            StoredSegment s = new StoredSegment(id, name == null ? key : null, name, name == null ? size : 0, mode, gpid, node,
+            StoredSegment s = new StoredSegment(id, name == null ? key : null, name, name == null ? size : 0, mode, gpid, uid, gid, node,
                     incarnation, List.of(), false, 0, null, clock.instant(), java.util.Set.of(node));
             if (created(s, nameKey)) {
                 return Answer.of(s);
@@ -144,6 +149,29 @@ public class ShmSegments {
         return taken[0];
     }
 
+    /** shmat, shmctl(IPC_STAT) by id: EINVAL when there is no such segment, EACCES when its mode refuses uid. */
+    public Answer openById(int id, int uid, int gid) {
+        return find(id).map(s -> s.allows(uid, gid) ? Answer.of(s) : Answer.error(EACCES)).orElse(Answer.error(EINVAL));
+    }
+
+    /** IPC_RMID / shm_unlink by a program: only its owner (or root) may. */
+    public Answer removeAs(int id, int uid) {
+        Optional<StoredSegment> s = find(id);
+        if (s.isPresent() && uid != 0 && uid != s.get().uid()) {
+            return Answer.error(EPERM);
+        }
+        return remove(id);
+    }
+
+    public Answer unlinkAs(String name, int uid) {
+        String nameKey = StoredSegment.nameKey(null, name);
+        Optional<Integer> id = names.getOrFetch(nameKey).map(n -> n.value().segmentId());
+        return id.map(i -> {
+            Answer a = removeAs(i, uid);
+            return a.errno() == EPERM ? Answer.error(EACCES) : a;
+        }).orElse(Answer.error(ENOENT));
+    }
+
     public Answer attach(int id, int gpid, String node, int pid) {
         Optional<StoredSegment> s = segments.update(Integer.toString(id),
                 cur -> cur.withAttachment(new ShmAttachmentInfo(gpid, node, pid, clock.instant())));
@@ -168,12 +196,6 @@ public class ShmSegments {
         }
         destroyIfDone(s.get());
         return Answer.of(s.get());
-    }
-
-    public Answer unlink(String name) {
-        String nameKey = StoredSegment.nameKey(null, name);
-        Optional<Integer> id = names.getOrFetch(nameKey).map(n -> n.value().segmentId());
-        return id.map(this::remove).orElse(Answer.error(ENOENT));
     }
 
     public boolean isDestroyed(int id) {

@@ -11,13 +11,26 @@ import java.util.TreeSet;
  * A segment as etcd keeps it ({@code /unum/shm/segments/<id>}). nodes is every node that ever
  * held a copy: they are told to drop it when the segment is destroyed.
  */
-public record StoredSegment(int id, Integer key, String name, long sizeBytes, int mode, int creatorGpid, String homeNode,
+public record StoredSegment(int id, Integer key, String name, long sizeBytes, int mode, int creatorGpid, int uid, int gid,
+        String homeNode,
         String homeIncarnation, List<ShmAttachmentInfo> attachments, boolean removed, long lostPages, String lostReason,
         Instant createdAt, Set<String> nodes) {
 
     public StoredSegment {
         attachments = attachments == null ? List.of() : List.copyOf(attachments);
         nodes = nodes == null ? Set.of() : Set.copyOf(new TreeSet<>(nodes));
+    }
+
+    /**
+     * Whether uid/gid may read and write it, by its mode as the kernel's ipcperms decides: the owner's
+     * bits for its uid, the group's for its gid, the others' for everyone else; root always.
+     */
+    boolean allows(int callerUid, int callerGid) {
+        if (callerUid == 0) {
+            return true;
+        }
+        int bits = callerUid == uid ? (mode >> 6) : callerGid == gid ? (mode >> 3) : mode;
+        return (bits & 06) == 06;
     }
 
     /** The name index entry of this segment; null for IPC_PRIVATE (no name). */
@@ -37,7 +50,7 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
         more.add(a);
         Set<String> seen = new TreeSet<>(nodes);
         seen.add(a.node());
-        return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, homeNode, homeIncarnation, more, removed,
+        return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, uid, gid, homeNode, homeIncarnation, more, removed,
                 lostPages, lostReason, createdAt, seen);
     }
 
@@ -48,7 +61,7 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
             ShmAttachmentInfo a = fewer.get(i);
             if (a.gpid() == gpid && a.node().equals(node) && a.pid() == pid) {
                 fewer.remove(i);
-                return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, homeNode, homeIncarnation, fewer,
+                return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, uid, gid, homeNode, homeIncarnation, fewer,
                         removed, lostPages, lostReason, createdAt, nodes);
             }
         }
@@ -56,12 +69,12 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
     }
 
     StoredSegment asRemoved() {
-        return removed ? this : new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, homeNode, homeIncarnation,
+        return removed ? this : new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, uid, gid, homeNode, homeIncarnation,
                 attachments, true, lostPages, lostReason, createdAt, nodes);
     }
 
     StoredSegment withSize(long size) {
-        return new StoredSegment(id, key, name, size, mode, creatorGpid, homeNode, homeIncarnation, attachments, removed,
+        return new StoredSegment(id, key, name, size, mode, creatorGpid, uid, gid, homeNode, homeIncarnation, attachments, removed,
                 lostPages, lostReason, createdAt, nodes);
     }
 
@@ -69,7 +82,7 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
         if (pages <= lostPages) {
             return this;
         }
-        return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, homeNode, homeIncarnation, attachments, removed,
+        return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, uid, gid, homeNode, homeIncarnation, attachments, removed,
                 pages, reason, createdAt, nodes);
     }
 }

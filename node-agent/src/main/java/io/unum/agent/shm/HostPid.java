@@ -45,6 +45,24 @@ final class HostPid {
         return Long.parseLong(rest[19]);
     }
 
+    /** The effective uid and gid of a host process (from its status), or empty when it is gone. */
+    static java.util.Optional<int[]> effectiveIds(int pid) {
+        int uid = -1;
+        int gid = -1;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+                if (line.startsWith("Uid:")) {
+                    uid = Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                } else if (line.startsWith("Gid:")) {
+                    gid = Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+        return uid < 0 || gid < 0 ? java.util.Optional.empty() : java.util.Optional.of(new int[] {uid, gid});
+    }
+
     /** The last NSpid entry: the pid the process sees itself as. */
     private static int innermostPid(Path proc) throws IOException {
         for (String line : Files.readAllLines(proc.resolve("status"))) {

@@ -129,13 +129,13 @@ public final class ShmNode implements AutoCloseable {
             case Frame.SHM_UNLINK -> {
                 String name = f.text();
                 UnlinkSegmentResponse r = registry(stub -> stub.unlinkSegment(UnlinkSegmentRequest.newBuilder()
-                        .setNode(node).setGpid(s.gpid).setPosixName(name).build()));
+                        .setNode(node).setGpid(s.gpid).setUid(s.uid).setPosixName(name).build()));
                 s.result(f.tag(), -r.getErrno());
             }
             case Frame.RMID -> {
                 int id = p.getInt();
                 UnlinkSegmentResponse r = registry(stub -> stub.unlinkSegment(UnlinkSegmentRequest.newBuilder()
-                        .setNode(node).setGpid(s.gpid).setId(id).build()));
+                        .setNode(node).setGpid(s.gpid).setUid(s.uid).setId(id).build()));
                 s.result(f.tag(), -r.getErrno());
             }
             case Frame.ATTACH -> attach(s, f.tag(), p.getInt());
@@ -164,7 +164,8 @@ public final class ShmNode implements AutoCloseable {
     }
 
     private LookupSegmentRequest.Builder lookup(ShmSession s) {
-        return LookupSegmentRequest.newBuilder().setNode(node).setGpid(s.gpid).setIncarnation(incarnation);
+        return LookupSegmentRequest.newBuilder().setNode(node).setGpid(s.gpid).setIncarnation(incarnation)
+                .setUid(s.uid).setGid(s.gid);
     }
 
     private long idOrErrno(LookupSegmentResponse r) {
@@ -188,6 +189,7 @@ public final class ShmNode implements AutoCloseable {
         }
         homeAddresses.put(id, r.getHomeAddress());
         LocalSegment l = localCopy(seg);
+        s.admit(id);
         byte[] path = l.backing.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         s.reply(Frame.ATTACH_OK, tag, Frame.buffer(16 + path.length).putLong(0).putLong(l.size).put(path));
     }
@@ -215,7 +217,7 @@ public final class ShmNode implements AutoCloseable {
     private void attached(ShmSession s, long tag, int id, boolean readOnly, long addr, long size) throws IOException {
         LocalSegment l = local.get(id);
         // A POSIX mapping may be shorter than its object; never longer.
-        if (l == null || size <= 0 || size > LocalSegment.pages(l.size) * LocalSegment.PAGE) {
+        if (l == null || !s.admitted(id) || size <= 0 || size > LocalSegment.pages(l.size) * LocalSegment.PAGE) {
             s.result(tag, -EINVAL);
             return;
         }

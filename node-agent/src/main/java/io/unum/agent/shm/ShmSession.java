@@ -21,17 +21,24 @@ final class ShmSession implements Runnable {
     final long id;
     final int pid;
     final int gpid;
+    /** The program's effective uid and gid when it said HELLO: what segment modes are checked against. */
+    final int uid;
+    final int gid;
     private final SocketChannel requests;
     private final ShmNode node;
     private final Map<Long, Region> regions = new ConcurrentHashMap<>();
+    /** Segments the control plane let this process attach (ATTACH checked the mode): ATTACHED must name one. */
+    private final java.util.Set<Integer> admitted = ConcurrentHashMap.newKeySet();
     private final Object callbackLock = new Object();
     private volatile SocketChannel callbacks;
     private volatile boolean closed;
 
-    ShmSession(long id, int pid, int gpid, SocketChannel requests, ShmNode node) {
+    ShmSession(long id, int pid, int gpid, int uid, int gid, SocketChannel requests, ShmNode node) {
         this.id = id;
         this.pid = pid;
         this.gpid = gpid;
+        this.uid = uid;
+        this.gid = gid;
         this.requests = requests;
         this.node = node;
     }
@@ -42,6 +49,14 @@ final class ShmSession implements Runnable {
 
     boolean hasCallbacks() {
         return callbacks != null;
+    }
+
+    void admit(int segment) {
+        admitted.add(segment);
+    }
+
+    boolean admitted(int segment) {
+        return admitted.contains(segment);
     }
 
     Map<Long, Region> regions() {

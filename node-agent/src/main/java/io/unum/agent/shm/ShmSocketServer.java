@@ -78,14 +78,16 @@ public final class ShmSocketServer implements AutoCloseable {
                     String user = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
                     Optional<Integer> pid = HostPid.find(nsPid, startTime, user);
                     Optional<Integer> gpid = pid.flatMap(node::gpidOf);
-                    if (gpid.isEmpty()) {
+                    Optional<int[]> ids = pid.flatMap(HostPid::effectiveIds);
+                    if (gpid.isEmpty() || ids.isEmpty()) {
                         LOG.warning("refused a shared memory connection of " + user + " claiming pid " + nsPid
                                 + " started at tick " + startTime + (pid.isEmpty() ? ": no such process of that user" : ": no supervised process tree holds it"));
                         Frame.result(ch, hello.tag(), -ShmNode.EACCES);
                         ch.close();
                         return;
                     }
-                    ShmSession s = new ShmSession(ids.incrementAndGet(), pid.get(), gpid.get(), ch, node);
+                    ShmSession s = new ShmSession(this.ids.incrementAndGet(), pid.get(), gpid.get(), ids.get()[0],
+                            ids.get()[1], ch, node);
                     node.opened(s);
                     Frame.result(ch, hello.tag(), s.id);
                     s.run();
