@@ -134,6 +134,7 @@ public final class Agent implements AutoCloseable {
         HostPort advertised = advertisedAddress(cfg, listening);
         shm.advertise(advertised.toString());
         ShmSocketServer shmSocket = ShmSocketServer.start(shm);
+        shm.forgetEarlierStarts();
         NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
         // Under a capacity the node's load is its cgroup's: the machine may be shared with other agents.
         CapacityEnforcer capacity = cfg.profile().capacity().limited()

@@ -23,7 +23,7 @@ final class SegmentViews {
     static ShmSegmentInfo info(StoredSegment s, List<ShmNodePagesInfo> pages) {
         return new ShmSegmentInfo(s.id(), s.key(), s.name(), s.sizeBytes(), s.mode(), s.creatorGpid(), s.uid(), s.gid(),
                 s.homeNode(), state(s),
-                s.lostPages(), s.lostReason(), s.createdAt(), s.attachments(), pages);
+                s.lostPages(), s.lostReason(), s.createdAt(), s.attachments().stream().map(StoredAttachment::info).toList(), pages);
     }
 
     static ShmSegment proto(StoredSegment s, List<ShmNodePagesInfo> pages) {

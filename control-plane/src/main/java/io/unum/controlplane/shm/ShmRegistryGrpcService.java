@@ -69,7 +69,7 @@ public class ShmRegistryGrpcService extends ShmRegistryServiceGrpc.ShmRegistrySe
     public void attachSegment(AttachSegmentRequest req, StreamObserver<AttachSegmentResponse> out) {
         GrpcErrors.unary(out, () -> {
             AgentPeer.requireNode(req.getNode());
-            ShmSegments.Answer a = segments.attach(req.getId(), req.getGpid(), req.getNode(), req.getPid());
+            ShmSegments.Answer a = segments.attach(req.getId(), req.getGpid(), req.getNode(), req.getPid(), req.getIncarnation());
             AttachSegmentResponse.Builder b = AttachSegmentResponse.newBuilder().setErrno(a.errno());
             if (a.segment() != null) {
                 b.setSegment(SegmentViews.proto(a.segment(), List.of())).setHomeAddress(homeAddress(a.segment()));
@@ -121,6 +121,16 @@ public class ShmRegistryGrpcService extends ShmRegistryServiceGrpc.ShmRegistrySe
             AgentPeer.requireNode(req.getNode());
             segments.lost(req.getId(), req.getLostPages(), req.getReason());
             return ReportLostPagesResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void forgetEarlierStarts(io.unum.api.grpc.ForgetEarlierStartsRequest req,
+            StreamObserver<io.unum.api.grpc.ForgetEarlierStartsResponse> out) {
+        GrpcErrors.unary(out, () -> {
+            AgentPeer.requireNode(req.getNode());
+            segments.forgetEarlierStarts(req.getNode(), req.getIncarnation()).forEach(s -> drops.execute(() -> pages.drop(s)));
+            return io.unum.api.grpc.ForgetEarlierStartsResponse.getDefaultInstance();
         });
     }
 

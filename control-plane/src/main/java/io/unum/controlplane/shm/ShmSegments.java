@@ -2,7 +2,6 @@ package io.unum.controlplane.shm;
 
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
-import io.unum.api.model.ShmAttachmentInfo;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdConflictException;
@@ -172,9 +171,9 @@ public class ShmSegments {
         }).orElse(Answer.error(ENOENT));
     }
 
-    public Answer attach(int id, int gpid, String node, int pid) {
+    public Answer attach(int id, int gpid, String node, int pid, String incarnation) {
         Optional<StoredSegment> s = segments.update(Integer.toString(id),
-                cur -> cur.withAttachment(new ShmAttachmentInfo(gpid, node, pid, clock.instant())));
+                cur -> cur.withAttachment(new StoredAttachment(gpid, node, pid, clock.instant(), incarnation)));
         return s.map(Answer::of).orElse(Answer.error(EINVAL));
     }
 
@@ -182,6 +181,21 @@ public class ShmSegments {
     public Optional<StoredSegment> detach(int id, int gpid, String node, int pid) {
         Optional<StoredSegment> s = segments.update(Integer.toString(id), cur -> cur.withoutAttachment(gpid, node, pid));
         return s.filter(this::destroyIfDone);
+    }
+
+    /**
+     * Drops what node's agent recorded in its earlier starts: their processes lost the agent and
+     * cannot use their mappings any more. Returns the segments this destroyed.
+     */
+    public List<StoredSegment> forgetEarlierStarts(String node, String incarnation) {
+        List<StoredSegment> destroyed = new java.util.ArrayList<>();
+        for (StoredSegment s : list()) {
+            if (s.attachments().stream().anyMatch(a -> a.node().equals(node) && !incarnation.equals(a.incarnation()))) {
+                segments.update(Integer.toString(s.id()), cur -> cur.withoutStaleAttachments(node, incarnation))
+                        .filter(this::destroyIfDone).ifPresent(destroyed::add);
+            }
+        }
+        return destroyed;
     }
 
     /** IPC_RMID, shm_unlink, `unum ipcrm`: the name is free at once; destroyed when nobody is attached. */

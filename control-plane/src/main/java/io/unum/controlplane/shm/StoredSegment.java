@@ -1,6 +1,5 @@
 package io.unum.controlplane.shm;
 
-import io.unum.api.model.ShmAttachmentInfo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,7 @@ import java.util.TreeSet;
  */
 public record StoredSegment(int id, Integer key, String name, long sizeBytes, int mode, int creatorGpid, int uid, int gid,
         String homeNode,
-        String homeIncarnation, List<ShmAttachmentInfo> attachments, boolean removed, long lostPages, String lostReason,
+        String homeIncarnation, List<StoredAttachment> attachments, boolean removed, long lostPages, String lostReason,
         Instant createdAt, Set<String> nodes) {
 
     public StoredSegment {
@@ -45,8 +44,8 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
         return key == null || key == 0 ? null : "sysv-" + Integer.toUnsignedString(key);
     }
 
-    StoredSegment withAttachment(ShmAttachmentInfo a) {
-        List<ShmAttachmentInfo> more = new ArrayList<>(attachments);
+    StoredSegment withAttachment(StoredAttachment a) {
+        List<StoredAttachment> more = new ArrayList<>(attachments);
         more.add(a);
         Set<String> seen = new TreeSet<>(nodes);
         seen.add(a.node());
@@ -56,9 +55,9 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
 
     /** Without one attachment of (gpid, node, pid); the same instance when there is none. */
     StoredSegment withoutAttachment(int gpid, String node, int pid) {
-        List<ShmAttachmentInfo> fewer = new ArrayList<>(attachments);
+        List<StoredAttachment> fewer = new ArrayList<>(attachments);
         for (int i = 0; i < fewer.size(); i++) {
-            ShmAttachmentInfo a = fewer.get(i);
+            StoredAttachment a = fewer.get(i);
             if (a.gpid() == gpid && a.node().equals(node) && a.pid() == pid) {
                 fewer.remove(i);
                 return new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, uid, gid, homeNode, homeIncarnation, fewer,
@@ -66,6 +65,14 @@ public record StoredSegment(int id, Integer key, String name, long sizeBytes, in
             }
         }
         return this;
+    }
+
+    /** Without the attachments node recorded in other starts of its agent than incarnation. */
+    StoredSegment withoutStaleAttachments(String node, String incarnation) {
+        List<StoredAttachment> kept = attachments.stream()
+                .filter(a -> !a.node().equals(node) || incarnation.equals(a.incarnation())).toList();
+        return kept.size() == attachments.size() ? this : new StoredSegment(id, key, name, sizeBytes, mode, creatorGpid, uid, gid,
+                homeNode, homeIncarnation, kept, removed, lostPages, lostReason, createdAt, nodes);
     }
 
     StoredSegment asRemoved() {

@@ -84,6 +84,34 @@ public final class ShmNode implements AutoCloseable {
         this.gpidOfPid = gpidOfPid;
     }
 
+    /**
+     * Tells the control plane, in the background until it answers, that attachments of this
+     * node's earlier agent starts are dead: their processes lost their connection with that agent.
+     */
+    public void forgetEarlierStarts() {
+        Thread t = new Thread(() -> {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    controlPlane.call(ShmRegistryServiceGrpc::newBlockingStub, stub -> stub.forgetEarlierStarts(
+                            io.unum.api.grpc.ForgetEarlierStartsRequest.newBuilder().setNode(node).setIncarnation(incarnation)
+                                    .build()));
+                    return;
+                } catch (StatusRuntimeException e) {
+                    if (attempt % 30 == 0) {
+                        LOG.info("cannot yet drop the shared memory attachments of earlier starts: " + e.getStatus());
+                    }
+                    try {
+                        Thread.sleep(2000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }, "unum-shm-forget");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Where other agents reach this one; known once the gRPC server is bound. */
     public void advertise(String hostPort) {
         this.address = hostPort;
@@ -227,7 +255,7 @@ public final class ShmNode implements AutoCloseable {
             return;
         }
         AttachSegmentResponse r = registry(stub -> stub.attachSegment(AttachSegmentRequest.newBuilder()
-                .setNode(node).setId(id).setGpid(s.gpid).setPid(s.pid).build()));
+                .setNode(node).setId(id).setGpid(s.gpid).setPid(s.pid).setIncarnation(incarnation).build()));
         if (r.getErrno() != 0) {
             s.result(tag, -r.getErrno());
             return;
@@ -395,7 +423,11 @@ public final class ShmNode implements AutoCloseable {
             @Override
             public byte[] revoke(String target, long page, byte toState, boolean wantData) throws HomeDirectory.NodeUnreachable {
                 if (target.equals(node)) {
-                    return revokeHere(id, page, toState, wantData, false);
+                    try {
+                        return revokeHere(id, page, toState, wantData, false);
+                    } catch (StatusRuntimeException e) {
+                        throw new HomeDirectory.NodeUnreachable(target, e);
+                    }
                 }
                 try {
                     return peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
@@ -438,7 +470,13 @@ public final class ShmNode implements AutoCloseable {
     byte[] revokeHere(int id, long page, byte toState, boolean wantData, boolean remote) {
         LocalSegment seg = local.get(id);
         if (seg == null) {
-            return new byte[0];
+            if (!wantData) {
+                return new byte[0];
+            }
+            // The home believes this node holds the page's only good copy, but this start of the
+            // agent never had it: it was lost with the previous one. Empty bytes would pass for data.
+            throw Status.DATA_LOSS.withDescription("node " + node + " holds no copy of segment " + id
+                    + ": its agent restarted and lost it").asRuntimeException();
         }
         int allowed = toState == LocalSegment.READ ? 1 : 0;
         ReentrantLock lock = seg.lock(page);
