@@ -12,6 +12,7 @@ import io.unum.agent.auth.CaPinMismatchException;
 import io.unum.api.grpc.EnrollRequest;
 import io.unum.api.grpc.EnrollResponse;
 import io.unum.agent.auth.PeerIdentityInterceptor;
+import io.unum.agent.auth.RevokedCertificates;
 import io.unum.agent.image.Criu;
 import io.unum.agent.image.ImageAgentGrpcService;
 import io.unum.agent.image.ImageStore;
@@ -115,7 +116,8 @@ public final class Agent implements AutoCloseable {
                 request -> join(cfg, endpoints, request));
         // From here on the certificate is the agent's only credential: the join token is not sent again.
         ControlPlaneClient client = new ControlPlaneClient(endpoints, tls.channelCredentials(), null);
-        PeerIdentityInterceptor auth = new PeerIdentityInterceptor();
+        RevokedCertificates revoked = new RevokedCertificates();
+        PeerIdentityInterceptor auth = new PeerIdentityInterceptor(revoked);
         ShmNode shm = new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir()), client,
                 new ShmPeers(tls.channelCredentials()), new TreeOfPid(supervisor::runningPids));
         Optional<Map<String, String>> remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
@@ -141,7 +143,8 @@ public final class Agent implements AutoCloseable {
                 ? CapacityEnforcer.start(cfg.name(), cfg.stateDir(), cfg.profile().capacity(), supervisor) : null;
         RegistrationLoop registration = new RegistrationLoop(client, supervisor, identity,
                 capacity != null ? capacity::sample : new NodeLoadProbe()::sample,
-                new ProfileReporter(client, cfg.name(), cfg.profile(), capacity != null ? capacity.enforcement() : "none"));
+                new ProfileReporter(client, cfg.name(), cfg.profile(), capacity != null ? capacity.enforcement() : "none"),
+                revoked);
         ExitReporter exitReporter = new ExitReporter(client, supervisor, cfg.name());
         exitReporter.start();
         registration.start();

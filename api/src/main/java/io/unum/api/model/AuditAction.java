@@ -13,5 +13,7 @@ public enum AuditAction {
     /** A join token created (the detail names its id and expiry, never the secret). */
     JOIN_TOKEN_CREATE,
     /** A join token deleted: no agent can join with it any more. */
-    JOIN_TOKEN_DELETE
+    JOIN_TOKEN_DELETE,
+    /** A node removed: its agent's certificate is revoked, it must join again to come back. */
+    NODE_REMOVE
 }

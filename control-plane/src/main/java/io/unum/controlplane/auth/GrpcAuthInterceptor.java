@@ -39,7 +39,8 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             "unum.v1.JoinTokenService/CreateJoinToken",
             "unum.v1.JoinTokenService/ListJoinTokens",
             "unum.v1.JoinTokenService/DeleteJoinToken",
-            "unum.v1.ShmService/RemoveSegment");
+            "unum.v1.ShmService/RemoveSegment",
+            "unum.v1.NodeService/RemoveNode");
 
     private final TokenAuthenticator tokens;
 

@@ -44,16 +44,19 @@ public class AgentApiServer {
     private final AgentRegistryGrpcService registry;
     private final NodeProfileGrpcService profiles;
     private final ShmRegistryGrpcService shm;
+    private final CertificateRevocations revocations;
     private final String defaultHost;
     private volatile Server server;
 
     public AgentApiServer(ClusterTlsConfig tls, @GrpcService AgentRegistryGrpcService registry,
             @GrpcService NodeProfileGrpcService profiles, @GrpcService ShmRegistryGrpcService shm,
+            CertificateRevocations revocations,
             @ConfigProperty(name = "quarkus.grpc.server.host", defaultValue = "127.0.0.1") String defaultHost) {
         this.tls = tls;
         this.registry = registry;
         this.profiles = profiles;
         this.shm = shm;
+        this.revocations = revocations;
         this.defaultHost = defaultHost;
     }
 
@@ -71,7 +74,7 @@ public class AgentApiServer {
                     // OPTIONAL, not REQUIRE: a joining agent has no certificate yet (Enroll); the interceptor
                     // refuses every other call without one.
                     .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
-            AgentPortInterceptor auth = new AgentPortInterceptor();
+            AgentPortInterceptor auth = new AgentPortInterceptor(revocations);
             server = NettyServerBuilder.forAddress(new InetSocketAddress(host, tls.agentPort()), credentials.build())
                     .addService(ServerInterceptors.intercept(registry, auth))
                     .addService(ServerInterceptors.intercept(profiles, auth))

@@ -27,7 +27,10 @@ public class AgentCertificates {
     private final ClusterTlsConfig config;
     private volatile CertificateAuthority ca;
 
-    public AgentCertificates(ClusterTlsConfig config) {
+    private final CertificateRevocations revocations;
+
+    public AgentCertificates(ClusterTlsConfig config, CertificateRevocations revocations) {
+        this.revocations = revocations;
         this.config = config;
     }
 
@@ -52,6 +55,7 @@ public class AgentCertificates {
         X509Certificate cert = authority.issue(who, key, List.of(request.getHost()), config.agentCertValidity());
         LOG.infof("signed a certificate for %s at %s, valid until %s (join token %s)", who, request.getHost(),
                 cert.getNotAfter().toInstant(), joinToken);
+        revocations.issued(who.name(), CertificateRevocations.serial(cert), cert.getNotAfter().toInstant());
         return EnrollResponse.newBuilder()
                 .setCertificatePem(Pem.certificate(cert))
                 .setCaCertificatePem(Pem.certificate(authority.certificate()))

@@ -25,6 +25,12 @@ import org.jboss.logging.Logger;
  */
 final class AgentPortInterceptor implements ServerInterceptor {
     private static final Logger LOG = Logger.getLogger(AgentPortInterceptor.class);
+    private final CertificateRevocations revocations;
+
+    AgentPortInterceptor(CertificateRevocations revocations) {
+        this.revocations = revocations;
+    }
+
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final String ENROLL = AgentRegistryServiceGrpc.getEnrollMethod().getFullMethodName();
 
@@ -36,7 +42,13 @@ final class AgentPortInterceptor implements ServerInterceptor {
             String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
             return Contexts.interceptCall(Context.current().withValue(AgentPeer.JOIN_TOKEN, token), call, headers, next);
         }
-        Optional<Identity> peer = peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        Optional<Identity> peer = peer(session);
+        Optional<String> serial = serial(session);
+        if (serial.isPresent() && revocations.isRevoked(serial.get())) {
+            return refuse(call, Status.PERMISSION_DENIED.withDescription("this certificate was revoked (its node was removed "
+                    + "or it was replaced); join again with a join token"), method, peer.map(Identity::toString).orElse("?"));
+        }
         if (peer.isEmpty()) {
             return refuse(call, Status.UNAUTHENTICATED.withDescription("a node agent's certificate of the cluster CA is required; "
                     + "the join token is accepted by Enroll only"), method, "a caller without a certificate");
@@ -55,6 +67,19 @@ final class AgentPortInterceptor implements ServerInterceptor {
         try {
             Certificate[] chain = session.getPeerCertificates();
             return chain.length > 0 && chain[0] instanceof X509Certificate cert ? Identity.of(cert) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> serial(SSLSession session) {
+        if (session == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate cert
+                    ? Optional.of(CertificateRevocations.serial(cert)) : Optional.empty();
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }

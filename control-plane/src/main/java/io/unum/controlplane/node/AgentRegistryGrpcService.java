@@ -35,6 +35,7 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
     private final NodeConfig config;
     private final AgentCertificates certificates;
     private final JoinTokens joinTokens;
+    private final CertificateRevocations revocations;
     private final ExecutorService agentCalls = Executors.newFixedThreadPool(THREADS, r -> {
         Thread t = new Thread(r, "agent-registry");
         t.setDaemon(true);
@@ -42,7 +43,8 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
     });
 
     public AgentRegistryGrpcService(NodeMembership membership, NodeProcesses lifecycle, NodeConfig config,
-            AgentCertificates certificates, JoinTokens joinTokens) {
+            AgentCertificates certificates, JoinTokens joinTokens, CertificateRevocations revocations) {
+        this.revocations = revocations;
         this.joinTokens = joinTokens;
         this.membership = membership;
         this.lifecycle = lifecycle;
@@ -83,6 +85,7 @@ public class AgentRegistryGrpcService extends AgentRegistryServiceGrpc.AgentRegi
         answer(response, () -> HeartbeatResponse.newBuilder()
                 .setKnown(membership.heartbeat(request))
                 .setHeartbeatIntervalMillis(config.heartbeatInterval().toMillis())
+                .addAllRevokedCertificateSerials(revocations.revokedSerials())
                 .build());
     }
 

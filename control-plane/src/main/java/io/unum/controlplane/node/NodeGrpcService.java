@@ -21,9 +21,20 @@ import java.time.Instant;
 @Blocking
 public class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
     private final NodeStore nodes;
+    private final NodeRemoval removal;
 
-    public NodeGrpcService(NodeStore nodes) {
+    public NodeGrpcService(NodeStore nodes, NodeRemoval removal) {
         this.nodes = nodes;
+        this.removal = removal;
+    }
+
+    @Override
+    public void removeNode(io.unum.api.grpc.RemoveNodeRequest request,
+            StreamObserver<io.unum.api.grpc.RemoveNodeResponse> response) {
+        GrpcErrors.unary(response, () -> {
+            removal.remove(request.getName());
+            return io.unum.api.grpc.RemoveNodeResponse.getDefaultInstance();
+        });
     }
 
     @Override

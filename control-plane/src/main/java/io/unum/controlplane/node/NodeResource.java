@@ -5,11 +5,14 @@ import io.unum.api.model.NodeEvent;
 import io.unum.api.model.NodeInfo;
 import io.unum.controlplane.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -21,10 +24,12 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 public class NodeResource {
     private final NodeStore nodes;
     private final NodeEvents events;
+    private final NodeRemoval removal;
 
-    public NodeResource(NodeStore nodes, NodeEvents events) {
+    public NodeResource(NodeStore nodes, NodeEvents events, NodeRemoval removal) {
         this.nodes = nodes;
         this.events = events;
+        this.removal = removal;
     }
 
     @GET
@@ -50,5 +55,16 @@ public class NodeResource {
     @Operation(summary = "Get one node")
     public NodeInfo get(@PathParam("name") String name) {
         return nodes.get(name);
+    }
+
+    @DELETE
+    @Path("{name}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Operation(summary = "Remove a node for good: refused (409) while processes are there; its agent's certificate is "
+            + "revoked at once, so it can come back only by joining again with a join token")
+    @APIResponse(responseCode = "204", description = "Removed")
+    public Response remove(@PathParam("name") String name) {
+        removal.remove(name);
+        return Response.noContent().build();
     }
 }

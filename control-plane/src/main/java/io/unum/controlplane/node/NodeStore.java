@@ -82,6 +82,12 @@ public class NodeStore implements NodeRecords {
         return all;
     }
 
+    /** Forgets a node (an admin removed it); true when it is gone. */
+    public boolean delete(String name) {
+        usage.delete(name, u -> true);
+        return nodes.delete(name, n -> true);
+    }
+
     public void addListener(EtcdTable.Listener<NodeInfo> listener) {
         nodes.addListener(listener);
     }

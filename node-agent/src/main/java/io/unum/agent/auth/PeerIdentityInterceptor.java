@@ -22,6 +22,12 @@ import javax.net.ssl.SSLSession;
  */
 public final class PeerIdentityInterceptor implements ServerInterceptor {
     private static final Logger LOG = Logger.getLogger(PeerIdentityInterceptor.class.getName());
+    private final RevokedCertificates revoked;
+
+    public PeerIdentityInterceptor(RevokedCertificates revoked) {
+        this.revoked = revoked;
+    }
+
     /** What one agent calls on another. */
     private static final Set<String> AGENT_TO_AGENT = Set.of("unum.v1.ImageAgentService/ReceiveImage",
             "unum.v1.ShmPageService/Acquire", "unum.v1.ShmPageService/Install", "unum.v1.ShmPageService/Revoke");
@@ -34,12 +40,25 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
             return refuse(call, Status.UNAUTHENTICATED.withDescription("a certificate of the cluster CA is required"), method, "no identity");
         }
         Identity who = peer.get();
+        if (who.role().equals(Identity.AGENT) && revokedPeer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))) {
+            return refuse(call, Status.PERMISSION_DENIED.withDescription("the certificate of " + who + " was revoked"), method,
+                    who.toString());
+        }
         boolean allowed = who.role().equals(Identity.CONTROL_PLANE)
                 || who.role().equals(Identity.AGENT) && AGENT_TO_AGENT.contains(method);
         if (!allowed) {
             return refuse(call, Status.PERMISSION_DENIED.withDescription(who + " may not call " + method), method, who.toString());
         }
         return next.startCall(call, headers);
+    }
+
+    private boolean revokedPeer(SSLSession session) {
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate cert && revoked.contains(cert);
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
     }
 
     private static Optional<Identity> peer(SSLSession session) {

@@ -1,5 +1,6 @@
 package io.unum.agent.registration;
 
+import io.unum.agent.auth.RevokedCertificates;
 import io.unum.agent.load.NodeLoadProbe;
 import io.unum.agent.load.ProcessUsageProbe;
 import io.unum.agent.process.ProcessSupervisor;
@@ -39,17 +40,21 @@ public final class RegistrationLoop implements AutoCloseable {
     private volatile boolean registered;
     private volatile long intervalMillis = DEFAULT_INTERVAL_MILLIS;
 
+    private final RevokedCertificates revoked;
+
     public RegistrationLoop(ControlPlaneClient client, ProcessSupervisor supervisor, NodeIdentity identity) {
-        this(client, supervisor, identity, new NodeLoadProbe()::sample, () -> { });
+        this(client, supervisor, identity, new NodeLoadProbe()::sample, () -> { }, new RevokedCertificates());
     }
 
     /**
      * @param load the node's load for each heartbeat (the machine's, or its cgroup's under a capacity)
      * @param afterRegistration runs after every successful registration; if it throws, the
      *     registration is retried as if it had failed
+     * @param revoked told, at every heartbeat, which agent certificates no longer count
      */
     public RegistrationLoop(ControlPlaneClient client, ProcessSupervisor supervisor, NodeIdentity identity,
-            Supplier<NodeLoadProbe.Sample> load, Runnable afterRegistration) {
+            Supplier<NodeLoadProbe.Sample> load, Runnable afterRegistration, RevokedCertificates revoked) {
+        this.revoked = revoked;
         this.loadProbe = load;
         this.afterRegistration = afterRegistration;
         this.client = client;
@@ -143,6 +148,7 @@ public final class RegistrationLoop implements AutoCloseable {
             }
         }
         HeartbeatResponse resp = client.call(stub -> stub.heartbeat(req.build()));
+        revoked.replace(resp.getRevokedCertificateSerialsList());
         if (resp.getHeartbeatIntervalMillis() > 0) {
             intervalMillis = resp.getHeartbeatIntervalMillis();
         }
