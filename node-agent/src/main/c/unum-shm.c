@@ -76,6 +76,7 @@ enum {
     OP_HELLO = 1, OP_HELLO_CALLBACKS = 2, OP_SHMGET = 3, OP_SHM_OPEN = 4, OP_SHM_UNLINK = 5,
     OP_ATTACH = 6, OP_ATTACHED = 7, OP_DETACH = 8, OP_RMID = 9, OP_STAT = 10, OP_TRUNCATE = 11,
     OP_FAULT = 12, OP_FAULT_DONE = 13, OP_PROTECT = 20, OP_PROTECT_DONE = 21,
+    OP_SUSPEND = 22, OP_SUSPEND_DONE = 23,
     OP_RESULT = 100, OP_ATTACH_OK = 101, OP_STAT_OK = 102,
 };
 #define MAX_PAYLOAD 4096
@@ -98,6 +99,7 @@ struct region {
     _Atomic int busy;        /* the helper thread is changing its protection */
     _Atomic int dead;        /* the agent refused it after a fork: faults raise SIGBUS */
     int announce;            /* inherited through fork: ATTACH + ATTACHED on the next connection */
+    int moved;               /* a placeholder since SUSPEND: map the (new) node's file there again */
     _Atomic uintptr_t addr;
     _Atomic size_t size;     /* mapped length (a multiple of PAGE) */
     int shmid;
@@ -132,6 +134,15 @@ static uint64_t session;
 static uint64_t next_tag = 1;
 static _Atomic int connected;
 static _Atomic int lost;
+/*
+ * Between SUSPEND (the process is about to be dumped by CRIU) and the helper's reconnection to
+ * whichever agent then runs it: faults wait, and a grant that arrives late is not applied.
+ * installing counts handlers applying a grant; with suspended it is a Dekker handshake, so the
+ * helper never replaces a mapping under an mprotect that would open the placeholder.
+ */
+static _Atomic int suspended;
+static _Atomic int installing;
+static char ptr_path[256];   /* UNUM_SHM_POINTER: a file naming the socket of the agent running us */
 static _Atomic int helper_running;  /* a helper thread exists (reading, or waiting for cb_fd) */
 static sem_t helper_go;              /* a helper pre-started in a fork child waits for this */
 static int helper_waits;
@@ -537,6 +548,8 @@ static void agent_lost(void)
 }
 
 /* ---- the helper thread ---- */
+static int suspend_for_move(int fd, const struct hdr *h);
+
 static void *helper(void *arg)
 {
     (void)arg;
@@ -551,6 +564,13 @@ static void *helper(void *arg)
         if (fd < 0 || recv_all(fd, &h, sizeof h, -1) < 0 || h.len > MAX_PAYLOAD
             || recv_all(fd, buf, h.len, -1) < 0) {
             break;
+        }
+        if (h.op == OP_SUSPEND) {
+            if (suspend_for_move(fd, &h) < 0) {
+                break;
+            }
+            fd = atomic_load(&cb_fd);
+            continue;
         }
         if (h.op != OP_PROTECT || h.len < 20) {
             break;
@@ -717,40 +737,23 @@ static uint64_t self_starttime(void)
     return v;
 }
 
+static int open_session(void);
+
 /* 0 when connected; -1 when the agent cannot be reached (errno EIO). in_handler: no pthread_create. */
 static int ensure_connected(int in_handler)
 {
     if (atomic_load(&connected)) {
         return 0;
     }
+    if (atomic_load(&suspended)) {
+        errno = EAGAIN;  /* being moved: the helper reconnects */
+        return -1;
+    }
     if (atomic_load(&lost)) {
         errno = EIO;
         return -1;
     }
-    int fd = connect_socket();
-    if (fd < 0) {
-        goto fail;
-    }
-    req_fd = fd;
-    unsigned char hello[16] = {0};
-    uint32_t pid = (uint32_t)getpid();
-    uint64_t start = self_starttime();
-    memcpy(hello, &pid, 4);
-    memcpy(hello + 8, &start, 8);
-    int64_t s = request_result(OP_HELLO, hello, 16);
-    if (s <= 0) {
-        goto fail;
-    }
-    session = (uint64_t)s;
-    int cfd = connect_socket();
-    if (cfd < 0) {
-        goto fail;
-    }
-    atomic_store(&cb_fd, cfd);
-    struct hdr h;
-    uint32_t n;
-    if (send_frame(cfd, OP_HELLO_CALLBACKS, 1, &session, 8) < 0
-        || recv_frame(cfd, &h, &n, now_ms() + timeout_ms) < 0 || h.op != OP_RESULT || rd_i64(rxbuf) != 0) {
+    if (open_session() < 0) {
         goto fail;
     }
     for (int i = 0; i < MAX_REGIONS; i++) {
@@ -786,6 +789,180 @@ fail:
     }
     errno = EIO;
     return -1;
+}
+
+/* ---- moving (migration, checkpoint): SUSPEND on the callbacks connection ---- */
+
+/* The socket of the agent that runs this process now, as the pointer file says. */
+static void follow_pointer(void)
+{
+    if (!ptr_path[0]) {
+        return;
+    }
+    int fd = open(ptr_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    char buf[sizeof sock_path];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) {
+        n--;
+    }
+    if (n > 0) {
+        buf[n] = 0;
+        memcpy(sock_path, buf, (size_t)n + 1);
+    }
+}
+
+/* HELLO on a new requests connection and on a new callbacks connection; lock held. */
+static int open_session(void)
+{
+    int fd = connect_socket();
+    if (fd < 0) {
+        return -1;
+    }
+    req_fd = fd;
+    unsigned char hello[16] = {0};
+    uint32_t pid = (uint32_t)getpid();
+    uint64_t start = self_starttime();
+    memcpy(hello, &pid, 4);
+    memcpy(hello + 8, &start, 8);
+    int64_t s = request_result(OP_HELLO, hello, 16);
+    if (s <= 0) {
+        return -1;
+    }
+    session = (uint64_t)s;
+    int cfd = connect_socket();
+    if (cfd < 0) {
+        return -1;
+    }
+    atomic_store(&cb_fd, cfd);
+    struct hdr h;
+    uint32_t n;
+    if (send_frame(cfd, OP_HELLO_CALLBACKS, 1, &session, 8) < 0
+        || recv_frame(cfd, &h, &n, now_ms() + timeout_ms) < 0 || h.op != OP_RESULT || rd_i64(rxbuf) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static void close_session(void)
+{
+    if (req_fd >= 0) {
+        close(req_fd);
+    }
+    if (atomic_load(&cb_fd) >= 0) {
+        close(atomic_load(&cb_fd));
+    }
+    req_fd = -1;
+    atomic_store(&cb_fd, -1);
+    atomic_store(&connected, 0);
+    session = 0;
+}
+
+/* A moved region: the node's file mapped at its address again, on this session; lock held. */
+static void remap_moved(struct region *r)
+{
+    unsigned char p[24];
+    int32_t id = r->shmid;
+    uint32_t fl = r->readonly ? SHM_RDONLY : 0;
+    memcpy(p, &id, 4);
+    memcpy(p + 4, &fl, 4);
+    uint32_t n;
+    if (request(OP_ATTACH, p, 8, OP_ATTACH_OK, &n) < 0 || rd_i64(rxbuf) < 0 || n <= 16) {
+        atomic_store(&r->dead, 1);
+        return;
+    }
+    char path[MAX_PAYLOAD + 1];
+    memcpy(path, rxbuf + 16, n - 16);
+    path[n - 16] = 0;
+    int fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) {
+        atomic_store(&r->dead, 1);
+        return;
+    }
+    struct stat st;
+    fstat(fd, &st);
+    uint64_t addr = atomic_load(&r->addr), size = atomic_load(&r->size);
+    void *m = sys_mmap((void *)(uintptr_t)addr, size, PROT_NONE, MAP_SHARED | MAP_FIXED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        atomic_store(&r->dead, 1);
+        return;
+    }
+    r->dev = st.st_dev;
+    r->ino = st.st_ino;
+    uint32_t ro = (uint32_t)r->readonly;
+    memcpy(p, &id, 4);
+    memcpy(p + 4, &ro, 4);
+    memcpy(p + 8, &addr, 8);
+    memcpy(p + 16, &size, 8);
+    if (request_result(OP_ATTACHED, p, 24) < 0) {
+        atomic_store(&r->dead, 1);
+        return;
+    }
+    r->moved = 0;
+}
+
+/*
+ * SUSPEND: the agent is about to dump this process. Every region becomes an anonymous PROT_NONE
+ * placeholder (the pages stay with the node and the segment's home, never in the image), the
+ * connections close (CRIU cannot carry them), and the helper dials again, every 50 ms, the agent
+ * the pointer file names: the source's after a checkpoint or a failed move, the target's after a
+ * restore. Then each region is mapped again from that node's copy, and faults go on.
+ */
+static int suspend_for_move(int fd, const struct hdr *h)
+{
+    unsigned char discard[MAX_PAYLOAD];
+    if (h->len > 0 && recv_all(fd, discard, h->len, -1) < 0) {
+        return -1;
+    }
+    atomic_store(&suspended, 1);
+    while (atomic_load(&installing)) {
+        sched_yield();
+    }
+    for (int i = 0; i < MAX_REGIONS; i++) {
+        struct region *r = &regions[i];
+        if (atomic_load(&r->state) == R_LIVE) {
+            sys_mmap((void *)atomic_load(&r->addr), atomic_load(&r->size), PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+            r->moved = 1;
+        }
+    }
+    struct hdr d = {OP_SUSPEND_DONE, 0, h->tag};
+    if (send_all(fd, &d, sizeof d) < 0) {
+        return -1;
+    }
+    sigset_t old;
+    lock_normal(&old);
+    close_session();
+    unlock_normal(&old);
+    for (;;) {
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+        lock_normal(&old);
+        follow_pointer();
+        int ok = open_session() == 0;
+        if (ok) {
+            for (int i = 0; i < MAX_REGIONS; i++) {
+                struct region *r = &regions[i];
+                if (atomic_load(&r->state) == R_LIVE && r->moved) {
+                    remap_moved(r);
+                }
+            }
+            atomic_store(&connected, 1);
+        } else {
+            /* Not there yet (still dumping, restoring, or refusing us meanwhile): dial again. */
+            close_session();
+            atomic_store(&lost, 0);
+        }
+        unlock_normal(&old);
+        if (ok) {
+            atomic_store(&suspended, 0);
+            return 0;
+        }
+    }
 }
 
 /* ---- fork ---- */
@@ -917,6 +1094,19 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     uintptr_t base = atomic_load(&r->addr);
     uint64_t page = ((uintptr_t)si->si_addr - base) / PAGE;
     int shmid = r->shmid;
+    if (atomic_load(&suspended)) {
+        /* Being moved: the helper maps the segment again once the agent that runs us answers. */
+        long long deadline = now_ms() + timeout_ms;
+        while (atomic_load(&suspended)) {
+            if (now_ms() > deadline) {
+                die_bus("moved, and no node agent took the process back", shmid, (long long)page);
+            }
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        errno = saved;
+        return;  /* the instruction runs again, on the mapping as it is now */
+    }
     if (lock_handler() < 0) {
         die_bus("a fault while this thread talks to the node agent", shmid, (long long)page);
     }
@@ -946,7 +1136,12 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
         unlock_handler();
         die_bus(atomic_load(&lost) ? "lost the node agent" : errno_text(-prot), shmid, (long long)page);
     }
-    int mp = sys_mprotect((void *)(base + page * PAGE), PAGE, (int)(prot & (PROT_READ | PROT_WRITE)));
+    int mp = 0;
+    atomic_fetch_add(&installing, 1);
+    if (!atomic_load(&suspended)) {
+        mp = sys_mprotect((void *)(base + page * PAGE), PAGE, (int)(prot & (PROT_READ | PROT_WRITE)));
+    }
+    atomic_fetch_sub(&installing, 1);
     /* The agent holds the page until FAULT_DONE, whatever happened here. */
     int sent = send_frame(req_fd, OP_FAULT_DONE, next_tag++, p, 16);
     if (sent < 0) {
@@ -975,6 +1170,10 @@ __attribute__((constructor)) static void unum_shm_init(void)
         return;
     }
     strcpy(sock_path, s);
+    const char *ptr = getenv("UNUM_SHM_POINTER");
+    if (ptr && strlen(ptr) < sizeof ptr_path) {
+        strcpy(ptr_path, ptr);
+    }
     const char *t = getenv("UNUM_SHM_TIMEOUT_MS");
     if (t && atoi(t) > 0) {
         timeout_ms = atoi(t);

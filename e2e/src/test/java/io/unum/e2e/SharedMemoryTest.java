@@ -236,25 +236,50 @@ class SharedMemoryTest extends ClusterTest {
         assertTrue(segment(key, null).isEmpty(), "a kernel segment is not the cluster's");
     }
 
-    @Test
-    void anAttachedProcessIsNotMovedButRefusedWithAReason() {
+    /** A writer and a reader mid-exchange; the writer is moved while the reader goes on reading. */
+    private void movedMidExchange(String how) {
         String ring = programs().cProgram("shm-ring");
         int key = randomKey();
-        // A writer whose reader never comes: it stays attached, waiting for room in the ring.
-        ProcessInfo writer = run(List.of(ring, "sysv", "writer", Integer.toString(key), "100000"), "node-1",
-                REMOTE + ",+CAN_MIGRATE,+CHECKPOINTABLE");
-        ShmSegmentInfo s = Api.await(() -> segment(key, null), o -> o.isPresent() && !o.get().attachments().isEmpty(),
-                Duration.ofSeconds(30), "writer attached").orElseThrow();
-        RawResponse move = api.post("/api/v1/processes/" + writer.gpid() + "/migrate", Map.of("node", "node-2"));
-        assertEquals(409, move.status(), move.body());
-        assertTrue(move.body().contains("shared memory") && move.body().contains("segment " + s.id()), move.body());
-        RawResponse checkpoint = api.post("/api/v1/processes/" + writer.gpid() + "/checkpoints", Map.of());
-        assertEquals(409, checkpoint.status(), checkpoint.body());
-        api.signal(writer.gpid(), "KILL");
-        ended(writer, Duration.ofSeconds(30));
-        Api.await(() -> api.client().shmSegment(s.id()), x -> x.attachments().isEmpty(), Duration.ofSeconds(15),
-                "the killed writer detached");
+        int count = 30_000;
+        ProcessInfo writer = run(List.of(ring, "sysv", "writer", Integer.toString(key), Integer.toString(count), "keep"),
+                "node-1", REMOTE + ",+CAN_MIGRATE,+CHECKPOINTABLE");
+        ProcessInfo reader = run(List.of(ring, "sysv", "reader", Integer.toString(key), Integer.toString(count)), "node-2", REMOTE);
+        ShmSegmentInfo s = Api.await(() -> segment(key, null), Optional::isPresent, Duration.ofSeconds(30), "segment").get();
+        Api.await(() -> api.client().shmSegment(s.id()), x -> x.pages() != null && x.pages().stream()
+                .anyMatch(p -> p.node().equals("node-2") && p.pagesReceived() > 40), Duration.ofSeconds(60), "exchange under way");
+        int gpid = writer.gpid();
+        if (how.equals("checkpoint")) {
+            io.unum.api.model.CheckpointInfo c = api.client().checkpoint(gpid, true);
+            api.awaitState(gpid, ProcessState.EXITED);
+            api.client().restart(c.id(), "node-3");
+        } else {
+            io.unum.api.model.MigrationInfo m = api.migrate(gpid, "node-3", how);
+            assertEquals("DONE", m.state().name(), "migration: " + m);
+        }
+        Api.await(() -> api.process(gpid), p -> "node-3".equals(p.node()), Duration.ofSeconds(30), "writer on node-3");
+        ProcessInfo r = ended(reader, Duration.ofSeconds(180));
+        ProcessInfo w = ended(writer, Duration.ofSeconds(60));
+        assertEquals("received " + count + " in order", api.stdout(reader.gpid()).strip(), "reader: " + r);
+        assertEquals(0, w.exitCode(), "writer: " + w + " " + api.stderr(gpid));
+        assertTrue(api.stdout(gpid).contains("sent " + count), api.stdout(gpid));
+        ShmSegmentInfo after = api.client().shmSegment(s.id());
+        assertTrue(pagesOn(after, "node-3").pagesReceived() > 0, "the moved writer used node-3's copy: " + after.pages());
         api.client().removeShmSegment(s.id());
+    }
+
+    @Test
+    void anAttachedWriterMigratedStopAndCopyMidExchangeLosesAndRepeatsNothing() {
+        movedMidExchange("STOP_AND_COPY");
+    }
+
+    @Test
+    void anAttachedWriterMigratedPostCopyMidExchangeLosesAndRepeatsNothing() {
+        movedMidExchange("POST_COPY");
+    }
+
+    @Test
+    void anAttachedWriterCheckpointedAndRestartedElsewhereLosesAndRepeatsNothing() {
+        movedMidExchange("checkpoint");
     }
 
     @Test

@@ -27,6 +27,7 @@ import io.unum.agent.shm.ShmDirectories;
 import io.unum.agent.shm.ShmNode;
 import io.unum.agent.shm.ShmPageGrpcService;
 import io.unum.agent.shm.ShmPeers;
+import io.unum.agent.shm.ShmMoveHooks;
 import io.unum.agent.shm.ShmSocketServer;
 import io.unum.agent.shm.TreeOfPid;
 import io.unum.agent.profile.ProfileReporter;
@@ -43,6 +44,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -107,8 +109,9 @@ public final class Agent implements AutoCloseable {
             LOG.warning("no nft (nftables)" + (supervisor.runsAsRoot() ? "" : " as a user that is not root")
                     + ": clients of a listening server are refused while it migrates; scripts/install-deps.sh installs it");
         }
+        ShmMoveHooks shmMoves = new ShmMoveHooks();
         ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name(),
-                new PortGate(nft, cfg.stateDir(), cfg.name()));
+                new PortGate(nft, cfg.stateDir(), cfg.name()), shmMoves);
         images.recoverInterruptedDumps();
         List<String> endpoints = cfg.controlPlanes().stream().map(HostPort::toString).toList();
         // The certificate names the host others dial; the port is only known once the server is bound.
@@ -120,7 +123,8 @@ public final class Agent implements AutoCloseable {
         PeerIdentityInterceptor auth = new PeerIdentityInterceptor(revoked);
         ShmNode shm = new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir()), client,
                 new ShmPeers(tls.channelCredentials()), new TreeOfPid(supervisor::runningPids));
-        Optional<Map<String, String>> remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
+        shmMoves.use(shm);
+        Optional<IntFunction<Map<String, String>>> remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()), tls.serverCredentials())
                 // Images arrive in 1 MiB chunks: a window of several chunks keeps the stream flowing.
@@ -156,10 +160,15 @@ public final class Agent implements AutoCloseable {
     }
 
     /** LD_PRELOAD and the socket for processes with USE_REMOTE_MEMORY; empty when the library is missing. */
-    private static Optional<Map<String, String>> remoteMemoryEnv(AgentConfig cfg, ProcessSupervisor supervisor, ShmNode shm) {
+    private static Optional<IntFunction<Map<String, String>>> remoteMemoryEnv(AgentConfig cfg, ProcessSupervisor supervisor,
+            ShmNode shm) {
         try {
             Path library = ShimInstaller.installShmLibrary(cfg.stateDir(), supervisor.runsAsRoot());
-            return Optional.of(Map.of("LD_PRELOAD", library.toString(), "UNUM_SHM_SOCKET", shm.socket().toString()));
+            return Optional.of(gpid -> {
+                Map<String, String> env = new java.util.HashMap<>(shm.environmentFor(gpid));
+                env.put("LD_PRELOAD", library.toString());
+                return env;
+            });
         } catch (RuntimeException e) {
             LOG.warning("no cluster-wide shared memory on this node: " + e.getMessage());
             return Optional.empty();

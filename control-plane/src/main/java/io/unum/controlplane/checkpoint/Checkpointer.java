@@ -18,7 +18,6 @@ import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.migration.DriverPresence;
 import io.unum.controlplane.node.NodeStore;
-import io.unum.controlplane.shm.AttachedSegments;
 import io.unum.controlplane.process.KeptImage;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
@@ -43,7 +42,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class Checkpointer {
-    private final AttachedSegments attachedSegments;
     private static final Logger LOG = Logger.getLogger(Checkpointer.class);
 
     private final CheckpointStore store;
@@ -58,8 +56,7 @@ public class Checkpointer {
     private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
 
     public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images,
-            InstantSource clock, DriverPresence presence, AttachedSegments attachedSegments) {
-        this.attachedSegments = attachedSegments;
+            InstantSource clock, DriverPresence presence) {
         this.clock = clock;
         this.presence = presence;
         this.store = store;
@@ -78,7 +75,6 @@ public class Checkpointer {
             throw UnumException.invalidState("process " + gpid + " lacks CHECKPOINTABLE in its effective capabilities; "
                     + "grant it with 'unum caps " + gpid + " -e +CHECKPOINTABLE'");
         }
-        attachedSegments.refuseToMove(gpid, "checkpointing");
         NodeInfo node = ready(nodes.get(process.node()), "the process's node");
         String id = newId();
         // Marked before the lock exists, so that the recovery never takes an operation of ours for abandoned.

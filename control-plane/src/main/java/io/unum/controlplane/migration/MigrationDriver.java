@@ -16,7 +16,6 @@ import io.unum.controlplane.etcd.EtcdTable.Versioned;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.node.NodeStore;
-import io.unum.controlplane.shm.AttachedSegments;
 import io.unum.controlplane.node.NodeUsage;
 import io.unum.controlplane.process.ProcessLocks;
 import io.unum.controlplane.process.ProcessStore;
@@ -49,7 +48,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class MigrationDriver {
-    private final AttachedSegments attachedSegments;
     private static final Logger LOG = Logger.getLogger(MigrationDriver.class);
     private static final long PROGRESS_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -77,8 +75,7 @@ public class MigrationDriver {
 
     public MigrationDriver(MigrationStore store, MigrationFinisher finisher, DriverPresence presence,
             ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images, MigrationConfig config,
-            InstantSource clock, AttachedSegments attachedSegments) {
-        this.attachedSegments = attachedSegments;
+            InstantSource clock) {
         this.finisher = finisher;
         this.presence = presence;
         this.clock = clock;
@@ -116,7 +113,6 @@ public class MigrationDriver {
         if (target.name().equals(process.node())) {
             throw UnumException.invalidState("process " + gpid + " already runs on " + target.name() + "; choose another node");
         }
-        attachedSegments.refuseToMove(gpid, "migrating");
         if (target.state() != NodeState.READY) {
             throw UnumException.invalidState("node " + target.name() + " is " + target.state() + "; choose a READY node");
         }

@@ -55,6 +55,7 @@ public final class ProcessImages {
     private final PostCopy postCopy;
     private final ImageRestorer restorer;
     private final PortGate gate;
+    private final MoveHooks hooks;
 
     /** Without a port gate: clients of a moving server are refused while it moves (tests). */
     public ProcessImages(ProcessHandoff handoff, ImageStore store, Optional<Criu> criu, String node) {
@@ -62,6 +63,12 @@ public final class ProcessImages {
     }
 
     public ProcessImages(ProcessHandoff handoff, ImageStore store, Optional<Criu> criu, String node, PortGate gate) {
+        this(handoff, store, criu, node, gate, MoveHooks.NONE);
+    }
+
+    public ProcessImages(ProcessHandoff handoff, ImageStore store, Optional<Criu> criu, String node, PortGate gate,
+            MoveHooks hooks) {
+        this.hooks = hooks;
         this.gate = gate;
         this.handoff = handoff;
         this.store = store;
@@ -91,6 +98,15 @@ public final class ProcessImages {
      */
     public Dumped dump(int gpid, String imageId, boolean leaveRunning, boolean moving) throws SupervisionException {
         Criu c = requireCriu();
+        hooks.beforeDump(gpid);
+        try {
+            return dumpNow(c, gpid, imageId, leaveRunning, moving);
+        } finally {
+            hooks.afterDump(gpid);
+        }
+    }
+
+    private Dumped dumpNow(Criu c, int gpid, String imageId, boolean leaveRunning, boolean moving) throws SupervisionException {
         Begun begun = begin(gpid, imageId);
         Image partial = begun.partial();
         Dumping dumping = begun.dumping();
@@ -159,6 +175,15 @@ public final class ProcessImages {
      */
     public Dumped dumpLazy(int gpid, String imageId) throws SupervisionException {
         Criu c = requireCriu();
+        hooks.beforeDump(gpid);
+        try {
+            return dumpLazyNow(c, gpid, imageId);
+        } finally {
+            hooks.afterDump(gpid);
+        }
+    }
+
+    private Dumped dumpLazyNow(Criu c, int gpid, String imageId) throws SupervisionException {
         Begun begun = begin(gpid, imageId);
         List<FileLocks.Lock> locks = FileLocks.posixHeldByTree(begun.dumping().initPid());
         if (!locks.isEmpty()) {
@@ -365,6 +390,7 @@ public final class ProcessImages {
         }
         postCopy.awaitEarlierDump(gpid);
         Restored restored = restorer.restore(c, gpid, imageId, lazyPageServer, hold);
+        hooks.restored(gpid);
         if (!restored.held()) {
             gate.open(imageId);
         }

@@ -23,14 +23,15 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
 
     private final ProcessSupervisor supervisor;
     private final ExecutorService streamers;
-    private final Optional<Map<String, String>> remoteMemoryEnv;
+    private final Optional<java.util.function.IntFunction<Map<String, String>>> remoteMemoryEnv;
 
     /**
-     * streamers runs the ReadOutput loops, which can last as long as a process; remoteMemoryEnv is
-     * what a process with USE_REMOTE_MEMORY gets in its environment (empty: this node cannot).
+     * streamers runs the ReadOutput loops, which can last as long as a process; remoteMemoryEnv
+     * gives what a process with USE_REMOTE_MEMORY gets in its environment, by gpid (empty: this
+     * node cannot).
      */
     public NodeAgentGrpcService(ProcessSupervisor supervisor, ExecutorService streamers,
-            Optional<Map<String, String>> remoteMemoryEnv) {
+            Optional<java.util.function.IntFunction<Map<String, String>>> remoteMemoryEnv) {
         this.supervisor = supervisor;
         this.streamers = streamers;
         this.remoteMemoryEnv = remoteMemoryEnv;
@@ -41,7 +42,7 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
         GrpcStatuses.answer("StartProcess", out, () -> {
             Map<String, String> env = req.getEnvMap();
             if (req.getRemoteMemory()) {
-                env = withRemoteMemory(env);
+                env = withRemoteMemory(req.getGpid(), env);
             }
             int pid = supervisor.start(new StartSpec(req.getGpid(), req.getArgvList(), req.getCwd(), req.getUser(),
                     env, req.getUid(), req.getGid(), req.getAllowNewPrivs()));
@@ -50,10 +51,10 @@ public final class NodeAgentGrpcService extends NodeAgentServiceGrpc.NodeAgentSe
     }
 
     /** The preload library goes first, so its shmget is the one the program's calls find. */
-    private Map<String, String> withRemoteMemory(Map<String, String> env) {
+    private Map<String, String> withRemoteMemory(int gpid, Map<String, String> env) {
         Map<String, String> added = remoteMemoryEnv.orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(
                 "this node cannot give cluster-wide shared memory (its agent has no libunum-shm.so; see its log): "
-                        + "start the process without USE_REMOTE_MEMORY or on another node").asRuntimeException());
+                        + "start the process without USE_REMOTE_MEMORY or on another node").asRuntimeException()).apply(gpid);
         Map<String, String> merged = new HashMap<>(env);
         added.forEach((k, v) -> merged.merge(k, v, (user, ours) -> k.equals("LD_PRELOAD") ? ours + " " + user : ours));
         return merged;

@@ -27,6 +27,8 @@ record Frame(int op, long tag, ByteBuffer payload) {
     static final int FAULT_DONE = 13;
     static final int PROTECT = 20;
     static final int PROTECT_DONE = 21;
+    static final int SUSPEND = 22;
+    static final int SUSPEND_DONE = 23;
     static final int RESULT = 100;
     static final int ATTACH_OK = 101;
     static final int STAT_OK = 102;

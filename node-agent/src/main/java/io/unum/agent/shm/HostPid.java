@@ -30,13 +30,59 @@ final class HostPid {
 
     private static boolean matches(Path proc, int nsPid, long startTime, String peerUser) {
         try {
-            if (startTime(proc) != startTime || innermostPid(proc) != nsPid) {
+            // The process reads its start time through its time namespace: CRIU restores a process
+            // into one whose boot time is shifted, so that its clocks go on where they were.
+            long seen = startTime(proc) + boottimeOffsetTicks(proc);
+            if (Math.abs(seen - startTime) > 1 || innermostPid(proc) != nsPid) {
                 return false;
             }
-            return Files.getOwner(proc).getName().equals(peerUser);
+            return runsAs(Integer.parseInt(proc.getFileName().toString()), peerUser);
         } catch (IOException | RuntimeException e) {
             return false; // gone meanwhile
         }
+    }
+
+    /**
+     * Whether host process pid runs as the user the kernel named for a connection. By its status
+     * (effective uid), not by the owner of /proc/PID: a process CRIU restored may be non-dumpable,
+     * and then /proc/PID belongs to root.
+     */
+    static boolean runsAs(int pid, String peerUser) {
+        return effectiveIds(pid).map(ids -> uidOf(peerUser) == ids[0]).orElse(false);
+    }
+
+    /** A user name as SO_PEERCRED gives it: the uid's digits when it has no passwd entry. */
+    static int uidOf(String user) {
+        if (!user.isEmpty() && user.chars().allMatch(Character::isDigit)) {
+            return Integer.parseInt(user);
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && f[0].equals(user)) {
+                    return Integer.parseInt(f[2]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The boot time offset of the process's time namespace, in clock ticks (USER_HZ, 100 on Linux). */
+    private static long boottimeOffsetTicks(Path proc) {
+        try {
+            for (String line : Files.readAllLines(proc.resolve("timens_offsets"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 3 && f[0].equals("boottime")) {
+                    double seconds = Long.parseLong(f[1]) + Long.parseLong(f[2]) / 1e9;
+                    return Math.round(seconds * 100);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0; // no time namespaces here
+        }
+        return 0;
     }
 
     static long startTime(Path proc) throws IOException {

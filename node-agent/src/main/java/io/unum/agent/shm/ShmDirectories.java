@@ -17,6 +17,11 @@ import java.util.stream.Stream;
  * (clean copies of pages, read by the agent only) stay in the agent's private state dir.
  */
 public final class ShmDirectories {
+    /**
+     * Where a process finds the agent that runs it now: a file per gpid naming that agent's socket.
+     * A migrated process's environment still names the node it started on; this file follows it.
+     */
+    static final Path POINTERS = Path.of("/tmp", "unum-shm-by-gpid");
     private final Path publicDir;
     private final Path privateDir;
     private final SecureRandom random = new SecureRandom();
@@ -47,6 +52,14 @@ public final class ShmDirectories {
             clear(pub);
             PrivateFiles.createDirectories(priv);
             clear(priv);
+            if (Files.isSymbolicLink(POINTERS)) {
+                throw new IOException(POINTERS + " is a symbolic link");
+            }
+            Files.createDirectories(POINTERS);
+            if (!Files.getOwner(POINTERS).equals(Files.getOwner(stateDir))) {
+                throw new IOException(POINTERS + " belongs to someone else");
+            }
+            Files.setPosixFilePermissions(POINTERS, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the shared memory directories", e);
         }
@@ -69,6 +82,23 @@ public final class ShmDirectories {
         byte[] name = new byte[16];
         random.nextBytes(name);
         return publicDir.resolve("seg-" + id + "-" + HexFormat.of().formatHex(name));
+    }
+
+    public Path pointer(int gpid) {
+        return POINTERS.resolve(Integer.toString(gpid));
+    }
+
+    /** Points gpid's process at this agent's socket (written whole, then renamed into place). */
+    void point(int gpid) {
+        try {
+            Path tmp = Files.createTempFile(POINTERS, "." + gpid + "-", ".tmp");
+            Files.writeString(tmp, socket().toString() + "\n");
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(tmp, pointer(gpid), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot point process " + gpid + " at " + socket(), e);
+        }
     }
 
     Path homeStore(int id) {

@@ -27,6 +27,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +69,8 @@ public final class ShmNode implements AutoCloseable {
     private final Map<String, String> nodeAddresses = new ConcurrentHashMap<>();
     private final Map<String, String> nodeIncarnations = new ConcurrentHashMap<>();
     private final Map<Long, ShmSession> sessions = new ConcurrentHashMap<>();
+    /** Trees being dumped: their processes may not connect until the dump is over. */
+    private final java.util.Set<Integer> dumping = ConcurrentHashMap.newKeySet();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "unum-shm-report");
         t.setDaemon(true);
@@ -123,6 +126,50 @@ public final class ShmNode implements AutoCloseable {
 
     Optional<Integer> gpidOf(int pid) {
         return gpidOfPid.apply(pid);
+    }
+
+    boolean isDumping(int gpid) {
+        return dumping.contains(gpid);
+    }
+
+    /** What a process with USE_REMOTE_MEMORY finds in its environment (beside LD_PRELOAD), and its pointer file. */
+    public Map<String, String> environmentFor(int gpid) {
+        dirs.point(gpid);
+        return Map.of("UNUM_SHM_SOCKET", dirs.socket().toString(), "UNUM_SHM_POINTER", dirs.pointer(gpid).toString());
+    }
+
+    /**
+     * Before CRIU dumps gpid's tree: each of its processes that uses shared memory lets go (its
+     * regions become placeholders, its connections close) and may not connect again until
+     * {@link #dumped}. The pages stay with this node and the segments' homes, never in the image.
+     */
+    public void suspend(int gpid) {
+        dumping.add(gpid);
+        List<ShmSession> tree = sessions.values().stream().filter(s -> s.gpid == gpid).toList();
+        for (ShmSession s : tree) {
+            if (!s.suspend()) {
+                LOG.warning("process " + s.pid + " of gpid " + gpid + " did not let go of its shared memory before the dump");
+            }
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (tree.stream().anyMatch(s -> !s.isClosed()) && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The dump is over: if the tree runs on here, its processes connect again. */
+    public void dumped(int gpid) {
+        dumping.remove(gpid);
+    }
+
+    /** A tree was restored here: its processes find this agent through their pointer files. */
+    public void restored(int gpid) {
+        dirs.point(gpid);
     }
 
     void opened(ShmSession s) {
@@ -430,10 +477,15 @@ public final class ShmNode implements AutoCloseable {
                     }
                 }
                 try {
-                    return peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
+                    byte[] data = peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
                             .setSegment(SegmentShape.newBuilder().setId(id).setHomeNode(node)).setPage(page)
                             .setToState(PageState.forNumber(toState + 0)).setWantData(wantData).build())
                             .getData().toByteArray();
+                    if (wantData) {
+                        // The bytes came to this node (its home store), whether or not they go on elsewhere.
+                        Optional.ofNullable(local.get(id)).ifPresent(l -> l.pagesReceived.incrementAndGet());
+                    }
+                    return data;
                 } catch (StatusRuntimeException e) {
                     throw new HomeDirectory.NodeUnreachable(target, e);
                 }

@@ -122,6 +122,27 @@ final class ShmSession implements Runnable {
         }
     }
 
+    /**
+     * Asks the library to let go before a dump (its regions become placeholders, it closes both
+     * connections and dials again later); true when it said it did.
+     */
+    boolean suspend() {
+        synchronized (callbackLock) {
+            SocketChannel ch = callbacks;
+            if (ch == null || closed) {
+                return false;
+            }
+            try {
+                Frame.write(ch, Frame.SUSPEND, id, Frame.buffer(0));
+                Frame done = Frame.read(ch);
+                return done.op() == Frame.SUSPEND_DONE;
+            } catch (IOException e) {
+                close();
+                return false;
+            }
+        }
+    }
+
     void close() {
         if (closed) {
             return;

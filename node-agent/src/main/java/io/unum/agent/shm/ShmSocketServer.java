@@ -9,12 +9,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * The socket the preload library dials. A connection says which process it is (its pid in its
@@ -24,6 +22,7 @@ import jdk.net.UnixDomainPrincipal;
  */
 public final class ShmSocketServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ShmSocketServer.class.getName());
+    private static final int EAGAIN = 11;
     private final ShmNode node;
     private final ServerSocketChannel server;
     private final AtomicLong ids = new AtomicLong();
@@ -86,6 +85,12 @@ public final class ShmSocketServer implements AutoCloseable {
                         ch.close();
                         return;
                     }
+                    if (node.isDumping(gpid.get())) {
+                        // CRIU is about to dump (or dumping) it: a connection now would end up in the image.
+                        Frame.result(ch, hello.tag(), -EAGAIN);
+                        ch.close();
+                        return;
+                    }
                     ShmSession s = new ShmSession(this.ids.incrementAndGet(), pid.get(), gpid.get(), ids.get()[0],
                             ids.get()[1], ch, node);
                     node.opened(s);
@@ -120,15 +125,7 @@ public final class ShmSocketServer implements AutoCloseable {
     }
 
     private static boolean samePeer(SocketChannel ch, int pid) throws IOException {
-        UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-        Path proc = Path.of("/proc", Integer.toString(pid));
-        UserPrincipal owner;
-        try {
-            owner = Files.getOwner(proc);
-        } catch (IOException e) {
-            return false;
-        }
-        return owner.getName().equals(peer.user().getName());
+        return HostPid.runsAs(pid, ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName());
     }
 
     @Override
