@@ -318,8 +318,8 @@ public class Checkpointer {
     }
 
     /**
-     * Finishes the checkpoint or restart whose control plane died holding the process's lock, by
-     * the node's account (the leader's {@link CheckpointRecovery} calls it): a checkpoint as if
+     * Finishes the checkpoint or restart whose control plane died holding the process's lock, or
+     * gave it up unfinished, by the node's account ({@link CheckpointRecovery} calls it): a checkpoint as if
      * its dump call had failed in an unknown way; a restart commits a copy the target holds from
      * the checkpoint's image, otherwise discards what is there and unlocks.
      */
@@ -335,7 +335,7 @@ public class Checkpointer {
         }
         NodeInfo node = nodes.get(current.value().node());
         afterInterruptedDump(node, gpid, holder.id(), true, current, new AgentCallException(node.name(),
-                "the control plane taking it (" + holder.replica() + ") stopped", io.grpc.Status.UNKNOWN));
+                "the control plane taking it (" + holder.replica() + ") stopped or gave up", io.grpc.Status.UNKNOWN));
     }
 
     private void recoverRestart(int gpid, LockHolder holder, Versioned<ProcessInfo> current) {
