@@ -1,8 +1,10 @@
 package io.unum.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.MigrationState;
 import io.unum.api.model.NodeState;
@@ -20,6 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -330,5 +334,81 @@ class MigrationFailureTest {
         assertCountsUp(other.stdout(p.gpid()));
         gpid = null;
         assertEquals(NodeState.READY, other.nodes().get(0).state());
+    }
+
+    /**
+     * Never a record that lies: a checkpoint --kill whose dump went through but whose last write
+     * (the checkpoint record, the process's end and the unlock, one transaction) met etcd down.
+     * The replica answered 503 and lived on, its lock naming it, and the leader finishes only the
+     * locks of replicas that are gone: the record said RUNNING on a node that held nothing but an
+     * image of it, for ever (chaos seed 4423105513009956616, where the agent also died). Here the
+     * checkpoint's CRIU is held stopped until etcd is down, so the last write always meets the outage.
+     */
+    @Test
+    void aCheckpointWhoseLastWriteMeetsEtcdDownIsFinishedOnceEtcdIsBack() throws Exception {
+        start(2);
+        // Driven by a replica that is not the leader: the leader would finish a lock of its own.
+        List<Api> replicas = cluster.controlPlanes().stream().map(cp -> new Api(cp.httpUrl(), cluster.adminToken())).toList();
+        Api.await(() -> replicas.stream().filter(a -> a.client().schedulerStatus().leader()).count(), n -> n == 1,
+                Duration.ofSeconds(30), "one leader");
+        Api driver = replicas.stream().filter(a -> !a.client().schedulerStatus().leader()).findFirst().orElseThrow();
+        String tag = "tag-" + UUID.randomUUID();
+        ProcessInfo p = api.spawn(new SpawnRequest(List.of("python3", "-u", "-c", String.join("\n",
+                "import os, time",
+                "blob = bytearray(os.urandom(1 << 20)) * 64",
+                "i = 0",
+                "while True:",
+                "    print(i)",
+                "    i += 1",
+                "    time.sleep(0.02)"), tag), "node-1", null, null, null, null, "+CAN_MIGRATE,+CHECKPOINTABLE"));
+        gpid = p.gpid();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= 5, Duration.ofSeconds(60), "the counter prints");
+        Path state = cluster.agent("node-1").stateDir();
+
+        CompletableFuture<RawResponse> checkpoint = CompletableFuture.supplyAsync(
+                () -> driver.post("/api/v1/processes/" + p.gpid() + "/checkpoints", Map.of("kill", true)));
+        long criu = 0;
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); criu == 0 && System.nanoTime() < deadline; ) {
+            criu = CriuProcesses.working(state).stream().filter(c -> c.imageId().startsWith("c-"))
+                    .mapToLong(CriuProcesses.Criu::pid).findFirst().orElse(0);
+        }
+        assertTrue(criu != 0, "the checkpoint's criu dump was seen");
+        signal("STOP", criu);
+        ProcessHandle etcd = cluster.etcd().processHandle();
+        Thread outage = new Thread(() -> cluster.restartEtcd(Duration.ofSeconds(10)), "etcd-outage");
+        outage.start();
+        Api.await(etcd::isAlive, alive -> !alive, Duration.ofSeconds(10), "etcd killed");
+        signal("CONT", criu);
+
+        RawResponse answered = checkpoint.get(60, TimeUnit.SECONDS);
+        outage.join();
+        assertTrue(answered.status() >= 500, "the checkpoint's last write met the outage: " + answered.status() + " "
+                + answered.body());
+        ProcessInfo ended = driver.awaitProcess(p.gpid(), r -> r.state() != ProcessState.RUNNING, Duration.ofSeconds(60));
+        assertEquals(ProcessState.EXITED, ended.state(), ended.toString());
+        assertEquals(0, copiesRunning(tag), "the checkpoint stopped it");
+        String id = ended.reason().replaceAll(".*stopped by checkpoint (c-[0-9a-f]+).*", "$1");
+        CheckpointInfo kept = api.get("/api/v1/checkpoints/" + id).as(CheckpointInfo.class);
+        assertNotNull(kept, ended.reason());
+        assertTrue(kept.killed(), kept.toString());
+
+        RawResponse restarted = api.post("/api/v1/checkpoints/" + id + "/restart", Map.of("node", "node-2"));
+        assertEquals(200, restarted.status(), restarted.body());
+        long before = api.stdout(p.gpid()).lines().count();
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n > before + 10, Duration.ofSeconds(30), "it goes on");
+        assertEquals(1, copiesRunning(tag), "exactly one copy runs");
+        assertCountsUp(api.stdout(p.gpid()));
+    }
+
+    private static void signal(String signal, long pid) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
