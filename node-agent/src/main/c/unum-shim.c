@@ -688,6 +688,32 @@ static int launch(struct spec *sp, struct tree *t) {
     return 0;
 }
 
+/*
+ * Kills and reaps every child this shim still has. After a failed restore those are the tasks
+ * criu had already made: the restored init is our child (--restore-sibling), in a session of its
+ * own, so neither our process group's end nor the agent reaches it; orphaned, a tree whose criu
+ * died mid-restore waited in criu's restore for ever, a copy of the process no agent knew.
+ * SIGKILL to the init ends its whole pid namespace.
+ */
+static void kill_children(void) {
+    char path[128];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    for (int pass = 0; pass < 100; pass++) {
+        FILE *f = fopen(path, "r");
+        if (!f) return;
+        int c, any = 0;
+        while (fscanf(f, "%d", &c) == 1) {
+            kill((pid_t)c, SIGKILL);
+            any = 1;
+        }
+        fclose(f);
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+        }
+        if (!any) return;
+        usleep(10000);
+    }
+}
+
 /* Runs criu restore with new pipes as fds 3-5; returns 0 and fills t, or 1 after writing exec-error. */
 static int restore(char **criu_argv, struct tree *t) {
     int outp[2], errp[2], statusp[2];
@@ -732,6 +758,7 @@ static int restore(char **criu_argv, struct tree *t) {
         else
             snprintf(emsg, sizeof emsg, "criu restore was killed by signal %d\n", WTERMSIG(st));
         write_atomic("exec-error", emsg);
+        kill_children();
         return 1;
     }
     t->child = init;

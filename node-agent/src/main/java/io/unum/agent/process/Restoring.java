@@ -98,10 +98,14 @@ public final class Restoring {
 
     /**
      * Stops a restore that failed or took too long: the shim and the criu restore it runs share
-     * the shim's process group, and a tree CRIU had already put up goes with its init.
+     * the shim's process group, and a tree CRIU had already put up goes with its init (the shim's
+     * child). A shim that saw criu fail ends that tree itself.
      */
     private void stop(Process shim) {
         if (shim.isAlive()) {
+            // Its children first: the tree criu was making is the shim's child in a session of its
+            // own, beyond the shim's process group, and a shim killed first no longer ends it.
+            shim.toHandle().children().forEach(ProcessHandle::destroyForcibly);
             launcher.signal(-(int) shim.pid(), 9);
         }
         dir.readInitPid().ifPresent(init -> launcher.signal(init, 9));

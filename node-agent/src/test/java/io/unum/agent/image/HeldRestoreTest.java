@@ -301,4 +301,72 @@ class HeldRestoreTest {
         ProcessView ended = Supervised.awaitEnded(a, 26);
         assertEquals(Optional.of(io.unum.agent.process.ProcessExit.code(0)), ended.exit(), "its own exit, not a failed restore");
     }
+
+    /**
+     * A restore whose CRIU dies (killed, OOM) after it made the tree leaves no task behind. The
+     * restored init is the shim's child (--restore-sibling), in a session of its own: the shim
+     * gave up and ended, and the tasks CRIU had made were orphaned, waiting in CRIU's restore for
+     * ever and counted as a second copy of the process (chaos seed -6703964896699249637, where a
+     * CRIU fault hit a restart's restore).
+     */
+    @Test
+    void aRestoreWhoseCriuIsKilledAfterItMadeTheTreeLeavesNoTaskBehind() throws Exception {
+        // 200 MiB to restore: the tree exists a while before CRIU is done with it.
+        a.start(python(27, "import time", "blob = bytearray(200 << 20)",
+                "for i in range(0, len(blob), 4096): blob[i] = 1", "print('ready')",
+                "while True: time.sleep(0.05)"));
+        Await.until("200 MiB touched", Duration.ofSeconds(60), () -> lines(a, 27) > 0);
+        imagesA.dump(27, "m-27", false);
+        copyImage("m-27");
+
+        java.util.concurrent.CompletableFuture<ProcessImages.Restored> restore = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return imagesB.restore(27, "m-27", null, true);
+                    } catch (SupervisionException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        Path shimPid = nodeB.resolve("processes").resolve("27").resolve("shim.pid");
+        long root = 0;
+        long criuPid = 0;
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); root == 0 && System.nanoTime() < deadline; ) {
+            int shim = Files.exists(shimPid) ? Integer.parseInt(Files.readString(shimPid).trim().isEmpty() ? "0"
+                    : Files.readString(shimPid).trim()) : 0;
+            if (shim <= 0) {
+                continue;
+            }
+            for (ProcessHandle c : ProcessHandle.of(shim).map(h -> h.children().toList()).orElse(List.of())) {
+                String comm = comm(c.pid());
+                if (comm.equals("criu")) {
+                    criuPid = c.pid();
+                } else if (!comm.isEmpty()) {
+                    root = c.pid();
+                }
+            }
+        }
+        assumeTrue(root != 0 && criuPid != 0, "the restore's tree was caught before CRIU was done with it");
+        ProcessHandle.of(criuPid).ifPresent(ProcessHandle::destroyForcibly);
+
+        java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> restore.get(60, TimeUnit.SECONDS));
+        assertTrue(failed.getCause() instanceof SupervisionException, failed.toString());
+        long made = root;
+        Await.until("no task of the half-restored tree is left", Duration.ofSeconds(10),
+                () -> ProcessHandle.of(made).isEmpty() || comm(made).isEmpty());
+        assertTrue(b.get(27).isEmpty(), "nothing is supervised on b");
+    }
+
+    /** A process's name, "" once it is gone (or a zombie waiting to be reaped). */
+    private static String comm(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                return "";
+            }
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (IOException | RuntimeException gone) {
+            return "";
+        }
+    }
 }
