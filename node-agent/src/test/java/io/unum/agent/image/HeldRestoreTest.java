@@ -330,19 +330,23 @@ class HeldRestoreTest {
         Path shimPid = nodeB.resolve("processes").resolve("27").resolve("shim.pid");
         long root = 0;
         long criuPid = 0;
+        // The shim's children: criu (forked first) and, once criu made it, the restored init
+        // (--restore-sibling); both are named criu at first, so they are told apart by pid order.
         for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); root == 0 && System.nanoTime() < deadline; ) {
-            int shim = Files.exists(shimPid) ? Integer.parseInt(Files.readString(shimPid).trim().isEmpty() ? "0"
-                    : Files.readString(shimPid).trim()) : 0;
-            if (shim <= 0) {
+            String shim = Files.exists(shimPid) ? Files.readString(shimPid).trim() : "";
+            if (shim.isEmpty()) {
                 continue;
             }
-            for (ProcessHandle c : ProcessHandle.of(shim).map(h -> h.children().toList()).orElse(List.of())) {
-                String comm = comm(c.pid());
-                if (comm.equals("criu")) {
-                    criuPid = c.pid();
-                } else if (!comm.isEmpty()) {
-                    root = c.pid();
-                }
+            List<Long> children;
+            try {
+                children = Stream.of(Files.readString(Path.of("/proc/" + shim + "/task/" + shim + "/children")).trim()
+                        .split("\\s+")).filter(c -> !c.isEmpty()).map(Long::parseLong).sorted().toList();
+            } catch (IOException gone) {
+                continue;
+            }
+            if (children.size() >= 2) {
+                criuPid = children.get(0);
+                root = children.get(1);
             }
         }
         assumeTrue(root != 0 && criuPid != 0, "the restore's tree was caught before CRIU was done with it");
