@@ -290,7 +290,27 @@ class MigrationFailureTest {
         // The source's copy stays stopped (fenced) until the move's end reaches it, then goes too.
         Api.await(() -> copiesRunning(tag, "/"), n -> n == 0, Duration.ofSeconds(30),
                 "no copy left with missing memory, and none on the source");
+        // Nor the source tree's namespace init, stopped by the fence: it never reaped the program.
+        String sourceDir = state.resolve("processes").resolve(Integer.toString(p.gpid())).toString();
+        Api.await(() -> tasksNaming(sourceDir), n -> n == 0, Duration.ofSeconds(30), "nothing of the source tree is left");
         gpid = null;
+    }
+
+    /** Host processes, zombies aside, whose command line names text (e.g. a proc-dir: the tree's init). */
+    private static long tasksNaming(String text) {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+                try {
+                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                    String stat = Files.readString(p.resolve("stat"));
+                    return cmd.contains(text) && !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** nftables tables CRIU made for its network locks on this host. */

@@ -236,6 +236,12 @@ public final class Dumping {
      */
     public void releaseAndKill() {
         release();
+        // Every task, the namespace's init among them: a fenced tree is stopped, and its stopped
+        // init would never reap the program, so the tree (and its end) would stay for ever.
+        OptionalInt init = t.dir.readInitPid();
+        if (init.isPresent()) {
+            launcher.signalAll(9, ProcFs.namespaceMembers(init.getAsInt()));
+        }
         try {
             supervisor.signal(gpid(), 9);
         } catch (SupervisionException e) {
