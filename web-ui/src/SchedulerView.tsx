@@ -11,6 +11,7 @@ import {
   BALANCINGS, PLACEMENTS, type MigrationInfo, type Role, type SchedulerEvent, type SchedulerEventType, type SchedulerNode, type SchedulerPolicy,
   type SchedulerStatus,
 } from './model';
+import { usePolled } from './poll';
 
 const EVENTS_KEPT = 300;
 const REFRESH_MS = 3000;
@@ -208,32 +209,8 @@ function Field({ id, label, children }: { id: string; label: string; children: C
   );
 }
 
-/** Polls a list while mounted (these lists have no event stream of their own). */
-function usePolled<T>(path: string): { value: T | null; error: string } {
-  const [value, setValue] = useState<T | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    const load = () => call<T>('GET', path)
-      .then((v) => {
-        if (live) {
-          setValue(v);
-          setError('');
-        }
-      })
-      .catch((e) => live && setError(errorText(e)));
-    load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [path]);
-  return { value, error };
-}
-
 function NodesCard() {
-  const { value: list, error } = usePolled<SchedulerNode[]>('api/v1/scheduler/nodes');
+  const { value: list, error } = usePolled<SchedulerNode[]>('api/v1/scheduler/nodes', REFRESH_MS);
   return (
     <div class="card" aria-labelledby="sched-nodes-title">
       <h2 id="sched-nodes-title">Nodes as the scheduler sees them</h2>
@@ -322,7 +299,7 @@ function EventsCard({ events, stream }: { events: SchedulerEvent[]; stream: Stre
 }
 
 function MigrationsCard() {
-  const { value: list, error } = usePolled<MigrationInfo[]>('api/v1/migrations');
+  const { value: list, error } = usePolled<MigrationInfo[]>('api/v1/migrations', REFRESH_MS);
   const recent = (list ?? []).slice(0, 20);
   return (
     <div class="card" aria-labelledby="migrations-title">
