@@ -9,6 +9,7 @@ import {
 } from './model';
 import { OutputTail } from './OutputTail';
 import { uptime } from './ProcessesView';
+import { SharedMemoryCard } from './SharedMemory';
 import { processes, useStore } from './store';
 
 const SETS: { key: CapabilitySetName; label: string }[] = [
@@ -91,6 +92,7 @@ export function ProcessDetailView({ gpid, role }: { gpid: number; role: Role }) 
           {admin ? <AdminCards p={p} live={live} /> : <CapabilitiesCard p={p} admin={false} live={live} />}
         </div>
       </div>
+      <SharedMemoryCard key={gpid} p={p} admin={admin} />
       <OutputTail key={gpid} p={p} />
     </section>
   );

@@ -34,6 +34,11 @@ export const TERMINAL_MIGRATION_STATES: readonly MigrationState[] = ['DONE', 'RO
 
 export type CheckpointInfo = Schemas['CheckpointInfo'];
 
+export type ShmSegmentInfo = Schemas['ShmSegmentInfo'];
+export type ShmAttachmentInfo = Schemas['ShmAttachmentInfo'];
+export type ShmNodePagesInfo = Schemas['ShmNodePagesInfo'];
+export type ShmState = Schemas['ShmState'];
+
 export type SchedulerPolicy = Schemas['SchedulerPolicy'];
 export type SchedulerEvent = Schemas['SchedulerEvent'];
 export type SchedulerEventType = Schemas['SchedulerEventType'];
