@@ -24,6 +24,8 @@ import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SchedulerPolicy;
+import io.unum.api.model.ShmSegmentInfo;
+import io.unum.api.model.ShmState;
 import io.unum.api.model.SpawnRequest;
 import io.unum.testing.LocalCluster;
 import java.nio.file.Files;
@@ -32,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +50,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The web UI in a real headless Chromium (Debian's, never a downloaded one) against a real
  * cluster with real CRIU: sign-in, live nodes and processes, capabilities, signals, migration,
- * checkpoints and restarts, the scheduler's policy and decisions, refusals. Each view is saved
+ * checkpoints and restarts, the scheduler's policy and decisions, a process's cluster-wide shared
+ * memory, refusals. Each view is saved
  * to {@code e2e/target/screenshots/}.
  */
 @Timeout(300)
@@ -62,6 +66,7 @@ class WebUiTest {
     private static Api api;
     private static Playwright playwright;
     private static Browser browser;
+    private static Programs programs;
 
     private final List<Integer> started = new ArrayList<>();
     private final List<BrowserContext> contexts = new ArrayList<>();
@@ -83,7 +88,10 @@ class WebUiTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
+        if (programs != null) {
+            programs.close();
+        }
         if (browser != null) {
             browser.close();
         }
@@ -539,5 +547,83 @@ class WebUiTest {
         // The change is itself a decision in the log, streamed back to the view.
         assertThat(page.locator("tr[data-event-type='POLICY_CHANGED']").first()).containsText("round-robin/mosix");
         screenshot(page, "17-scheduler.png");
+    }
+
+    @Test
+    @Order(11)
+    void theProcessPageShowsTheSharedMemorySegmentsItHasAttachedLive() {
+        String remote = "+USE_REMOTE_MEMORY";
+        // With the capability and nothing attached, the card says how to share; without it, no card.
+        ProcessInfo idle = spawnOn("node-1", List.of("sleep", "710"), remote);
+        ProcessInfo plain = spawnOn("node-1", List.of("sleep", "711"), null);
+        Page page = openProcess(signedIn(cluster.adminToken(), 1280, 1400), idle.gpid());
+        assertThat(page.getByTestId("shm-none")).containsText("No cluster-wide shared memory attached");
+        openProcess(page, plain.gpid());
+        assertThat(page.getByTestId("output")).isVisible();
+        assertThat(page.getByTestId("shm")).hasCount(0);
+
+        // A writer on node-1 whose ring fills and then waits, attached for as long as it lives.
+        if (programs == null) {
+            programs = new Programs();
+        }
+        String ring = programs.cProgram("shm-ring");
+        int key = ThreadLocalRandom.current().nextInt(0x10000, 0x7fffffff);
+        String count = "100000000";
+        ProcessInfo writer = spawnOn("node-1", List.of(ring, "sysv", "writer", Integer.toString(key), count), remote);
+        openProcess(page, writer.gpid());
+        Locator segment = page.getByTestId("shm").locator("[data-shm]");
+        // The segment appears without a reload once the writer attached.
+        assertThat(segment.getByTestId("shm-key")).hasText(String.format("0x%08x", key));
+        ShmSegmentInfo s = api.client().shmSegments().stream().filter(x -> Integer.valueOf(key).equals(x.key()))
+                .findFirst().orElseThrow(() -> new AssertionError("segment with key " + key + " not listed"));
+        assertThat(segment).hasAttribute("data-shm", Integer.toString(s.id()));
+        assertThat(segment.getByTestId("shm-id")).hasText(Integer.toString(s.id()));
+        assertThat(segment.getByTestId("shm-state")).hasText("ACTIVE");
+        assertThat(segment.getByTestId("shm-home")).hasText("node-1");
+        assertThat(segment.locator("[data-shm-attached='node-1']")).containsText(writer.gpid() + " (this process)");
+
+        // A reader on node-2 attaches the same segment: the card shows it within a poll or two, and
+        // each node's pages, the reader's node receiving pages as the two exchange messages.
+        ProcessInfo reader = spawnOn("node-2", List.of(ring, "sysv", "reader", Integer.toString(key), count), remote);
+        assertThat(segment.locator("[data-shm-attached='node-2']")).containsText(Integer.toString(reader.gpid()));
+        assertThat(segment.locator("[data-shm-attached='node-1']")).containsText(Integer.toString(writer.gpid()));
+        Locator pagesIn = segment.locator("tr[data-shm-node='node-2'] [data-testid='shm-pages-in']");
+        assertThat(pagesIn).hasText(Pattern.compile("^[1-9]\\d*$"));
+        assertThat(segment.locator("tr[data-shm-node='node-1'] [data-testid='shm-pages-out']")).hasText(Pattern.compile("^[1-9]\\d*$"));
+        String seen = pagesIn.textContent();
+        assertThat(pagesIn).not().hasText(seen); // polled: the count moves on without a reload
+        screenshot(page, "18-shared-memory.png");
+
+        // A viewer sees the same segment, and no Remove.
+        Page viewer = openProcess(signedIn(cluster.viewerToken(), 1280, 1400), writer.gpid());
+        Locator seenByViewer = viewer.locator("[data-shm='" + s.id() + "']");
+        assertThat(seenByViewer.getByTestId("shm-key")).hasText(String.format("0x%08x", key));
+        assertThat(seenByViewer.locator("[data-shm-attached='node-2']")).containsText(Integer.toString(reader.gpid()));
+        assertThat(viewer.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Remove segment " + s.id()))).hasCount(0);
+
+        // An admin's Remove asks first; cancelled, nothing happens.
+        Locator remove = button(page, "Remove segment " + s.id());
+        page.onceDialog(d -> d.dismiss());
+        remove.click();
+        assertEquals(ShmState.ACTIVE, api.client().shmSegment(s.id()).state(), "a cancelled Remove removes nothing");
+        String[] asked = new String[1];
+        page.onceDialog(d -> {
+            asked[0] = d.message();
+            d.accept();
+        });
+        remove.click();
+        assertThat(page.getByTestId("shm-message")).containsText("Segment " + s.id() + " removed");
+        assertTrue(asked[0] != null && asked[0].contains("Remove shared memory segment " + s.id()), "confirm: " + asked[0]);
+        // Still attached by both, so it lives on as REMOVED until they detach.
+        assertThat(segment.getByTestId("shm-state")).hasText("REMOVED");
+        assertThat(remove).hasCount(0);
+        assertEquals(ShmState.REMOVED, api.client().shmSegment(s.id()).state());
+        screenshot(page, "19-shared-memory-removed.png");
+
+        // Once both are killed the segment is destroyed.
+        api.signal(reader.gpid(), "KILL");
+        api.signal(writer.gpid(), "KILL");
+        Api.await(() -> api.client().shmSegments().stream().anyMatch(x -> x.id() == s.id()), present -> !present,
+                Duration.ofSeconds(20), "segment " + s.id() + " destroyed after its last detach");
     }
 }
