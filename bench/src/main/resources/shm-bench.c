@@ -3,7 +3,7 @@
  * cluster-wide shared memory (started with +USE_REMOTE_MEMORY, the participants on different
  * nodes) and without it (node-local kernel System V shared memory, every participant on one node).
  *
- *   shm-bench MODE ROLE KEY PARTIES ARG [keep]
+ *   shm-bench MODE ROLE KEY PARTIES ARG [keep] [limit=SECONDS]
  *
  * Two System V segments: KEY is the control segment (one page: a barrier counter and a stop flag),
  * KEY+1 the data segment. The participant with ROLE "writer" (or "a" in pingpong) creates both;
@@ -22,7 +22,9 @@
  * pingpong      a, b              seconds     one 8-byte counter, a makes it odd, b even: round trips
  *                                             counted by a over ARG seconds
  * seqread       writer, reader    MiB         the writer fills ARG MiB, the reader sums every 8-byte
- *                                             word in order; the reader's time gives MiB/s
+ *                                             word in order; the reader's time gives MiB/s. With
+ *                                             limit=SECONDS the reader stops after that long and
+ *                                             reports the MiB it read (checked all the same)
  *
  * Every result is one line "result MODE ROLE key=value ...", times in microseconds. Exit 0 when the
  * data read were the data written, 1 otherwise ("ERROR ..." on stderr).
@@ -131,7 +133,15 @@ int main(int argc, char **argv)
     key_t key = (key_t)strtol(argv[3], NULL, 0);
     parties = atoi(argv[4]);
     long arg = atol(argv[5]);
-    int keep = argc > 6 && strcmp(argv[6], "keep") == 0;
+    int keep = 0;
+    double limit_us = 0;
+    for (int i = 6; i < argc; i++) {
+        if (strcmp(argv[i], "keep") == 0) {
+            keep = 1;
+        } else if (strncmp(argv[i], "limit=", 6) == 0) {
+            limit_us = atof(argv[i] + 6) * 1e6;
+        }
+    }
     int creator = strcmp(role, "writer") == 0 || strcmp(role, "a") == 0;
     int seq = strcmp(mode, "seqread") == 0;
     size_t size = seq ? (size_t)arg << 20 : strcmp(mode, "pingpong") == 0 ? PAGE : (size_t)arg * PAGE;
@@ -266,19 +276,26 @@ int main(int argc, char **argv)
             double t0 = now_us();
             uint64_t sum = 0;
             const uint64_t *w = (const uint64_t *)data;
-            for (size_t i = 0; i < size / sizeof *w; i++) {
-                sum += w[i];
+            size_t words = PAGE / sizeof *w, done = 0;
+            for (size_t i = 0; i < pages; i++, done++) {
+                if (limit_us > 0 && (i & 255) == 0 && now_us() - t0 > limit_us) {
+                    break;
+                }
+                for (size_t k = 0; k < words; k++) {
+                    sum += w[i * words + k];
+                }
             }
             double t1 = now_us();
-            /* Word k holds 8k: their sum is 8 * n(n-1)/2 (mod 2^64). */
-            uint64_t n = size / sizeof *w, want = 8 * (n * (n - 1) / 2);
+            /* Word k holds 8k: the sum of the first n is 8 * n(n-1)/2 (mod 2^64). */
+            uint64_t n = done * words, want = 8 * (n * (n - 1) / 2);
             barrier();
             if (sum != want) {
                 fprintf(stderr, "ERROR sum %lu, want %lu\n", (unsigned long)sum, (unsigned long)want);
                 return 1;
             }
-            printf("result %s %s mib=%ld seconds=%.3f mib_per_s=%.1f\n", mode, role, arg, (t1 - t0) / 1e6,
-                   arg / ((t1 - t0) / 1e6));
+            double mib = done * (double)PAGE / (1 << 20);
+            printf("result %s %s mib=%ld read_mib=%.1f complete=%d seconds=%.3f mib_per_s=%.1f\n", mode, role, arg, mib,
+                   done == pages, (t1 - t0) / 1e6, mib / ((t1 - t0) / 1e6));
         }
     } else {
         fprintf(stderr, "ERROR unknown mode %s\n", mode);
