@@ -173,7 +173,7 @@ class AuthTest {
     /** The methods a viewer may not call; everything else a viewer may read. */
     private static final Set<String> ADMIN_ONLY = Set.of("SpawnProcess", "SignalProcess", "UpdateCapabilities",
             "MigrateProcess", "CreateCheckpoint", "RestartCheckpoint", "DeleteCheckpoint", "SetPolicy", "ListAuditEntries",
-            "CreateJoinToken", "ListJoinTokens", "DeleteJoinToken");
+            "CreateJoinToken", "ListJoinTokens", "DeleteJoinToken", "RemoveSegment", "RemoveNode");
     /** What an admitted call may fail with: anything but a refusal of the caller or a crash. */
     private static final Set<Status.Code> NOT_ADMITTED = Set.of(Status.Code.UNAUTHENTICATED,
             Status.Code.PERMISSION_DENIED, Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.UNIMPLEMENTED);
@@ -186,10 +186,13 @@ class AuthTest {
                     NodeServiceGrpc.getServiceDescriptor(), MigrationServiceGrpc.getServiceDescriptor(),
                     CheckpointServiceGrpc.getServiceDescriptor(), SchedulerServiceGrpc.getServiceDescriptor(),
                     AuditServiceGrpc.getServiceDescriptor(), JoinTokenServiceGrpc.getServiceDescriptor(),
+                    io.unum.api.grpc.ShmServiceGrpc.getServiceDescriptor(),
                     AgentRegistryServiceGrpc.getServiceDescriptor(),
-                    NodeProfileServiceGrpc.getServiceDescriptor())) {
+                    NodeProfileServiceGrpc.getServiceDescriptor(),
+                    io.unum.api.grpc.ShmRegistryServiceGrpc.getServiceDescriptor())) {
                 boolean agentService = service.getName().equals("unum.v1.AgentRegistryService")
-                        || service.getName().equals("unum.v1.NodeProfileService");
+                        || service.getName().equals("unum.v1.NodeProfileService")
+                        || service.getName().equals("unum.v1.ShmRegistryService");
                 for (MethodDescriptor<?, ?> m : service.getMethods()) {
                     String name = m.getFullMethodName();
                     assertEquals(Status.Code.UNAUTHENTICATED, call(channel, m, null), name + " without a token");

@@ -121,16 +121,19 @@ public final class Agent implements AutoCloseable {
         ControlPlaneClient client = new ControlPlaneClient(endpoints, tls.channelCredentials(), null);
         RevokedCertificates revoked = new RevokedCertificates();
         PeerIdentityInterceptor auth = new PeerIdentityInterceptor(revoked);
-        ShmNode shm = new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir()), client,
-                new ShmPeers(tls.channelCredentials()), new TreeOfPid(supervisor::runningPids));
-        shmMoves.use(shm);
-        Optional<IntFunction<Map<String, String>>> remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
+        ShmNode shm = sharedMemory(cfg, client, tls, supervisor);
+        Optional<IntFunction<Map<String, String>>> remoteMemoryEnv = Optional.empty();
+        if (shm != null) {
+            shmMoves.use(shm);
+            remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
+        }
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()), tls.serverCredentials())
                 // Images arrive in 1 MiB chunks: a window of several chunks keeps the stream flowing.
                 .flowControlWindow(ImageTransfer.FLOW_CONTROL_WINDOW)
                 .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers, remoteMemoryEnv), auth))
-                .addService(ServerInterceptors.intercept(new ShmPageGrpcService(shm), auth))
+                .addService(ServerInterceptors.intercept(shm != null ? new ShmPageGrpcService(shm)
+                        : new io.unum.api.grpc.ShmPageServiceGrpc.ShmPageServiceImplBase() { }, auth))
                 .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
                         new ImageTransfer(tls.channelCredentials())), auth))
                 .build()
@@ -138,9 +141,12 @@ public final class Agent implements AutoCloseable {
         HostPort listening = cfg.listen().withPort(server.getPort());
         LOG.info("listening on " + listening + " (mutual TLS)");
         HostPort advertised = advertisedAddress(cfg, listening);
-        shm.advertise(advertised.toString());
-        ShmSocketServer shmSocket = ShmSocketServer.start(shm);
-        shm.forgetEarlierStarts();
+        ShmSocketServer shmSocket = null;
+        if (shm != null) {
+            shm.advertise(advertised.toString());
+            shmSocket = ShmSocketServer.start(shm);
+            shm.forgetEarlierStarts();
+        }
         NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
         // Under a capacity the node's load is its cgroup's: the machine may be shared with other agents.
         CapacityEnforcer capacity = cfg.profile().capacity().limited()
@@ -157,6 +163,17 @@ public final class Agent implements AutoCloseable {
                 + cfg.memoryBytes() + " bytes memory");
         return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised, capacity, shm,
                 shmSocket);
+    }
+
+    /** Cluster-wide shared memory on this node; null (and a warning) when its directories cannot be had. */
+    private static ShmNode sharedMemory(AgentConfig cfg, ControlPlaneClient client, AgentTls tls, ProcessSupervisor supervisor) {
+        try {
+            return new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir()), client, new ShmPeers(tls.channelCredentials()),
+                    new TreeOfPid(supervisor::runningPids));
+        } catch (UncheckedIOException e) {
+            LOG.warning("no cluster-wide shared memory on this node: " + e.getMessage() + ": " + e.getCause().getMessage());
+            return null;
+        }
     }
 
     /** LD_PRELOAD and the socket for processes with USE_REMOTE_MEMORY; empty when the library is missing. */
@@ -243,8 +260,12 @@ public final class Agent implements AutoCloseable {
             capacity.close();
         }
         exitReporter.close();
-        shmSocket.close();
-        shm.close();
+        if (shmSocket != null) {
+            shmSocket.close();
+        }
+        if (shm != null) {
+            shm.close();
+        }
         server.shutdown();
         try {
             if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -21,14 +21,15 @@ public final class ShmDirectories {
      * Where a process finds the agent that runs it now: a file per gpid naming that agent's socket.
      * A migrated process's environment still names the node it started on; this file follows it.
      */
-    static final Path POINTERS = Path.of("/tmp", "unum-shm-by-gpid");
     private final Path publicDir;
     private final Path privateDir;
+    private final Path pointers;
     private final SecureRandom random = new SecureRandom();
 
-    private ShmDirectories(Path publicDir, Path privateDir) {
+    private ShmDirectories(Path publicDir, Path privateDir, Path pointers) {
         this.publicDir = publicDir;
         this.privateDir = privateDir;
+        this.pointers = pointers;
     }
 
     /**
@@ -40,7 +41,10 @@ public final class ShmDirectories {
         String tag = HexFormat.of().formatHex(sha256(stateDir.toAbsolutePath().toString())).substring(0, 16);
         Path pub = Path.of("/tmp", "unum-shm-" + tag);
         Path priv = stateDir.resolve("shm-home");
+        Path pointers;
         try {
+            // One per user that runs agents: every agent of that user must find (and rewrite) them.
+            pointers = Path.of("/tmp", "unum-shm-by-gpid-" + Files.getAttribute(stateDir, "unix:uid"));
             if (Files.isSymbolicLink(pub)) {
                 throw new IOException(pub + " is a symbolic link");
             }
@@ -52,18 +56,18 @@ public final class ShmDirectories {
             clear(pub);
             PrivateFiles.createDirectories(priv);
             clear(priv);
-            if (Files.isSymbolicLink(POINTERS)) {
-                throw new IOException(POINTERS + " is a symbolic link");
+            if (Files.isSymbolicLink(pointers)) {
+                throw new IOException(pointers + " is a symbolic link");
             }
-            Files.createDirectories(POINTERS);
-            if (!Files.getOwner(POINTERS).equals(Files.getOwner(stateDir))) {
-                throw new IOException(POINTERS + " belongs to someone else");
+            Files.createDirectories(pointers);
+            if (!Files.getOwner(pointers).equals(Files.getOwner(stateDir))) {
+                throw new IOException(pointers + " belongs to someone else");
             }
-            Files.setPosixFilePermissions(POINTERS, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(pointers, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the shared memory directories", e);
         }
-        return new ShmDirectories(pub, priv);
+        return new ShmDirectories(pub, priv, pointers);
     }
 
     private static void clear(Path dir) throws IOException {
@@ -85,13 +89,13 @@ public final class ShmDirectories {
     }
 
     public Path pointer(int gpid) {
-        return POINTERS.resolve(Integer.toString(gpid));
+        return pointers.resolve(Integer.toString(gpid));
     }
 
     /** Points gpid's process at this agent's socket (written whole, then renamed into place). */
     void point(int gpid) {
         try {
-            Path tmp = Files.createTempFile(POINTERS, "." + gpid + "-", ".tmp");
+            Path tmp = Files.createTempFile(pointers, "." + gpid + "-", ".tmp");
             Files.writeString(tmp, socket().toString() + "\n");
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(tmp, pointer(gpid), java.nio.file.StandardCopyOption.ATOMIC_MOVE,

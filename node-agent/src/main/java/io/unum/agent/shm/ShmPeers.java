@@ -31,7 +31,10 @@ public final class ShmPeers implements AutoCloseable {
 
     private ShmPageServiceGrpc.ShmPageServiceBlockingStub stub(String address, long seconds) {
         ManagedChannel ch = channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials).build());
-        return ShmPageServiceGrpc.newBlockingStub(ch).withDeadlineAfter(seconds, TimeUnit.SECONDS);
+        // Wait for the connection within the deadline: a channel's first call to an agent (or one
+        // that has just restarted) otherwise fails at once with "io exception", and a fault that
+        // fails counts as a lost page.
+        return ShmPageServiceGrpc.newBlockingStub(ch).withWaitForReady().withDeadlineAfter(seconds, TimeUnit.SECONDS);
     }
 
     AcquirePageResponse acquire(String home, AcquirePageRequest req) {
