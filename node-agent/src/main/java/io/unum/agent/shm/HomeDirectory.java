@@ -2,7 +2,6 @@ package io.unum.agent.shm;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,13 +49,11 @@ final class HomeDirectory implements AutoCloseable {
     private final List<List<String>> readers;
     private final BitSet lost = new BitSet();
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
-    private final FileChannel store;
-    private final Path storePath;
+    private final PageFile store;
 
     HomeDirectory(int id, long size, Path storePath) {
         this.id = id;
         this.size = size;
-        this.storePath = storePath;
         int pages = (int) LocalSegment.pages(size);
         this.writer = new String[pages];
         this.readers = new ArrayList<>(pages);
@@ -68,8 +65,8 @@ final class HomeDirectory implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(storePath);
-            this.store = FileChannel.open(storePath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            this.store = new PageFile(storePath, FileChannel.open(storePath, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + storePath, e);
         }
@@ -161,37 +158,15 @@ final class HomeDirectory implements AutoCloseable {
     }
 
     private void putClean(long page, byte[] data) {
-        try {
-            ByteBuffer b = ByteBuffer.wrap(data);
-            while (b.hasRemaining()) {
-                store.write(b, page * LocalSegment.PAGE + b.position());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        store.write(page, data);
     }
 
     private byte[] clean(long page) {
-        ByteBuffer b = ByteBuffer.allocate(LocalSegment.PAGE);
-        try {
-            while (b.hasRemaining()) {
-                if (store.read(b, page * LocalSegment.PAGE + b.position()) < 0) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return b.array();
+        return store.read(page);
     }
 
     @Override
     public void close() {
-        try {
-            store.close();
-            Files.deleteIfExists(storePath);
-        } catch (IOException e) {
-            // goes with the state dir
-        }
+        store.close();
     }
 }

@@ -30,7 +30,7 @@ final class LocalSegment implements AutoCloseable {
     final String homeNode;
     final String homeIncarnation;
     final Path backing;
-    private final FileChannel file;
+    private final PageFile copy;
     private final byte[] state;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
 
@@ -61,12 +61,12 @@ final class LocalSegment implements AutoCloseable {
             Files.deleteIfExists(backing);
             Files.createFile(backing);
             Files.setPosixFilePermissions(backing, PosixFilePermissions.fromString("rw-rw-rw-"));
-            this.file = FileChannel.open(backing, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            file.truncate(0);
+            FileChannel file = FileChannel.open(backing, StandardOpenOption.READ, StandardOpenOption.WRITE);
             // Sparse: only the pages that arrive take memory.
             if (size > 0) {
                 file.write(ByteBuffer.wrap(new byte[1]), pages * PAGE - 1);
             }
+            this.copy = new PageFile(backing, file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the backing file " + backing, e);
         }
@@ -93,28 +93,11 @@ final class LocalSegment implements AutoCloseable {
     }
 
     byte[] read(long page) {
-        ByteBuffer b = ByteBuffer.allocate(PAGE);
-        try {
-            while (b.hasRemaining()) {
-                if (file.read(b, page * PAGE + b.position()) < 0) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return b.array();
+        return copy.read(page);
     }
 
     void write(long page, byte[] data) {
-        ByteBuffer b = ByteBuffer.wrap(data);
-        try {
-            while (b.hasRemaining()) {
-                file.write(b, page * PAGE + b.position());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        copy.write(page, data);
     }
 
     long count(byte s) {
@@ -129,11 +112,6 @@ final class LocalSegment implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            file.close();
-            Files.deleteIfExists(backing);
-        } catch (IOException e) {
-            // The directory goes with the agent's state anyway.
-        }
+        copy.close();
     }
 }
