@@ -649,35 +649,36 @@ static int connect_socket(void)
 }
 
 /*
- * Inherited through fork: tell the agent about the region on this process's own session,
- * ATTACH (the node's backing file must still be the one mapped) and then ATTACHED.
+ * ATTACH for a region this process already maps: the agent answers with its node's backing file
+ * for the segment, copied to path. -1 (and the region dead) when the agent refuses.
  */
-static void announce(struct region *r)
+static int attach_again(struct region *r, char path[MAX_PAYLOAD + 1])
 {
-    unsigned char p[24];
+    unsigned char p[8];
     int32_t id = r->shmid;
     uint32_t fl = r->readonly ? SHM_RDONLY : 0;
     memcpy(p, &id, 4);
     memcpy(p + 4, &fl, 4);
     uint32_t n;
     if (request(OP_ATTACH, p, 8, OP_ATTACH_OK, &n) < 0) {
-        return;
+        return -1;
     }
     if (rd_i64(rxbuf) < 0 || n <= 16) {
         atomic_store(&r->dead, 1);
-        return;
+        return -1;
     }
-    char path[MAX_PAYLOAD + 1];
     memcpy(path, rxbuf + 16, n - 16);
     path[n - 16] = 0;
-    struct stat st;
-    if (stat(path, &st) < 0 || st.st_dev != r->dev || st.st_ino != r->ino) {
-        /* Not the file this mapping shows: the agent never sees its pages change. */
-        atomic_store(&r->dead, 1);
-        return;
-    }
-    uint64_t addr = atomic_load(&r->addr), size = atomic_load(&r->size);
+    return 0;
+}
+
+/* ATTACHED: where the region is mapped, so that the agent can protect and open its pages. */
+static void attached(struct region *r)
+{
+    unsigned char p[24];
+    int32_t id = r->shmid;
     uint32_t ro = (uint32_t)r->readonly;
+    uint64_t addr = atomic_load(&r->addr), size = atomic_load(&r->size);
     memcpy(p, &id, 4);
     memcpy(p + 4, &ro, 4);
     memcpy(p + 8, &addr, 8);
@@ -685,6 +686,24 @@ static void announce(struct region *r)
     if (request_result(OP_ATTACHED, p, 24) < 0) {
         atomic_store(&r->dead, 1);
     }
+}
+
+/*
+ * Inherited through fork: tell the agent about the region on this process's own session. The
+ * node's backing file must still be the one mapped, or the agent never sees its pages change.
+ */
+static void announce(struct region *r)
+{
+    char path[MAX_PAYLOAD + 1];
+    if (attach_again(r, path) < 0) {
+        return;
+    }
+    struct stat st;
+    if (stat(path, &st) < 0 || st.st_dev != r->dev || st.st_ino != r->ino) {
+        atomic_store(&r->dead, 1);
+        return;
+    }
+    attached(r);
 }
 
 /*
@@ -864,19 +883,11 @@ static void close_session(void)
 /* A moved region: the node's file mapped at its address again, on this session; lock held. */
 static void remap_moved(struct region *r)
 {
-    unsigned char p[24];
-    int32_t id = r->shmid;
-    uint32_t fl = r->readonly ? SHM_RDONLY : 0;
-    memcpy(p, &id, 4);
-    memcpy(p + 4, &fl, 4);
-    uint32_t n;
-    if (request(OP_ATTACH, p, 8, OP_ATTACH_OK, &n) < 0 || rd_i64(rxbuf) < 0 || n <= 16) {
+    char path[MAX_PAYLOAD + 1];
+    if (attach_again(r, path) < 0) {
         atomic_store(&r->dead, 1);
         return;
     }
-    char path[MAX_PAYLOAD + 1];
-    memcpy(path, rxbuf + 16, n - 16);
-    path[n - 16] = 0;
     int fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (fd < 0) {
         atomic_store(&r->dead, 1);
@@ -884,8 +895,8 @@ static void remap_moved(struct region *r)
     }
     struct stat st;
     fstat(fd, &st);
-    uint64_t addr = atomic_load(&r->addr), size = atomic_load(&r->size);
-    void *m = sys_mmap((void *)(uintptr_t)addr, size, PROT_NONE, MAP_SHARED | MAP_FIXED, fd, 0);
+    void *m = sys_mmap((void *)(uintptr_t)atomic_load(&r->addr), atomic_load(&r->size), PROT_NONE,
+                       MAP_SHARED | MAP_FIXED, fd, 0);
     close(fd);
     if (m == MAP_FAILED) {
         atomic_store(&r->dead, 1);
@@ -893,16 +904,10 @@ static void remap_moved(struct region *r)
     }
     r->dev = st.st_dev;
     r->ino = st.st_ino;
-    uint32_t ro = (uint32_t)r->readonly;
-    memcpy(p, &id, 4);
-    memcpy(p + 4, &ro, 4);
-    memcpy(p + 8, &addr, 8);
-    memcpy(p + 16, &size, 8);
-    if (request_result(OP_ATTACHED, p, 24) < 0) {
-        atomic_store(&r->dead, 1);
-        return;
+    attached(r);
+    if (!atomic_load(&r->dead)) {
+        r->moved = 0;
     }
-    r->moved = 0;
 }
 
 /*
