@@ -15,5 +15,7 @@ public enum AuditAction {
     /** A join token deleted: no agent can join with it any more. */
     JOIN_TOKEN_DELETE,
     /** A node removed: its agent's certificate is revoked, it must join again to come back. */
-    NODE_REMOVE
+    NODE_REMOVE,
+    /** A change of the cluster file system through the API: a file written, a directory made, an entry removed, a goal set. */
+    FS_CHANGE
 }

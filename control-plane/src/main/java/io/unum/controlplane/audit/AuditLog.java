@@ -39,9 +39,15 @@ public class AuditLog {
     /** Records an action of the current caller; throws (and the action must not happen) when etcd does not take it. */
     public AuditEntry record(AuditAction action, Integer gpid, String node, List<String> argv, String user,
             String capabilities, String detail) {
+        return recordAs(caller.describe(), action, gpid, node, argv, user, capabilities, detail);
+    }
+
+    /** {@link #record} for a caller authenticated outside Quarkus's security (a route of its own). */
+    public AuditEntry recordAs(String who, AuditAction action, Integer gpid, String node, List<String> argv, String user,
+            String capabilities, String detail) {
         var at = clock.instant();
         String id = String.format("%013d-%08x", at.toEpochMilli(), ThreadLocalRandom.current().nextInt());
-        AuditEntry entry = new AuditEntry(id, at, caller.describe(), action, gpid, node, argv, user, capabilities, detail);
+        AuditEntry entry = new AuditEntry(id, at, who, action, gpid, node, argv, user, capabilities, detail);
         table.put(id, entry);
         trim();
         return entry;

@@ -25,7 +25,7 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Set<String> AGENT_SERVICES = Set.of("unum.v1.AgentRegistryService", "unum.v1.NodeProfileService",
-            "unum.v1.ShmRegistryService");
+            "unum.v1.ShmRegistryService", "unum.v1.FsMetadataService");
     private static final Set<String> ADMIN_METHODS = Set.of(
             "unum.v1.ProcessService/SpawnProcess",
             "unum.v1.ProcessService/SignalProcess",
@@ -40,7 +40,11 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             "unum.v1.JoinTokenService/ListJoinTokens",
             "unum.v1.JoinTokenService/DeleteJoinToken",
             "unum.v1.ShmService/RemoveSegment",
-            "unum.v1.NodeService/RemoveNode");
+            "unum.v1.NodeService/RemoveNode",
+            "unum.v1.FsService/WriteFile",
+            "unum.v1.FsService/MakeDirectory",
+            "unum.v1.FsService/RemovePath",
+            "unum.v1.FsService/SetReplicas");
 
     private final TokenAuthenticator tokens;
 

@@ -113,13 +113,18 @@ public class HttpEdge {
                 answer(ctx, 400, "Bad Request", "Content-Length '" + length + "' is not a byte count");
                 return;
             }
-            if (bytes > maxBodyBytes) {
+            if (bytes > maxBodyBytes && !isUpload(request)) {
                 answer(ctx, 413, "Content Too Large", "the request body is " + bytes + " bytes; at most "
                         + maxBodyBytes + " are accepted");
                 return;
             }
         }
         ctx.next();
+    }
+
+    /** File uploads stream their bodies to an agent (fs.FsUploadRoute): they may be as big as the file. */
+    private static boolean isUpload(HttpServerRequest request) {
+        return request.method() == HttpMethod.PUT && request.path().startsWith(io.unum.controlplane.fs.FsUploadRoute.PREFIX);
     }
 
     private void failed(RoutingContext ctx) {

@@ -55,6 +55,46 @@ public class Etcd {
         return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
     }
 
+    /** At most limit keys below prefix (0: all), in key order. */
+    public io.etcd.jetcd.kv.GetResponse getPrefix(String prefix, long limit) {
+        return await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).withLimit(limit).build()));
+    }
+
+    /**
+     * Every key below prefix, handed over a page at a time: one range read of a large prefix could
+     * pass the gRPC message limit and would hold the whole of it in memory.
+     */
+    public void scanPrefix(String prefix, int pageSize, java.util.function.Consumer<List<KeyValue>> page) {
+        ByteSequence from = bytes(prefix);
+        ByteSequence rangeEnd = prefixEnd(prefix);
+        while (true) {
+            List<KeyValue> kvs = await(client.getKVClient().get(from,
+                    GetOption.builder().withRange(rangeEnd).withLimit(pageSize).build())).getKvs();
+            if (kvs.isEmpty()) {
+                return;
+            }
+            page.accept(kvs);
+            if (kvs.size() < pageSize) {
+                return;
+            }
+            byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
+            byte[] next = java.util.Arrays.copyOf(last, last.length + 1);
+            from = ByteSequence.from(next);
+        }
+    }
+
+    /** The first key after every key that starts with prefix. */
+    private static ByteSequence prefixEnd(String prefix) {
+        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xff) {
+                end[i]++;
+                return ByteSequence.from(java.util.Arrays.copyOf(end, i + 1));
+            }
+        }
+        return ByteSequence.from(new byte[] {0});
+    }
+
     /** Creates the key only if it does not exist; returns the new revision, or empty when it existed. */
     public Optional<Long> create(String key, byte[] value) {
         TxnResponse r = await(kv().txn()

@@ -8,6 +8,7 @@ import io.quarkus.grpc.GrpcService;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.unum.controlplane.auth.ClusterTlsConfig;
+import io.unum.controlplane.fs.FsMetadataGrpcService;
 import io.unum.controlplane.scheduler.NodeProfileGrpcService;
 import io.unum.controlplane.shm.ShmRegistryGrpcService;
 import io.unum.pki.Pem;
@@ -30,8 +31,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The agent port ({@code unum.tls.agent-port}, default 9091): the agent registry and the node
- * profiles served over TLS with the control-plane certificate, asking every caller for a
+ * The agent port ({@code unum.tls.agent-port}, default 9091): the agent registry, the node
+ * profiles, shared memory's registry and the file system's metadata served over TLS with the control-plane certificate, asking every caller for a
  * certificate of the cluster CA. A caller without one may call {@code Enroll} (with a join token)
  * and nothing else; a node agent's certificate is what authenticates every other call. The public
  * gRPC port stays plain text for bearer-token clients and refuses these services.
@@ -44,18 +45,21 @@ public class AgentApiServer {
     private final AgentRegistryGrpcService registry;
     private final NodeProfileGrpcService profiles;
     private final ShmRegistryGrpcService shm;
+    private final FsMetadataGrpcService fs;
     private final CertificateRevocations revocations;
     private final String defaultHost;
     private volatile Server server;
 
     public AgentApiServer(ClusterTlsConfig tls, @GrpcService AgentRegistryGrpcService registry,
             @GrpcService NodeProfileGrpcService profiles, @GrpcService ShmRegistryGrpcService shm,
+            @GrpcService FsMetadataGrpcService fs,
             CertificateRevocations revocations,
             @ConfigProperty(name = "quarkus.grpc.server.host", defaultValue = "127.0.0.1") String defaultHost) {
         this.tls = tls;
         this.registry = registry;
         this.profiles = profiles;
         this.shm = shm;
+        this.fs = fs;
         this.revocations = revocations;
         this.defaultHost = defaultHost;
     }
@@ -79,6 +83,7 @@ public class AgentApiServer {
                     .addService(ServerInterceptors.intercept(registry, auth))
                     .addService(ServerInterceptors.intercept(profiles, auth))
                     .addService(ServerInterceptors.intercept(shm, auth))
+                    .addService(ServerInterceptors.intercept(fs, auth))
                     .build()
                     .start();
         } catch (IOException e) {

@@ -73,6 +73,23 @@ public class AgentClients {
         return io.unum.api.grpc.ShmPageServiceGrpc.newBlockingStub(channel(address)).withDeadlineAfter(5, TimeUnit.SECONDS);
     }
 
+    /**
+     * A stub for an agent's block service without deadline: a file read or written through it takes
+     * as long as the file is big; callers cancel it when their own client goes away.
+     */
+    public io.unum.api.grpc.FsBlockServiceGrpc.FsBlockServiceStub fsBlocks(String address) {
+        ManagedChannel channel = channel(address);
+        awaitConnected(channel, CONNECT_WAIT_NANOS);
+        return io.unum.api.grpc.FsBlockServiceGrpc.newStub(channel);
+    }
+
+    /** A blocking stub for an agent's block service without deadline; callers set theirs. */
+    public io.unum.api.grpc.FsBlockServiceGrpc.FsBlockServiceBlockingStub fsBlockCalls(String address) {
+        ManagedChannel channel = channel(address);
+        awaitConnected(channel, CONNECT_WAIT_NANOS);
+        return io.unum.api.grpc.FsBlockServiceGrpc.newBlockingStub(channel);
+    }
+
     /** Waits (blocking, at most timeout) for the channel to the agent at address to connect. */
     public void awaitConnected(String address, java.time.Duration timeout) {
         awaitConnected(channel(address), timeout.toNanos());

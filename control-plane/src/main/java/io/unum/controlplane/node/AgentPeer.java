@@ -34,6 +34,16 @@ public final class AgentPeer {
         return who.name();
     }
 
+    /** The node the current call's certificate names, for calls that speak only for their caller's node. */
+    public static String callerNode() {
+        Identity who = IDENTITY.get();
+        if (who == null) {
+            throw Status.UNAUTHENTICATED.withDescription(
+                    "node agents call this on the control plane's agent port with their certificate").asRuntimeException();
+        }
+        return who.name();
+    }
+
     private static StatusRuntimeException denied(Identity who, String named) {
         return Status.PERMISSION_DENIED.withDescription("this call names node '" + named + "' but the certificate belongs to node '"
                 + who.name() + "': an agent may speak only for its own node").asRuntimeException();

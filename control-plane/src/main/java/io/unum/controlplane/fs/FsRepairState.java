@@ -1,0 +1,15 @@
+package io.unum.controlplane.fs;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The repair's figures of its last scan on this replica, for GetUsage and the metrics. */
+@ApplicationScoped
+public class FsRepairState {
+    final AtomicLong chunks = new AtomicLong();
+    final AtomicLong underReplicated = new AtomicLong();
+    final AtomicLong unavailable = new AtomicLong();
+    final AtomicLong repaired = new AtomicLong();
+    final AtomicLong inFlight = new AtomicLong();
+    final AtomicLong lastScanEpochMs = new AtomicLong();
+}
