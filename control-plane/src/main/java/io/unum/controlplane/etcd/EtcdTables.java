@@ -36,7 +36,7 @@ public class EtcdTables {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         open.forEach(EtcdTable::close);
     }
 }
