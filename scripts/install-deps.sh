@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, testing and running Unum locally needs, on Debian/Ubuntu:
-# a JDK 17+, etcd, util-linux (unshare, setsid, setpriv), a C compiler, Python 3, nftables, curl, Node.js 18+
+# a JDK 17+, etcd, util-linux (unshare, setsid, setpriv), a C compiler, Python 3, nftables, libfuse2 and fuse3, curl, Node.js 18+
 # with npm (the web UI's build) and Chromium (the web UI's browser tests); then scripts/install-criu.sh.
 # Idempotent and non-interactive: it installs only what is missing, and runs `apt-get update` only
 # then. Run it as root, or as a user with sudo.
@@ -67,6 +67,13 @@ fi
 # nft: the agent drops new SYNs to a migrating server's listening ports (clients wait, not refused).
 if [ ! -x /usr/sbin/nft ] && ! command -v nft >/dev/null 2>&1; then
   packages+=(nftables)
+fi
+# The agent mounts the cluster file system with libfuse 2 (jnr-fuse); fusermount3 unmounts it.
+if ! ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2'; then
+  packages+=(libfuse2)
+fi
+if ! command -v fusermount3 >/dev/null 2>&1; then
+  packages+=(fuse3)
 fi
 if ! command -v curl >/dev/null 2>&1; then
   packages+=(curl ca-certificates)

@@ -1,6 +1,9 @@
 package io.unum.agent;
 
 import io.unum.agent.files.PrivateFiles;
+import io.unum.agent.fs.FsMoveHooks;
+import io.unum.agent.fs.FsNode;
+import io.unum.agent.image.MoveHooks;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.StatusRuntimeException;
@@ -69,10 +72,13 @@ public final class Agent implements AutoCloseable {
     private final CapacityEnforcer capacity;
     private final ShmNode shm;
     private final ShmSocketServer shmSocket;
+    /** Null when the node's block store could not be opened. */
+    private final FsNode fs;
 
     private Agent(ProcessSupervisor supervisor, ExecutorService streamers, Server server, ControlPlaneClient client,
             RegistrationLoop registration, ExitReporter exitReporter, HostPort advertised, CapacityEnforcer capacity,
-            ShmNode shm, ShmSocketServer shmSocket) {
+            ShmNode shm, ShmSocketServer shmSocket, FsNode fs) {
+        this.fs = fs;
         this.shm = shm;
         this.shmSocket = shmSocket;
         this.supervisor = supervisor;
@@ -110,8 +116,9 @@ public final class Agent implements AutoCloseable {
                     + ": clients of a listening server are refused while it migrates; scripts/install-deps.sh installs it");
         }
         ShmMoveHooks shmMoves = new ShmMoveHooks();
+        FsMoveHooks fsMoves = new FsMoveHooks();
         ProcessImages images = new ProcessImages(supervisor.handoff(), new ImageStore(cfg.stateDir()), criu, cfg.name(),
-                new PortGate(nft, cfg.stateDir(), cfg.name()), shmMoves);
+                new PortGate(nft, cfg.stateDir(), cfg.name()), MoveHooks.all(shmMoves, fsMoves));
         images.recoverInterruptedDumps();
         List<String> endpoints = cfg.controlPlanes().stream().map(HostPort::toString).toList();
         // The certificate names the host others dial; the port is only known once the server is bound.
@@ -127,6 +134,10 @@ public final class Agent implements AutoCloseable {
             shmMoves.use(shm);
             remoteMemoryEnv = remoteMemoryEnv(cfg, supervisor, shm);
         }
+        FsNode fs = fileSystem(cfg, client, tls);
+        if (fs != null) {
+            fsMoves.use(fs.openFiles());
+        }
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(cfg.listen().host(), cfg.listen().port()), tls.serverCredentials())
                 // Images arrive in 1 MiB chunks: a window of several chunks keeps the stream flowing.
@@ -134,6 +145,8 @@ public final class Agent implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new NodeAgentGrpcService(supervisor, streamers, remoteMemoryEnv), auth))
                 .addService(ServerInterceptors.intercept(shm != null ? new ShmPageGrpcService(shm)
                         : new io.unum.api.grpc.ShmPageServiceGrpc.ShmPageServiceImplBase() { }, auth))
+                .addService(ServerInterceptors.intercept(fs != null ? fs.service()
+                        : new io.unum.api.grpc.FsBlockServiceGrpc.FsBlockServiceImplBase() { }, auth))
                 .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
                         new ImageTransfer(tls.channelCredentials())), auth))
                 .build()
@@ -146,6 +159,9 @@ public final class Agent implements AutoCloseable {
             shm.advertise(advertised.toString());
             shmSocket = ShmSocketServer.start(shm);
             shm.forgetEarlierStarts();
+        }
+        if (fs != null) {
+            mountFileSystem(cfg, supervisor, fs);
         }
         NodeIdentity identity = new NodeIdentity(cfg.name(), advertised.toString(), cfg.cores(), cfg.memoryBytes());
         // Under a capacity the node's load is its cgroup's: the machine may be shared with other agents.
@@ -162,7 +178,31 @@ public final class Agent implements AutoCloseable {
                 + cfg.controlPlanes() + ", state dir " + cfg.stateDir() + ", " + cfg.cores() + " cores, "
                 + cfg.memoryBytes() + " bytes memory");
         return new Agent(supervisor, streamers, server, client, registration, exitReporter, advertised, capacity, shm,
-                shmSocket);
+                shmSocket, fs);
+    }
+
+    /** This node's part of the cluster file system; null (and a warning) when its block store cannot be had. */
+    private static FsNode fileSystem(AgentConfig cfg, ControlPlaneClient client, AgentTls tls) {
+        try {
+            return FsNode.open(cfg.name(), cfg.fsStorage(), client, tls.channelCredentials());
+        } catch (IOException e) {
+            LOG.warning("no cluster file system on this node: its block store " + cfg.fsStorage() + " cannot be opened: " + e);
+            return null;
+        }
+    }
+
+    /** FUSE needs root (allow_other, other users' uids) and /dev/fuse; without them the agent runs unmounted. */
+    private static void mountFileSystem(AgentConfig cfg, ProcessSupervisor supervisor, FsNode fs) {
+        if (cfg.fsMount() == null) {
+            return;
+        }
+        if (!supervisor.runsAsRoot() || !java.nio.file.Files.exists(Path.of("/dev/fuse"))) {
+            LOG.warning("the cluster file system is not mounted at " + cfg.fsMount() + ": "
+                    + (supervisor.runsAsRoot() ? "there is no /dev/fuse" : "the agent does not run as root")
+                    + " (--fs-mount none says so without this warning)");
+            return;
+        }
+        fs.mount(cfg.fsMount());
     }
 
     /** Cluster-wide shared memory on this node; null (and a warning) when its directories cannot be had. */
@@ -265,6 +305,9 @@ public final class Agent implements AutoCloseable {
         }
         if (shm != null) {
             shm.close();
+        }
+        if (fs != null) {
+            fs.close();
         }
         server.shutdown();
         try {

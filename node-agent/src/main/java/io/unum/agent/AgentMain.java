@@ -3,6 +3,7 @@ package io.unum.agent;
 import io.unum.agent.load.MachineInfo;
 import io.unum.agent.profile.NodeProfileSettings;
 import io.unum.agent.profile.ProfileOptions;
+import io.unum.api.fs.FsLayout;
 import io.unum.api.units.ByteSize;
 import io.unum.pki.CaCertHash;
 import java.nio.file.Path;
@@ -76,6 +77,15 @@ public final class AgentMain implements Callable<Integer> {
             description = "How long a CRIU restore may take before it is stopped and refused (default ${DEFAULT-VALUE}).")
     long criuRestoreTimeoutSeconds;
 
+    @Option(names = "--fs-mount", paramLabel = "PATH|none",
+            description = "Where this node mounts the cluster file system (default " + FsLayout.DEFAULT_MOUNT_POINT
+                    + "; needs root and /dev/fuse, else the agent runs without a mount); none: no mount.")
+    String fsMount;
+
+    @Option(names = "--fs-storage", paramLabel = "DIR",
+            description = "Directory of this node's blocks of the cluster file system (default <state-dir>/fs-blocks).")
+    Path fsStorage;
+
     @Mixin
     ProfileOptions profileOptions;
 
@@ -136,7 +146,9 @@ public final class AgentMain implements Callable<Integer> {
                 cores != null ? cores : profile.capacity().cpus() > 0 ? (int) Math.ceil(profile.capacity().cpus()) : MachineInfo.cores(),
                 memory != null ? memory : profile.capacity().memoryBytes() > 0 ? profile.capacity().memoryBytes() : MachineInfo.memoryBytes(),
                 outputLimit, criu, ghostLimit, Duration.ofSeconds(criuRestoreTimeoutSeconds), profile,
-                caFile == null ? null : caFile.toAbsolutePath(), pin);
+                caFile == null ? null : caFile.toAbsolutePath(), pin,
+                "none".equals(fsMount) ? null : Path.of(fsMount != null ? fsMount : FsLayout.DEFAULT_MOUNT_POINT).toAbsolutePath(),
+                (fsStorage != null ? fsStorage : stateDir.resolve("fs-blocks")).toAbsolutePath());
     }
 
     @Override

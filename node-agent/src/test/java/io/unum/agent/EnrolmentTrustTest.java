@@ -121,7 +121,7 @@ class EnrolmentTrustTest {
     private AgentConfig config(FakeRegistry registry, String... trust) {
         List<String> args = new ArrayList<>(List.of("--name", "node-a", "--listen", "127.0.0.1:0",
                 "--control-plane", registry.endpoint(), "--state-dir", stateDir.toString(),
-                "--join-token-file", TestJoinToken.file(TOKEN)));
+                "--join-token-file", TestJoinToken.file(TOKEN), "--fs-mount", "none"));
         args.addAll(List.of(trust));
         return AgentMain.parse(args.toArray(String[]::new));
     }

@@ -18,7 +18,7 @@ import javax.net.ssl.SSLSession;
 /**
  * Lets a call through by who the caller's certificate says it is (TLS already checked it was issued
  * by the cluster CA): the control plane may call everything; another agent only what agents send
- * each other (images, shared memory pages). A bearer token counts for nothing here.
+ * each other (images, shared memory pages, file system blocks). A bearer token counts for nothing here.
  */
 public final class PeerIdentityInterceptor implements ServerInterceptor {
     private static final Logger LOG = Logger.getLogger(PeerIdentityInterceptor.class.getName());
@@ -30,7 +30,8 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
 
     /** What one agent calls on another. */
     private static final Set<String> AGENT_TO_AGENT = Set.of("unum.v1.ImageAgentService/ReceiveImage",
-            "unum.v1.ShmPageService/Acquire", "unum.v1.ShmPageService/Install", "unum.v1.ShmPageService/Revoke");
+            "unum.v1.ShmPageService/Acquire", "unum.v1.ShmPageService/Install", "unum.v1.ShmPageService/Revoke",
+            "unum.v1.FsBlockService/GetBlock", "unum.v1.FsBlockService/PutBlock", "unum.v1.FsBlockService/CopyBlock");
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

@@ -69,7 +69,8 @@ class NodeAgentGrpcTest {
         registry = new FakeRegistry();
         agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
                 "--control-plane", registry.endpoint(), "--ca-cert-hash", registry.caCertHash(), "--state-dir", stateDir.toString(),
-                "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN), "--cores", "3", "--memory", "123456789"));
+                "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN), "--cores", "3", "--memory", "123456789",
+                "--fs-mount", "none"));
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(), registry.controlPlaneCredentials()).build();
     }
 
@@ -129,7 +130,7 @@ class NodeAgentGrpcTest {
         agent.close();
         agent = Agent.start(AgentMain.parse("--name", "node-a", "--listen", "127.0.0.1:0",
                 "--control-plane", registry.endpoint(), "--ca-cert-hash", registry.caCertHash(), "--state-dir", stateDir.toString(),
-                "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN)));
+                "--join-token-file", io.unum.agent.TestJoinToken.file(TOKEN), "--fs-mount", "none"));
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", agent.port(), registry.controlPlaneCredentials()).build();
         assertEquals(1, registry.enrollments.size(), "the restarted agent kept its certificate");
         assertEquals(Presence.PRESENCE_ABSENT, ImageAgentServiceGrpc.newBlockingStub(channel)
