@@ -113,7 +113,7 @@ public final class AgentProcess extends LaunchedProcess {
     }
 
     void launch() {
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(ownMountNamespace());
         cmd.add(OsProcesses.javaBinary());
         cmd.add("-Xmx128m");
         cmd.addAll(config.jvmArgs);
@@ -125,6 +125,24 @@ public final class AgentProcess extends LaunchedProcess {
                 "--join-token-file", joinTokenFile().toString()));
         cmd.addAll(config.extraArgs);
         spawn(cmd, env -> { });
+    }
+
+    /**
+     * As root, each agent of a one-host cluster starts in a mount namespace of its own (unshare
+     * execs java: the pid stays the agent's), so each has its own mount of the cluster file system
+     * at the same path and its processes, and CRIU's restores, see that one
+     * (docs/design/file-system.md, "One host, several nodes"). Mounts of the host still reach it.
+     */
+    private static List<String> ownMountNamespace() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return List.of();
+        }
+        for (String unshare : List.of("/usr/bin/unshare", "/bin/unshare")) {
+            if (Files.isExecutable(Path.of(unshare))) {
+                return List.of(unshare, "--mount", "--propagation", "slave", "--");
+            }
+        }
+        throw new IllegalStateException("unshare (util-linux) is missing: run scripts/install-deps.sh");
     }
 
     /** Options of an agent to start; name, control planes and join token are required. */
