@@ -48,19 +48,25 @@ final class Http {
 
     /** A request to {@code pathAndQuery} with {@code jsonBody} (null: none), timeout as given. */
     HttpRequest request(String method, String pathAndQuery, String jsonBody, Duration timeout) {
+        return jsonBody == null
+                ? request(method, pathAndQuery, JSON, null, HttpRequest.BodyPublishers.noBody(), timeout)
+                : request(method, pathAndQuery, JSON, JSON, HttpRequest.BodyPublishers.ofString(jsonBody), timeout);
+    }
+
+    /** A request accepting {@code accept}, with {@code body} of {@code contentType} (null: no body). */
+    HttpRequest request(String method, String pathAndQuery, String accept, String contentType,
+            HttpRequest.BodyPublisher body, Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
                 .timeout(timeout)
-                .header("Accept", JSON)
+                .header("Accept", accept)
                 .header("User-Agent", "unum-client");
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        if (jsonBody == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.header("Content-Type", JSON).method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
         }
-        return b.build();
+        return b.method(method, body).build();
     }
 
     /** Sends the request; any status comes back. */
@@ -84,6 +90,11 @@ final class Http {
                 (name, value) -> !name.equalsIgnoreCase("Accept"))
                 .header("Accept", "text/event-stream")
                 .build();
+        return new SseReader(openStream(request).body());
+    }
+
+    /** Sends the request and hands back the 2xx answer's body unread; an error status is thrown at once. */
+    HttpResponse<InputStream> openStream(HttpRequest request) {
         HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() / 100 != 2) {
             try (InputStream in = response.body()) {
@@ -92,7 +103,7 @@ final class Http {
                 throw new UnumIoException(baseUrl, e);
             }
         }
-        return new SseReader(response.body());
+        return response;
     }
 
     private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {

@@ -1,7 +1,14 @@
 package io.unum.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.unum.api.fs.FsPath;
 import io.unum.api.model.AuditEntry;
+import io.unum.api.model.FsDirectoryRequest;
+import io.unum.api.model.FsEntryInfo;
+import io.unum.api.model.FsListing;
+import io.unum.api.model.FsReplicasRequest;
+import io.unum.api.model.FsUsage;
+import io.unum.api.model.Problem;
 import io.unum.api.model.JoinTokenInfo;
 import io.unum.api.model.JoinTokenRequest;
 import io.unum.api.model.NewJoinToken;
@@ -26,7 +33,16 @@ import io.unum.api.model.SchedulerStatus;
 import io.unum.api.model.SessionInfo;
 import io.unum.api.model.SignalRequest;
 import io.unum.api.model.SpawnRequest;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.net.http.HttpRequest;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -38,6 +54,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
+import java.util.stream.Collectors;
 
 /**
  * The Java client of the control plane's REST API ({@code /api/v1}), on the model classes the
@@ -49,6 +66,14 @@ import java.util.StringJoiner;
 public final class UnumClient {
     /** Checkpoints and restarts answer once CRIU is done, which takes long for big processes. */
     private static final Duration LONG_REQUEST_TIMEOUT = Duration.ofMinutes(10);
+    /**
+     * The JDK's request timeout runs until the answer's headers, which for an upload come after the
+     * whole body: only a bound that no transfer of a real file reaches.
+     */
+    private static final Duration UPLOAD_TIMEOUT = Duration.ofDays(1);
+    private static final String FS = "/api/v1/fs/";
+    private static final String JSON = "application/json";
+    private static final String OCTET_STREAM = "application/octet-stream";
 
     private final Http http;
 
@@ -275,6 +300,118 @@ public final class UnumClient {
         return get("/api/v1/audit?limit=" + limit, new TypeReference<>() { });
     }
 
+    // ---- cluster file system
+
+    /** One entry of the tree with its chunks and where their replicas are (404: no such path). */
+    public FsEntryInfo fsStat(FsPath path) {
+        return get(FS + "stat/" + fsPath(path), FsEntryInfo.class);
+    }
+
+    /** A directory and its entries, sorted by name (409: the path is a file). */
+    public FsListing fsList(FsPath path) {
+        return get(FS + "list/" + fsPath(path), FsListing.class);
+    }
+
+    /** Every node's storage and the leader's repair progress ({@code unum fs df}). */
+    public FsUsage fsUsage() {
+        return get(FS + "usage", FsUsage.class);
+    }
+
+    /** Uploads a local file, streamed from disk; returns the entry as written. */
+    public FsEntryInfo fsUpload(FsPath path, Path file, FsPutOptions options, TransferProgress progress) {
+        InputStream in;
+        long length;
+        try {
+            in = Files.newInputStream(file);
+            length = Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        try (in) {
+            return fsUpload(path, in, length, options, progress);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Uploads {@code length} bytes of {@code in} (-1: until its end, sent chunked), streamed: the
+     * server stores the file as the bytes arrive. Returns the entry as written.
+     */
+    public FsEntryInfo fsUpload(FsPath path, InputStream in, long length, FsPutOptions options, TransferProgress progress) {
+        InputStream counted = Transfer.counting(in, length, progress);
+        HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(() -> counted);
+        HttpRequest.BodyPublisher body = length == 0 ? HttpRequest.BodyPublishers.noBody()
+                : length > 0 ? HttpRequest.BodyPublishers.fromPublisher(stream, length) : stream;
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("mode", options.mode());
+        query.put("replicas", options.replicas() == null ? null : options.replicas().toString());
+        query.put("parents", Boolean.toString(options.parents()));
+        query.put("overwrite", Boolean.toString(options.overwrite()));
+        HttpRequest request = http.request("PUT", FS + "files/" + fsPath(path) + query(query), JSON, OCTET_STREAM, body,
+                UPLOAD_TIMEOUT);
+        return decode(http.send(request), FsEntryInfo.class);
+    }
+
+    /** Streams a file's bytes to {@code out}; returns how many there were. */
+    public long fsDownload(FsPath path, OutputStream out, TransferProgress progress) {
+        HttpResponse<InputStream> response = http.openStream(http.request("GET", FS + "files/" + fsPath(path),
+                OCTET_STREAM + ", " + Problem.MEDIA_TYPE, null, HttpRequest.BodyPublishers.noBody(), Http.REQUEST_TIMEOUT));
+        long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        try (InputStream in = response.body()) {
+            long copied = Transfer.copy(in, out, total, progress, http.baseUrl());
+            if (total >= 0 && copied != total) {
+                throw new UnumIoException(http.baseUrl(), new EOFException(
+                        "the download of " + path + " ended after " + copied + " of " + total + " bytes"));
+            }
+            return copied;
+        } catch (IOException e) {
+            throw new UnumIoException(http.baseUrl(), e);
+        }
+    }
+
+    /**
+     * Downloads a file to {@code file}, through a temporary file beside it that is renamed over it
+     * once every byte arrived: a failed download leaves an existing {@code file} as it was.
+     */
+    public long fsDownload(FsPath path, Path file, TransferProgress progress) {
+        Path target = file.toAbsolutePath();
+        Path part = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".part");
+        try {
+            long copied;
+            try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                copied = fsDownload(path, out, progress);
+            }
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return copied;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException e) {
+                // The download's own outcome matters more than a leftover temporary file.
+            }
+        }
+    }
+
+    /** Makes a directory (request null: mode 0755, no parents, the parent's goal). */
+    public void fsMkdir(FsPath path, FsDirectoryRequest request) {
+        http.send(http.request("PUT", FS + "directories/" + fsPath(path), request == null ? null : Json.write(request),
+                Http.REQUEST_TIMEOUT));
+    }
+
+    /** Removes a file, a symlink or an empty directory; with recursive, a directory and all below it. */
+    public void fsDelete(FsPath path, boolean recursive) {
+        http.send(http.request("DELETE", FS + "entries/" + fsPath(path) + "?recursive=" + recursive, null,
+                Http.REQUEST_TIMEOUT));
+    }
+
+    /** Sets the replica goal of an entry (and, recursive, of everything below a directory). */
+    public FsEntryInfo fsSetReplicas(FsPath path, int replicas, boolean recursive) {
+        return send("PUT", FS + "replicas/" + fsPath(path), new FsReplicasRequest(replicas, recursive), FsEntryInfo.class);
+    }
+
     // ---- join tokens
 
     /** Creates a join token valid for {@code ttlSeconds} (null: the server's default, an hour); the only time its secret is shown. */
@@ -354,6 +491,11 @@ public final class UnumClient {
             }
         });
         return q.toString();
+    }
+
+    /** The tree path as the REST paths carry it: no leading slash, each name encoded; "" for the root. */
+    static String fsPath(FsPath path) {
+        return path.names().stream().map(UnumClient::encode).collect(Collectors.joining("/"));
     }
 
     private static String encode(String s) {
