@@ -1,5 +1,6 @@
 package io.unum.cli;
 
+import io.unum.client.TransferProgress;
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -10,11 +11,14 @@ import java.util.Locale;
 final class ProgressBar {
     private static final int WIDTH = 24;
     private static final String SPIN = "|/-\\";
+    /** A transfer reports every buffer; a terminal needs far fewer redraws. */
+    private static final long TRANSFER_REDRAW_NANOS = 100_000_000L;
 
     private final PrintWriter err;
     private final long startNanos = System.nanoTime();
     private int frame;
     private int lastLength;
+    private long lastTransferDraw = startNanos - TRANSFER_REDRAW_NANOS;
 
     ProgressBar(PrintWriter err) {
         this.err = err;
@@ -28,6 +32,27 @@ final class ProgressBar {
                 percent, Format.bytes(done), Format.bytes(total)));
     }
 
+    /**
+     * This bar as an upload's or a download's progress: redrawn at most every 100 ms, a spinner
+     * while the size is not known. The client calls it from its own thread, hence the locking.
+     */
+    TransferProgress transfer(String label) {
+        return (done, total) -> {
+            synchronized (this) {
+                long now = System.nanoTime();
+                if (now - lastTransferDraw < TRANSFER_REDRAW_NANOS && done != total) {
+                    return;
+                }
+                lastTransferDraw = now;
+                if (total >= 0) {
+                    bar(label, done, total);
+                } else {
+                    spin(label);
+                }
+            }
+        };
+    }
+
     /** Draws "label |  1.2s". */
     void spin(String label) {
         frame = (frame + 1) % SPIN.length();
@@ -39,7 +64,7 @@ final class ProgressBar {
     }
 
     /** Clears the line so that the next output starts clean. */
-    void done() {
+    synchronized void done() {
         if (lastLength > 0) {
             err.print("\r" + " ".repeat(lastLength) + "\r");
             err.flush();

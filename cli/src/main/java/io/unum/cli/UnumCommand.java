@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
             NodesCommand.class, RunCommand.class, PsCommand.class, TopCommand.class,
             KillCommand.class, LogsCommand.class, CapsCommand.class, MigrateCommand.class, CheckpointCommand.class,
             CheckpointsCommand.class, RestartCommand.class, PolicyCommand.class, EventsCommand.class, AuditCommand.class,
-            JoinTokenCommand.class, IpcsCommand.class, IpcrmCommand.class,
+            JoinTokenCommand.class, IpcsCommand.class, IpcrmCommand.class, FsCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
             "  unum migrate $gpid node-2           move it, live, to node-2",
             "  unum policy set --balancing mosix   balance CAN_MIGRATE processes across nodes",
             "  unum events -f                      watch placement and migration decisions",
+            "  unum fs put data.csv /data/         copy a file into the cluster file system (unum fs --help)",
             "  UNUM_URL=http://cp:8080 UNUM_TOKEN=$T unum ps",
             "",
             "Configuration: --url/--token/--ca-file, else env UNUM_URL/UNUM_TOKEN/UNUM_CA_FILE, else",
