@@ -7,10 +7,12 @@ import { ProcessDetailView } from './ProcessDetailView';
 import { ProcessesView } from './ProcessesView';
 import { SchedulerView } from './SchedulerView';
 import { SignInView } from './SignInView';
+import { StorageView } from './StorageView';
 import { nodes, processes, useStore } from './store';
 import './style.css';
 
-type Route = { view: 'cluster' } | { view: 'processes' } | { view: 'process'; gpid: number } | { view: 'scheduler' };
+type Route = { view: 'cluster' } | { view: 'processes' } | { view: 'process'; gpid: number } | { view: 'scheduler' }
+  | { view: 'storage' };
 
 function parseRoute(hash: string): Route {
   const m = /^#\/processes\/(\d+)$/.exec(hash);
@@ -19,6 +21,9 @@ function parseRoute(hash: string): Route {
   }
   if (hash.startsWith('#/scheduler')) {
     return { view: 'scheduler' };
+  }
+  if (hash.startsWith('#/storage')) {
+    return { view: 'storage' };
   }
   return hash.startsWith('#/processes') ? { view: 'processes' } : { view: 'cluster' };
 }
@@ -106,6 +111,7 @@ function Shell({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
           <a href="#/cluster" aria-current={current('cluster')}>Cluster</a>
           <a href="#/processes" aria-current={current('processes')}>Processes</a>
           <a href="#/scheduler" aria-current={current('scheduler')}>Scheduler</a>
+          <a href="#/storage" aria-current={current('storage')}>Storage</a>
         </nav>
         <span class={`conn conn-${status}`} role="status" title={processes.statusMessage || nodes.statusMessage}>
           <span aria-hidden="true">●</span> {label}
@@ -118,6 +124,7 @@ function Shell({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
         {route.view === 'processes' && <ProcessesView />}
         {route.view === 'process' && <ProcessDetailView gpid={route.gpid} role={role} />}
         {route.view === 'scheduler' && <SchedulerView role={role} />}
+        {route.view === 'storage' && <StorageView />}
       </main>
     </>
   );
