@@ -80,6 +80,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -507,6 +508,37 @@ static int kill_mode(int argc, char **argv) {
     return failed;
 }
 
+/*
+ * Turns TCP repair mode off on sockets of another process (-t PID FD...): a criu dump killed
+ * mid-way leaves the sockets it reached in repair mode, where the program's every recv fails
+ * with EPERM and nothing it sends goes out. The agent names the descriptors; each is taken with
+ * pidfd_getfd(2) and switched back like CRIU's own rollback does (which also probes the peer).
+ */
+static int repair_off_mode(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: unum-shim -t PID FD...\n");
+        return 2;
+    }
+    pid_t pid = (pid_t)atoi(argv[2]);
+    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (pidfd < 0) {
+        fprintf(stderr, "unum-shim: pidfd_open %d: %s\n", (int)pid, strerror(errno));
+        return 1;
+    }
+    int failed = 0;
+    for (int i = 3; i < argc; i++) {
+        int fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(argv[i]), 0);
+        int off = 0; /* TCP_REPAIR_OFF */
+        if (fd < 0 || setsockopt(fd, IPPROTO_TCP, 19 /* TCP_REPAIR */, &off, sizeof off) != 0) {
+            fprintf(stderr, "unum-shim: repair off %d/%s: %s\n", (int)pid, argv[i], strerror(errno));
+            failed = 1;
+        }
+        if (fd >= 0) close(fd);
+    }
+    close(pidfd);
+    return failed;
+}
+
 /* Receives the program's credentials; returns its pid in our namespace or 0. */
 static pid_t receive_pid(int sock) {
     char data;
@@ -896,9 +928,10 @@ static int supervise(struct spec *sp, struct tree *t, long long out_off, long lo
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "-k") == 0) return kill_mode(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "-t") == 0) return repair_off_mode(argc, argv);
     int restoring = argc == 3 && strcmp(argv[1], "-r") == 0;
     if (argc != 2 && !restoring) {
-        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -r PROC_DIR | unum-shim -k SIGNAL PID...\n");
+        fprintf(stderr, "usage: unum-shim PROC_DIR | unum-shim -r PROC_DIR | unum-shim -k SIGNAL PID... | unum-shim -t PID FD...\n");
         return 2;
     }
     proc_dir = argv[restoring ? 2 : 1];

@@ -126,23 +126,68 @@ public final class Criu {
         }
     }
 
-    /** Waits for a dump startDump began; a failure says why, in CRIU's words and ours. */
+    /**
+     * Waits for a dump startDump began; a failure says why, in CRIU's words and ours. When it
+     * throws, no CRIU of this dump runs any more (one given up on is killed and waited for).
+     */
     public void awaitDump(Process dump, Path imagesDir, long timeoutSeconds) throws CriuException {
         try {
             if (!dump.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                dump.descendants().forEach(ProcessHandle::destroyForcibly);
-                dump.destroyForcibly();
+                killAndWait(dump);
                 throw new CriuException("criu dump did not finish within " + timeoutSeconds + " s");
             }
         } catch (InterruptedException e) {
-            dump.descendants().forEach(ProcessHandle::destroyForcibly);
-            dump.destroyForcibly();
+            killAndWait(dump);
             Thread.currentThread().interrupt();
             throw new CriuException("interrupted during criu dump");
         }
         if (dump.exitValue() != 0) {
             throw new CriuException(dumpFailure(logFile(imagesDir, "dump"), dump.exitValue()));
         }
+    }
+
+    /** Kills a dump's process and everything below it, and waits (bounded) until they are gone. */
+    static void killAndWait(Process dump) {
+        List<ProcessHandle> all = new ArrayList<>(dump.descendants().toList());
+        all.add(dump.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // reported by dumpRunning, which the callers ask before they clean up after it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Does a CRIU still dump into imagesDir? Whoever cleans up after a failed dump asks first: the
+     * process the agent waited for is the shell above CRIU, which may have died alone.
+     */
+    public static boolean dumpRunning(Path imagesDir) {
+        String dir = imagesDir.toString();
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                byte[] raw;
+                try {
+                    raw = Files.readAllBytes(proc.resolve("cmdline"));
+                } catch (IOException | RuntimeException e) {
+                    continue; // gone meanwhile
+                }
+                List<String> args = List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+                int at = args.indexOf("--images-dir");
+                if (args.contains("dump") && at >= 0 && at + 1 < args.size() && args.get(at + 1).equals(dir)
+                        && args.get(0).endsWith("criu")) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
     }
 
     /**
@@ -231,7 +276,10 @@ public final class Criu {
         }
         cmd.addAll(List.of(binary.toString(), "dump", "--tree", Integer.toString(initPid), "--images-dir",
                 imagesDir.toString(), "--log-file", logFile(imagesDir, "dump").toString(), "--tcp-established",
-                "--network-lock", "nftables", "--file-locks", "--ghost-limit", Long.toString(ghostLimit)));
+                "--network-lock", "nftables", "--file-locks", "--ghost-limit", Long.toString(ghostLimit),
+                // Info level puts CRIU's run id in the log before it takes its network lock: a
+                // CRIU killed mid-dump leaves its table behind, and the log names it (PortGate).
+                "-v3"));
         if (owner.uid() != 0) {
             cmd.add("--unprivileged");
         }

@@ -1,5 +1,6 @@
 package io.unum.agent.image;
 
+import io.unum.agent.net.PortGate;
 import io.unum.agent.process.Dumping;
 import io.unum.agent.process.SupervisionException;
 import java.util.Optional;
@@ -21,10 +22,17 @@ final class DumpRecovery {
 
     private final ImageStore store;
     private final PostCopy postCopy;
+    private final PortGate gate;
 
-    DumpRecovery(ImageStore store, PostCopy postCopy) {
+    DumpRecovery(ImageStore store, PostCopy postCopy, PortGate gate) {
         this.store = store;
         this.postCopy = postCopy;
+        this.gate = gate;
+    }
+
+    private void discard(Image partial, Dumping d) {
+        ProcessImages.releaseLockOfFailedDump(gate, partial, d);
+        store.discard(partial);
     }
 
     void settle(Dumping d) {
@@ -36,7 +44,7 @@ final class DumpRecovery {
                 p.onExit().join();
             });
             store.find(d.imageId()).ifPresent(i -> store.delete(d.imageId()));
-            store.findPartial(d.imageId()).ifPresent(store::discard);
+            store.findPartial(d.imageId()).ifPresent(p -> discard(p, d));
             d.release();
             d.unfence();
             LOG.info(() -> "gpid " + d.gpid() + ": the post-copy dump " + d.imageId() + " was called off before this agent"
@@ -64,7 +72,7 @@ final class DumpRecovery {
             Optional<Image> partial = store.findPartial(id);
             if (partial.isPresent() && !criu.lazy() && Criu.dumpSucceeded(partial.get().criuDir())) {
                 try {
-                    long bytes = ProcessImages.finish(store, partial.get(), d, alive);
+                    long bytes = ProcessImages.finish(store, gate, partial.get(), d, alive);
                     LOG.info(() -> "gpid " + d.gpid() + ": criu had finished the interrupted dump; image " + id + " completed ("
                             + bytes + " bytes), " + (alive ? "the process runs on" : "the process left this node"));
                 } catch (SupervisionException e) {
@@ -72,7 +80,7 @@ final class DumpRecovery {
                 }
                 return;
             }
-            partial.ifPresent(store::discard);
+            partial.ifPresent(p -> discard(p, d));
             d.release();
             if (alive) {
                 LOG.info(() -> "gpid " + d.gpid() + ": the dump into " + id + " was interrupted without an image; "

@@ -86,11 +86,13 @@ final class PostCopy {
                         criuDump.isAlive() ? 0 : criuDump.exitValue()));
             }
         } catch (CriuException | IOException e) {
+            ProcessImages.releaseLockOfFailedDump(gate, partial, dumping);
             dumping.release();
             store.discard(partial);
             throw SupervisionException.precondition(e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            ProcessImages.releaseLockOfFailedDump(gate, partial, dumping);
             dumping.release();
             store.discard(partial);
             throw SupervisionException.precondition("interrupted during criu dump");
@@ -109,7 +111,8 @@ final class PostCopy {
                     + " bytes in " + dumpMillis + " ms; serving the pages on port " + port);
             return new ProcessImages.Dumped(bytes, dumpMillis, port);
         } catch (IOException | RuntimeException | SupervisionException e) {
-            criuDump.destroyForcibly(); // CRIU's death releases the frozen tree: it runs on here
+            Criu.killAndWait(criuDump); // CRIU's death releases the frozen tree: it runs on here
+            ProcessImages.releaseLockOfFailedDump(gate, partial, dumping);
             store.discard(partial);
             dumping.release();
             dumping.unfence();

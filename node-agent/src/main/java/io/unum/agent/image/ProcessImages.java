@@ -119,6 +119,7 @@ public final class ProcessImages {
             c.awaitDump(criuDump, partial.criuDir(), DUMP_TIMEOUT_SECONDS);
         } catch (CriuException | IOException e) {
             // CRIU leaves a tree it failed to dump running: the process goes on here.
+            releaseLockOfFailedDump(gate, partial, dumping);
             dumping.release();
             store.discard(partial);
             gate.open(imageId);
@@ -127,7 +128,7 @@ public final class ProcessImages {
         long dumpMillis = (System.nanoTime() - t0) / 1_000_000;
         long bytes;
         try {
-            bytes = finish(store, partial, dumping, leaveRunning);
+            bytes = finish(store, gate, partial, dumping, leaveRunning);
             if (!leaveRunning) {
                 store.find(imageId).ifPresent(i -> gate.keepCriuLock(imageId, i.criuDir()));
             }
@@ -145,7 +146,8 @@ public final class ProcessImages {
      * Adds the agent's part to an image CRIU wrote (output, spec, meta, checksums) and publishes
      * it; then the process runs on here (leftRunning) or has left this node.
      */
-    static long finish(ImageStore store, Image partial, Dumping dumping, boolean leftRunning) throws SupervisionException {
+    static long finish(ImageStore store, PortGate gate, Image partial, Dumping dumping, boolean leftRunning)
+            throws SupervisionException {
         try {
             if (!leftRunning) {
                 dumping.awaitShimEnd(SHIM_END_TIMEOUT);
@@ -161,11 +163,32 @@ public final class ProcessImages {
             }
             return bytes;
         } catch (IOException | RuntimeException | SupervisionException e) {
+            // Nothing will restore this dump: its connections must not stay locked (CRIU ended the tree, or left it running).
+            releaseLockOfFailedDump(gate, partial, dumping);
             store.discard(partial);
             // Without a whole image the process cannot be brought back: let its end count as an exit.
             dumping.release();
             throw SupervisionException.precondition("image " + partial.id() + " could not be written: " + e.getMessage());
         }
+    }
+
+    /**
+     * Before the partial image of a dump that failed goes (its log with it): removes the network
+     * lock its CRIU left, if it was killed after taking it. A CRIU still dumping into it (the
+     * shell above it died alone) is left its lock.
+     */
+    static void releaseLockOfFailedDump(PortGate gate, Image partial, Dumping dumping) {
+        if (Criu.dumpRunning(partial.criuDir())) {
+            LOG.warning("image " + partial.id() + ": a criu dump into it still runs; its network lock is left to it");
+            return;
+        }
+        // As CRIU's own rollback: repair mode off on the locked sockets, then the lock goes.
+        gate.releaseCriuLockOfFailedDump(partial.id(), PortGate.loggedRunId(Criu.logFile(partial.criuDir(), "dump")),
+                locked -> {
+                    if (dumping.treeAlive()) {
+                        dumping.repairOff(TcpConnections.descriptorsOf(dumping.initPid(), locked));
+                    }
+                });
     }
 
     /**
@@ -321,7 +344,7 @@ public final class ProcessImages {
      * those processes are DUMPING.
      */
     public CompletableFuture<Void> recoverInterruptedDumps() {
-        DumpRecovery recovery = new DumpRecovery(store, postCopy);
+        DumpRecovery recovery = new DumpRecovery(store, postCopy, gate);
         List<CompletableFuture<Void>> settled = new ArrayList<>();
         for (Dumping d : handoff.interruptedDumps()) {
             CompletableFuture<Void> done = new CompletableFuture<>();

@@ -82,7 +82,7 @@ public final class ListeningSockets {
      * The tree's tasks: its pid namespace, unless it shares the agent's (an agent that is not root
      * runs programs without one), where only initPid and its descendants are the tree.
      */
-    private static List<Integer> tree(int initPid) {
+    static List<Integer> tree(int initPid) {
         try {
             if (!Files.readSymbolicLink(Path.of("/proc/self/ns/pid"))
                     .equals(Files.readSymbolicLink(Path.of("/proc", Integer.toString(initPid), "ns", "pid")))) {

@@ -48,6 +48,10 @@ public final class PortGate {
 
     private static final Pattern RUN_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern CRIU_TABLE = Pattern.compile("table inet (CRIU-[0-9a-f-]{8,})");
+    /** CRIU logs its run id among its first lines, before anything it dumps. */
+    private static final Pattern LOGGED_RUN_ID = Pattern.compile("CRIU run id = (" + RUN_ID.pattern() + ")");
+    private static final int LOG_HEAD = 16 * 1024;
+    private static final Pattern LOCKED = Pattern.compile("([0-9a-fA-F:.]+) \\. (\\d+) \\. ([0-9a-fA-F:.]+) \\. (\\d+)");
 
     private final Optional<Path> nft;
     private final Path records;
@@ -218,27 +222,101 @@ public final class PortGate {
         } catch (IOException e) {
             return; // none recorded
         }
-        Optional<String> tables = nft.isEmpty() ? Optional.empty() : list();
-        if (tables.isEmpty() && nft.isPresent()) {
-            return; // nft failed: kept for the next try
-        }
-        Matcher m = CRIU_TABLE.matcher(tables.orElse(""));
-        while (m.find()) {
-            String table = m.group(1);
-            if (runId.startsWith(table.substring("CRIU-".length()))) {
-                Optional<String> failed = run(List.of("delete", "table", "inet", table), null);
-                if (failed.isPresent() && !failed.get().contains("No such file")) {
-                    LOG.warning("cannot remove CRIU's network lock " + table + " of image " + imageId + ": " + failed.get());
-                    return;
-                }
-                LOG.info(() -> "image " + imageId + ": removed CRIU's network lock " + table);
-            }
+        if (nft.isPresent() && !removeCriuTable(runId, "image " + imageId)) {
+            return; // kept for the next try
         }
         try {
             Files.deleteIfExists(record);
         } catch (IOException e) {
             LOG.warning("cannot delete " + record + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Removes the network lock of a dump here that ended without an image: CRIU killed (by the
+     * dump's timeout, an OOM kill, an operator) between taking the lock (right after it froze the
+     * tree) and its end leaves its table behind, and the tree that runs on after the failed dump
+     * then has every connection CRIU had reached dropped, for ever. (A CRIU that fails on its own
+     * removes its table itself.) The table is found by this CRIU's own run id, which it logs
+     * before it takes the lock (the agent's dumps run it at -v3), so no other dump's lock, running
+     * or kept with its image, is ever touched. Call only once that CRIU is dead: a live one may
+     * still be locking.
+     */
+    public void releaseCriuLockOfFailedDump(String imageId, Optional<String> runId, Consumer<Set<String>> beforeRemoval) {
+        if (runId.isPresent() && nft.isPresent()) {
+            removeCriuTable(runId.get(), "the failed dump of image " + imageId, beforeRemoval);
+        }
+    }
+
+    /** Deletes CRIU's table of runId if it exists; false when nft failed. */
+    private boolean removeCriuTable(String runId, String of) {
+        return removeCriuTable(runId, of, locked -> {
+        });
+    }
+
+    /**
+     * Deletes CRIU's table of runId if it exists, first handing the connections it locks (both
+     * ways, "a:p -> b:q") to beforeRemoval; false when nft failed.
+     */
+    private boolean removeCriuTable(String runId, String of, Consumer<Set<String>> beforeRemoval) {
+        Optional<String> tables = list();
+        if (tables.isEmpty()) {
+            return false;
+        }
+        Matcher m = CRIU_TABLE.matcher(tables.get());
+        while (m.find()) {
+            String table = m.group(1);
+            // CRIU cuts the run id to fit its name buffer: the table bears a prefix of it.
+            if (runId.startsWith(table.substring("CRIU-".length()))) {
+                Nft listed = nft(List.of("list", "table", "inet", table), null);
+                if (listed.ok()) {
+                    Set<String> locked = lockedConnections(listed.out());
+                    if (!locked.isEmpty()) {
+                        beforeRemoval.accept(locked);
+                    }
+                }
+                Optional<String> failed = run(List.of("delete", "table", "inet", table), null);
+                if (failed.isPresent() && !failed.get().contains("No such file")) {
+                    LOG.warning("cannot remove CRIU's network lock " + table + " of " + of + ": " + failed.get());
+                    return false;
+                }
+                LOG.info(() -> of + ": removed CRIU's network lock " + table);
+            }
+        }
+        return true;
+    }
+
+    /** The connections in the sets of a CRIU table as nft lists it ("127.0.0.1 . 80 . 127.0.0.1 . 4000"). */
+    static Set<String> lockedConnections(String listing) {
+        Set<String> locked = new java.util.TreeSet<>();
+        Matcher m = LOCKED.matcher(listing);
+        while (m.find()) {
+            Optional<String> a = TcpConnections.endpoint(m.group(1), Integer.parseInt(m.group(2)));
+            Optional<String> b = TcpConnections.endpoint(m.group(3), Integer.parseInt(m.group(4)));
+            if (a.isPresent() && b.isPresent()) {
+                locked.add(a.get() + " -> " + b.get());
+            }
+        }
+        return locked;
+    }
+
+    /**
+     * The run id a CRIU wrote at the top of its log ({@code CRIU run id = ...}, at -v3 and up),
+     * or empty (no log, or CRIU died before it opened it, which is before it takes any lock).
+     */
+    public static Optional<String> loggedRunId(Path log) {
+        byte[] head = new byte[LOG_HEAD];
+        int n = 0;
+        try (var in = Files.newInputStream(log)) {
+            int r;
+            while (n < head.length && (r = in.read(head, n, head.length - n)) > 0) {
+                n += r;
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        Matcher m = LOGGED_RUN_ID.matcher(new String(head, 0, n, StandardCharsets.ISO_8859_1));
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** At start: removes CRIU's locks of dumps here whose images are gone (an earlier agent died before it could). */

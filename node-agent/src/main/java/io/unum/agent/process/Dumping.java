@@ -199,6 +199,22 @@ public final class Dumping {
         }
     }
 
+    /**
+     * Turns TCP repair mode off on descriptors of the tree (fds by task pid): a CRIU killed
+     * mid-dump leaves the sockets it reached in repair mode, dead to the program.
+     */
+    public void repairOff(java.util.Map<Integer, java.util.List<Integer>> fdsByPid) {
+        fdsByPid.forEach((pid, fds) -> {
+            String error = launcher.repairOff(pid, fds);
+            if (error != null) {
+                LOG.warning("gpid " + gpid() + ": cannot turn TCP repair mode off on the sockets " + fds + " of pid " + pid
+                        + " that a failed criu dump left in it: " + error);
+            } else {
+                LOG.info(() -> "gpid " + gpid() + ": the sockets " + fds + " of pid " + pid + " work again after the failed dump");
+            }
+        });
+    }
+
     /** Lets a fenced tree run again: its move was called off. */
     public void unfence() {
         OptionalInt init = t.dir.readInitPid();

@@ -121,6 +121,17 @@ final class ShimLauncher {
     String signalAll(int sig, List<Integer> pids) {
         List<String> command = new java.util.ArrayList<>(List.of(shim.toString(), "-k", Integer.toString(sig)));
         pids.forEach(p -> command.add(Integer.toString(p)));
+        return runShim(command);
+    }
+
+    /** Turns TCP repair mode off on the sockets at fds of pid (see the shim's -t); null on success. */
+    String repairOff(int pid, List<Integer> fds) {
+        List<String> command = new java.util.ArrayList<>(List.of(shim.toString(), "-t", Integer.toString(pid)));
+        fds.forEach(fd -> command.add(Integer.toString(fd)));
+        return runShim(command);
+    }
+
+    private String runShim(List<String> command) {
         try {
             Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
