@@ -5,7 +5,7 @@ import io.etcd.jetcd.KeyValue;
 import io.unum.controlplane.etcd.Etcd;
 import io.unum.controlplane.etcd.EtcdConflictException;
 import io.unum.controlplane.etcd.JsonCodec;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -15,9 +15,9 @@ import java.util.function.Function;
  * The file system's keys in etcd ({@code <prefix>fs/}). Unlike the other stores it keeps no watched
  * copy: the tree may be far larger than a replica should hold in memory, and close-to-open
  * consistency wants every open read from etcd. Every change is one transaction made by
- * {@link #change}.
+ * {@link #change}. A singleton, not a proxied bean: the other fs classes read its codecs directly.
  */
-@ApplicationScoped
+@Singleton
 public class FsStore {
     /** Attempts of a change that keeps losing races before it gives up (the caller sees EIO / 409). */
     static final int MAX_ATTEMPTS = 10;

@@ -366,7 +366,9 @@ public class FsTree {
             return root.get();
         }
         long now = nowNs();
-        StoredInode made = new StoredInode(FsKeys.ROOT, FsEntryType.DIRECTORY, 0755, 0, 0, 0, 2, now, now, now,
+        // Like /tmp: Unum's programs run as uids of their own, so a root only root could write
+        // would shut them all out; the sticky bit keeps each one's names its own.
+        StoredInode made = new StoredInode(FsKeys.ROOT, FsEntryType.DIRECTORY, 01777, 0, 0, 0, 2, now, now, now,
                 config.defaultReplicas(), null, FsKeys.ROOT);
         t.put(FsKeys.inode(FsKeys.ROOT), store.inodes, made);
         if (t.get(FsKeys.NEXT_INODE, store.counter).isEmpty()) {
