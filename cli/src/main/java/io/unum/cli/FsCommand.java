@@ -10,9 +10,10 @@ import picocli.CommandLine.Spec;
 /** {@code unum fs}: the cluster file system from a machine that need not mount it. */
 @Command(name = "fs",
         description = {
-            "The cluster file system: one tree, mounted at /unum/fs on every node, each file's chunks",
-            "kept on N nodes (its goal). These commands work through the REST API, from anywhere.",
-            "PATH is the tree path (/data/x) or the path on a node (/unum/fs/data/x)."
+            "The cluster file system: one tree at /unum/fs on every node.",
+            "Each file's chunks are kept on N nodes (its goal). These commands work through",
+            "the REST API, from any machine. PATH is the tree path (/data/x) or the path",
+            "as a node sees it (/unum/fs/data/x)."
         },
         subcommands = {
             FsLsCommand.class, FsStatCommand.class, FsPutCommand.class, FsGetCommand.class, FsRmCommand.class,
@@ -23,9 +24,9 @@ import picocli.CommandLine.Spec;
             "  unum fs mkdir -p /data/in            make a directory and its parents",
             "  unum fs replicas /data 3             keep what is below /data on 3 nodes",
             "  unum fs put ./big.tar /data/in/      upload, with a progress bar",
-            "  unum fs stat /data/in/big.tar        its chunks, where each replica is, their health",
+            "  unum fs stat /data/in/big.tar        its chunks and where their replicas are",
             "  unum fs get /data/in/big.tar - | tar t",
-            "  unum fs df                           capacity per node and the repair's progress"
+            "  unum fs df                           storage per node, the repair's progress"
         })
 class FsCommand implements Callable<Integer> {
 

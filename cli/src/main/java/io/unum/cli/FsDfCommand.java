@@ -12,9 +12,10 @@ import picocli.CommandLine.Option;
 /** {@code unum fs df}: each node's storage, and how far the repair is. */
 @Command(name = "df",
         description = {
-            "Show each node's storage for the cluster file system as its agent last reported it",
-            "(capacity, used by blocks, free, blocks, node state), then the leader's repair: chunks",
-            "below their goal, chunks with no healthy replica, copies made and in flight."
+            "Show each node's storage and the repair's progress.",
+            "Per node, as its agent last reported it: capacity, used, free, blocks, state.",
+            "Then the leader's repair: chunks below their goal, chunks with no healthy",
+            "replica, copies made and in flight."
         },
         footerHeading = "%nExamples:%n",
         footer = {

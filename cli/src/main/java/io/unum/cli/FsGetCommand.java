@@ -12,8 +12,9 @@ import picocli.CommandLine.Parameters;
 /** {@code unum fs get}: downloads a file of the tree, streamed, with a progress bar. */
 @Command(name = "get",
         description = {
-            "Download a file of the cluster file system to LOCAL (a directory: under the file's name;",
-            "absent: the file's name in the current directory; -: stdout). A local file is replaced",
+            "Download a file of the cluster file system.",
+            "To LOCAL: a file, a directory (under the file's name), - for stdout, or when",
+            "absent the file's name in the current directory. A local file is replaced",
             "only once the whole download arrived."
         },
         footerHeading = "%nExamples:%n",

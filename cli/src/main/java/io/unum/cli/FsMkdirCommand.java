@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code unum fs mkdir}: makes a directory of the tree. */
 @Command(name = "mkdir",
-        description = "Make a directory in the cluster file system (mode 0755; it inherits its parent's goal).",
+        description = "Make a directory (mode 0755; it inherits its parent's replica goal).",
         footerHeading = "%nExamples:%n",
         footer = {
             "  unum fs mkdir /data",

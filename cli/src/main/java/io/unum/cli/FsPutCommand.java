@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
 /** {@code unum fs put}: uploads a local file into the tree, streamed, with a progress bar. */
 @Command(name = "put",
         description = {
-            "Upload a local file into the cluster file system. It is streamed (any size), and the",
-            "command returns once every chunk has its quorum of replicas on disk. PATH ending in /",
-            "is a directory to put the file in under its own name."
+            "Upload a local file into the cluster file system.",
+            "It is streamed (any size); the command returns once every chunk has its",
+            "quorum of replicas on disk. A PATH ending in / is a directory to put the file",
+            "in under its own name."
         },
         footerHeading = "%nExamples:%n",
         footer = {

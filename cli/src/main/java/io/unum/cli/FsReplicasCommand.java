@@ -10,9 +10,10 @@ import picocli.CommandLine.Parameters;
 /** {@code unum fs replicas}: sets a replica goal, as MooseFS's goals. */
 @Command(name = "replicas",
         description = {
-            "Set how many nodes keep each chunk of a file, or the goal a directory hands down to what",
-            "is created below it (-r: to everything already below it too). The leader's repair adds",
-            "or drops copies until every chunk meets its goal; 'unum fs df' shows its progress."
+            "Set the replica goal of a file or a directory.",
+            "A directory's goal is inherited by what is created below it (-r: applied to",
+            "everything already below it too). The leader's repair adds or drops copies",
+            "until every chunk meets its goal; 'unum fs df' shows its progress."
         },
         footerHeading = "%nExamples:%n",
         footer = {

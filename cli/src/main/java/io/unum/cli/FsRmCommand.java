@@ -7,8 +7,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code unum fs rm}: removes an entry of the tree. */
 @Command(name = "rm",
-        description = "Remove a file, a symlink or an empty directory of the cluster file system; with -r, a "
-                + "directory and everything below it. The blocks are collected in the background.",
+        description = {
+            "Remove a file, a symlink or an empty directory (-r: a whole tree).",
+            "The blocks of what was removed are collected in the background."
+        },
         footerHeading = "%nExamples:%n",
         footer = {
             "  unum fs rm /data/old.csv",

@@ -13,10 +13,11 @@ import picocli.CommandLine.Parameters;
 /** {@code unum fs stat}: one entry, its chunks and where each replica is. */
 @Command(name = "stat",
         description = {
-            "Show an entry of the cluster file system: type, size, mode, owner, replica goal, and for a",
-            "file each chunk (index, block, length, CRC-32C) with its replicas as node:state, HEALTHY",
-            "when its node is READY. The health line counts chunks below their goal and chunks with",
-            "no healthy replica (unreadable until a node comes back)."
+            "Show an entry: its chunks, where each replica is, and their health.",
+            "Type, size, mode, owner and replica goal; for a file each chunk (index, block,",
+            "length, CRC-32C) with its replicas as node:state (HEALTHY: its node is READY).",
+            "The health line counts chunks below their goal and chunks with no healthy",
+            "replica (unreadable until a node comes back)."
         },
         footerHeading = "%nExamples:%n",
         footer = {

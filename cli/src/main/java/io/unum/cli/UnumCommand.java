@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
             "  unum migrate $gpid node-2           move it, live, to node-2",
             "  unum policy set --balancing mosix   balance CAN_MIGRATE processes across nodes",
             "  unum events -f                      watch placement and migration decisions",
-            "  unum fs put data.csv /data/         copy a file into the cluster file system (unum fs --help)",
+            "  unum fs put data.csv /data/         copy a file into the cluster file system",
             "  UNUM_URL=http://cp:8080 UNUM_TOKEN=$T unum ps",
             "",
             "Configuration: --url/--token/--ca-file, else env UNUM_URL/UNUM_TOKEN/UNUM_CA_FILE, else",
