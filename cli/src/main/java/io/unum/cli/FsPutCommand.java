@@ -60,7 +60,8 @@ class FsPutCommand extends ClientCommand {
         ProgressBar progress = new ProgressBar(err());
         FsEntryInfo e;
         try {
-            e = client().fsUpload(path, local, new FsPutOptions(mode, replicas, parents, !noOverwrite),
+            String octal = mode == null || mode.length() == 4 ? mode : "0" + mode;
+            e = client().fsUpload(path, local, new FsPutOptions(octal, replicas, parents, !noOverwrite),
                     progress.transfer("uploading"));
         } catch (UncheckedIOException ex) {
             return fail(ex.getMessage());

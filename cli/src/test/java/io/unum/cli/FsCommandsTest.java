@@ -134,7 +134,7 @@ class FsCommandsTest {
         Path local = dir.resolve("results.csv");
         Files.writeString(local, "a,b\n1,2\n");
         fake.json("PUT /api/v1/fs/files/data/results.csv", 201, file("/data/results.csv", 8));
-        Cli.Result r = Cli.against(fake).run("fs", "put", "--replicas", "3", "--mode", "0600", "--parents",
+        Cli.Result r = Cli.against(fake).run("fs", "put", "--replicas", "3", "--mode", "600", "--parents",
                 "--no-overwrite", local.toString(), "/unum/fs/data/");
         assertEquals(0, r.exit(), r.err());
         assertEquals("wrote /data/results.csv: 8B, goal 2\n", r.out());
