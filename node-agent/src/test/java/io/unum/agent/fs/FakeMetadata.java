@@ -66,6 +66,8 @@ final class FakeMetadata extends FsMetadataServiceGrpc.FsMetadataServiceImplBase
     private long next = 2;
     final List<String> corruptReports = new CopyOnWriteArrayList<>();
     final List<ReportBlocksRequest> blockReports = new CopyOnWriteArrayList<>();
+    /** What the next block reports' answers tell the agent to delete. */
+    final List<String> deleteOnReport = new CopyOnWriteArrayList<>();
 
     FakeMetadata(List<FsReplica> nodes) {
         this.nodes = List.copyOf(nodes);
@@ -302,7 +304,7 @@ final class FakeMetadata extends FsMetadataServiceGrpc.FsMetadataServiceImplBase
     @Override
     public void reportBlocks(ReportBlocksRequest req, StreamObserver<ReportBlocksResponse> out) {
         blockReports.add(req);
-        out.onNext(ReportBlocksResponse.getDefaultInstance());
+        out.onNext(ReportBlocksResponse.newBuilder().addAllDeleteBlockIds(deleteOnReport).build());
         out.onCompleted();
     }
 

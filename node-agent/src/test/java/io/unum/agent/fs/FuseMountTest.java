@@ -4,10 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.unum.api.grpc.FsBlockServiceGrpc;
+import io.unum.api.grpc.FsEntry;
+import io.unum.api.grpc.ReadFileRequest;
+import io.unum.api.grpc.ReportBlocksRequest;
+import io.unum.api.grpc.WriteFileHeader;
+import io.unum.api.grpc.WriteFileRequest;
+import io.unum.api.grpc.WriteFileResponse;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.util.MutableHandlerRegistry;
@@ -44,6 +63,7 @@ class FuseMountTest {
     Path tmp;
 
     private Server server;
+    private Server n1Server;
     private ControlPlaneClient client;
     private FakeMetadata metadata;
     private FsNode n1;
@@ -54,17 +74,22 @@ class FuseMountTest {
     void mount() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/fuse")),
                 "a FUSE mount needs root and /dev/fuse");
+        // The control plane and node n2's agent share one server; n1's block service has its own.
         MutableHandlerRegistry services = new MutableHandlerRegistry();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).fallbackHandlerRegistry(services)
                 .build().start();
+        MutableHandlerRegistry n1Services = new MutableHandlerRegistry();
+        n1Server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).fallbackHandlerRegistry(n1Services)
+                .build().start();
         String address = "127.0.0.1:" + server.getPort();
         client = new ControlPlaneClient(List.of(address), InsecureChannelCredentials.create(), null);
-        metadata = new FakeMetadata(List.of(FsReplica.newBuilder().setNode("n1").build(),
+        metadata = new FakeMetadata(List.of(FsReplica.newBuilder().setNode("n1").setAddress("127.0.0.1:" + n1Server.getPort()).build(),
                 FsReplica.newBuilder().setNode("n2").setAddress(address).build()));
         services.addService(metadata);
         n2 = FsNode.open("n2", tmp.resolve("blocks-n2"), client, InsecureChannelCredentials.create());
         services.addService(n2.service());
         n1 = FsNode.open("n1", tmp.resolve("blocks-n1"), client, InsecureChannelCredentials.create());
+        n1Services.addService(n1.service());
         mnt = n1.mount(tmp.resolve("mnt")).orElseThrow();
     }
 
@@ -81,6 +106,9 @@ class FuseMountTest {
         }
         if (server != null) {
             server.shutdownNow();
+        }
+        if (n1Server != null) {
+            n1Server.shutdownNow();
         }
     }
 
@@ -159,6 +187,103 @@ class FuseMountTest {
         List<FsChunk> chunks = metadata.chunks("/sparse");
         assertEquals(1, chunks.size(), "only the written chunk has a block");
         assertEquals(5L * 1024 * 1024 * 1024 / FsLayout.CHUNK_SIZE, chunks.get(0).getIndex());
+    }
+
+    @Test
+    void theControlPlanesUploadsAndDownloadsGoThroughAnAgentAndAreSeenInTheMount() throws Exception {
+        byte[] data = new byte[9 * 1024 * 1024 + 7];
+        new Random(3).nextBytes(data);
+        ManagedChannel ch = Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create()).build();
+        try {
+            FsEntry written = upload(ch, WriteFileHeader.newBuilder().setPath("/up/load/x.bin").setMode(0600).setMakeParents(true)
+                    .build(), data);
+            assertEquals(data.length, written.getSizeBytes());
+            assertEquals(0600, written.getMode());
+            assertEquals(sha256(data), run("sha256sum", mnt.resolve("up/load/x.bin").toString()).split(" ")[0],
+                    "what n2 wrote, n1's mount reads");
+
+            ByteArrayOutputStream read = new ByteArrayOutputStream();
+            FsBlockServiceGrpc.newBlockingStub(ch).readFile(ReadFileRequest.newBuilder().setPath("/up/load/x.bin").build())
+                    .forEachRemaining(r -> read.writeBytes(r.getData().toByteArray()));
+            assertArrayEquals(data, read.toByteArray());
+
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> upload(ch,
+                    WriteFileHeader.newBuilder().setPath("/up/load/x.bin").setNoReplace(true).build(), new byte[1]));
+            assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+            e = assertThrows(StatusRuntimeException.class, () -> upload(ch,
+                    WriteFileHeader.newBuilder().setPath("/up/../etc").build(), new byte[1]));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            e = assertThrows(StatusRuntimeException.class, () -> upload(ch,
+                    WriteFileHeader.newBuilder().setPath("/nowhere/x").build(), new byte[1]));
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+            assertEquals(data.length, Files.size(mnt.resolve("up/load/x.bin")), "a refused upload changes nothing");
+
+            assertEquals(3, upload(ch, WriteFileHeader.newBuilder().setPath("/up/load/x.bin").build(), new byte[] {1, 2, 3})
+                    .getSizeBytes(), "replaced");
+            assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(mnt.resolve("up/load/x.bin")));
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    private static FsEntry upload(ManagedChannel ch, WriteFileHeader header, byte[] data) throws Exception {
+        CompletableFuture<WriteFileResponse> answer = new CompletableFuture<>();
+        StreamObserver<WriteFileRequest> out = FsBlockServiceGrpc.newStub(ch).writeFile(new StreamObserver<>() {
+            @Override
+            public void onNext(WriteFileResponse value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        out.onNext(WriteFileRequest.newBuilder().setHeader(header).build());
+        for (int off = 0; off < data.length; off += 1 << 20) {
+            out.onNext(WriteFileRequest.newBuilder().setData(ByteString.copyFrom(data, off, Math.min(1 << 20, data.length - off))).build());
+        }
+        out.onCompleted();
+        try {
+            return answer.get(120, TimeUnit.SECONDS).getEntry();
+        } catch (ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    @Test
+    void theReportNamesSettledBlocksAndDeletesWhatTheAnswerSaysAndTheScrubberFindsARottenOne() throws Exception {
+        run("sh", "-c", "head -c 5000000 /dev/urandom > " + mnt.resolve("r"));
+        List<FsChunk> chunks = metadata.chunks("/r");
+        BlockStore store = BlockStore.open(tmp.resolve("blocks-n1"));
+        MetadataClient md = new MetadataClient(client);
+        String old = chunks.get(0).getBlockId();
+        String young = chunks.get(1).getBlockId();
+        Files.setLastModifiedTime(store.file(old), FileTime.from(Instant.now().minus(BlockReporter.GRACE).minusSeconds(60)));
+        metadata.deleteOnReport.add(old);
+
+        new BlockReporter(store, md).run();
+
+        ReportBlocksRequest report = metadata.blockReports.get(metadata.blockReports.size() - 1);
+        assertEquals(List.of(old), report.getBlockIdsList(), "a block younger than the grace may still be committed");
+        assertTrue(report.getCapacityBytes() > 0 && report.getFreeBytes() > 0 && report.getUsedBytes() > 0, report.toString());
+        assertFalse(store.contains(old), "deleted as the answer said");
+
+        try (FileChannel ch = FileChannel.open(store.file(young), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), BlockStore.HEADER_BYTES + 10);
+        }
+        try (BlockPeers peers = new BlockPeers(InsecureChannelCredentials.create())) {
+            BlockScrubber scrubber = new BlockScrubber(store, new BlockReader("n1", store, peers, md, new BlockCache(0)));
+            for (int i = 0; i < 3 && store.contains(young); i++) {
+                scrubber.run();
+            }
+        }
+        assertTrue(metadata.corruptReports.contains(young), metadata.corruptReports.toString());
+        assertFalse(store.contains(young));
     }
 
     private static String sha256(byte[] data) throws Exception {
