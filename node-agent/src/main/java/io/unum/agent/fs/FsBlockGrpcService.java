@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.unum.api.grpc.BlockHeader;
 import io.unum.api.grpc.CopyBlockRequest;
@@ -59,7 +60,7 @@ public final class FsBlockGrpcService extends FsBlockServiceGrpc.FsBlockServiceI
                 }
                 if (part.hasHeader()) {
                     header = part.getHeader();
-                    if (header.getLength() > OpenFiles.CHUNK) {
+                    if (header.getLength() < 0 || header.getLength() > OpenFiles.CHUNK) { // uint64: "negative" is huge
                         fail(Status.INVALID_ARGUMENT.withDescription("a block holds at most " + OpenFiles.CHUNK + " bytes"));
                         return;
                     }
@@ -198,15 +199,37 @@ public final class FsBlockGrpcService extends FsBlockServiceGrpc.FsBlockServiceI
 
     @Override
     public void readFile(ReadFileRequest req, StreamObserver<ReadFileResponse> out) {
+        ServerCallStreamObserver<ReadFileResponse> call = (ServerCallStreamObserver<ReadFileResponse>) out;
         try {
-            files.read(req.getPath(), piece -> out.onNext(ReadFileResponse.newBuilder()
-                    .setData(UnsafeByteOperations.unsafeWrap(piece)).build()));
-            out.onCompleted();
+            files.read(req.getPath(), piece -> {
+                awaitReady(call);
+                call.onNext(ReadFileResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(piece)).build());
+            });
+            call.onCompleted();
         } catch (StatusRuntimeException e) {
-            out.onError(e);
+            call.onError(e);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "ReadFile " + req.getPath(), e);
-            out.onError(Status.INTERNAL.withDescription("ReadFile failed on this agent: " + e).asRuntimeException());
+            call.onError(Status.INTERNAL.withDescription("ReadFile failed on this agent: " + e).asRuntimeException());
+        }
+    }
+
+    /**
+     * Flow control: a file may be far larger than memory, so the next piece is read only once the
+     * caller has taken the last. isReady is the transport's own state: polling it needs no callback
+     * (which would queue behind this very call).
+     */
+    private static void awaitReady(ServerCallStreamObserver<?> call) {
+        while (!call.isReady()) {
+            if (call.isCancelled()) {
+                throw Status.CANCELLED.withDescription("the caller went away").asRuntimeException();
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+            }
         }
     }
 
