@@ -286,6 +286,27 @@ class FuseMountTest {
         assertFalse(store.contains(young));
     }
 
+    @Test
+    void beforeADumpWhatAProcessWroteIsCommittedWhileItKeepsTheFileOpen() throws Exception {
+        Path f = mnt.resolve("w");
+        Process p = new ProcessBuilder("python3", "-c", "import sys\nf = open(sys.argv[1], 'w')\nf.write('written before the dump'); f.flush()\n"
+                + "print('ready', flush=True)\nsys.stdin.read()", f.toString()).start();
+        try {
+            assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine());
+            assertTrue(metadata.chunks("/w").isEmpty(), "written, not committed: the file is still open");
+
+            FsMoveHooks hooks = new FsMoveHooks();
+            hooks.use(n1.openFiles());
+            hooks.beforeDump(42);
+
+            List<FsChunk> chunks = metadata.chunks("/w");
+            assertEquals(1, chunks.size());
+            assertEquals("written before the dump".length(), chunks.get(0).getLength());
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
     private static String sha256(byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }
