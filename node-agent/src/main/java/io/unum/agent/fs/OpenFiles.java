@@ -45,14 +45,17 @@ public final class OpenFiles {
         if (e.getType() == FsEntryType.FS_ENTRY_TYPE_DIRECTORY) {
             throw new FsErrnoException(Errno.EISDIR, path);
         }
-        OpenFile f = byInode.computeIfAbsent(e.getInode(), OpenFile::new);
-        synchronized (f) {
-            f.handles++;
-            f.refresh(e);
-            // computeIfAbsent and a concurrent last release may race: put it back if it was dropped.
-            byInode.putIfAbsent(f.inode, f);
+        while (true) {
+            OpenFile f = byInode.computeIfAbsent(e.getInode(), OpenFile::new);
+            synchronized (f) {
+                // The last handle's release may have dropped it meanwhile (under this monitor): take the new one.
+                if (byInode.get(f.inode) == f) {
+                    f.handles++;
+                    f.refresh(e);
+                    return e.getInode();
+                }
+            }
         }
-        return e.getInode();
     }
 
     /** The size this node sees for an inode with uncommitted writes here; empty otherwise. */
