@@ -1,6 +1,5 @@
 package io.unum.agent.fs;
 
-import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /** A block's bytes with the length and CRC-32C they must match; ids and checks in one place. */
@@ -35,16 +34,6 @@ public record Block(String id, byte[] data, int crc32c) {
 
     public int length() {
         return data.length;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Block b && b.id.equals(id) && b.crc32c == crc32c && Arrays.equals(b.data, data);
-    }
-
-    @Override
-    public int hashCode() {
-        return id.hashCode();
     }
 
     @Override

@@ -53,10 +53,6 @@ public final class BlockStore {
         return new BlockStore(dir);
     }
 
-    public Path directory() {
-        return dir;
-    }
-
     /** Stores a verified block durably; an existing copy of the same id is replaced (ids are never reused). */
     public void put(Block block) throws IOException {
         Block.checkId(block.id());
@@ -76,7 +72,7 @@ public final class BlockStore {
         }
     }
 
-    public boolean contains(String id) {
+    boolean contains(String id) {
         Block.checkId(id);
         return Files.isRegularFile(file(id));
     }
