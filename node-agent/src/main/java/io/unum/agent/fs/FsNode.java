@@ -17,9 +17,12 @@ import java.util.logging.Logger;
  */
 public final class FsNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FsNode.class.getName());
-    /** Written but uncommitted bytes the node holds before it commits full chunks early. */
-    static final long DIRTY_LIMIT = 64L * 1024 * 1024;
-    static final long CACHE_BYTES = 64L * 1024 * 1024;
+    /**
+     * Written but uncommitted bytes the node holds before it commits full chunks early, and the
+     * verified blocks it keeps: both on the heap, which the local cluster's agents have 128 MiB of.
+     */
+    static final long DIRTY_LIMIT = 32L * 1024 * 1024;
+    static final long CACHE_BYTES = 32L * 1024 * 1024;
     private static final long REPORT_SECONDS = 60;
     private static final long SCRUB_MILLIS = 1000;
 
