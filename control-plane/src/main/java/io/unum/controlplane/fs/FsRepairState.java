@@ -1,10 +1,11 @@
 package io.unum.controlplane.fs;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The repair's figures of its last scan on this replica, for GetUsage and the metrics. */
-@ApplicationScoped
+// A singleton, not a client proxy: callers read its fields.
+@Singleton
 public class FsRepairState {
     final AtomicLong chunks = new AtomicLong();
     final AtomicLong underReplicated = new AtomicLong();

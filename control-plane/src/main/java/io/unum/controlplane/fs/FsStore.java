@@ -15,8 +15,9 @@ import java.util.function.Function;
  * The file system's keys in etcd ({@code <prefix>fs/}). Unlike the other stores it keeps no watched
  * copy: the tree may be far larger than a replica should hold in memory, and close-to-open
  * consistency wants every open read from etcd. Every change is one transaction made by
- * {@link #change}. A singleton, not a proxied bean: the other fs classes read its codecs directly.
+ * {@link #change}.
  */
+// A singleton, not a client proxy: callers read its fields.
 @Singleton
 public class FsStore {
     /** Attempts of a change that keeps losing races before it gives up (the caller sees EIO / 409). */

@@ -34,6 +34,8 @@ public class FsUploadRoute {
     /** Where uploads go; {@link io.unum.controlplane.error.HttpEdge} lets their bodies past the size limit. */
     public static final String PREFIX = "/api/v1/fs/files/";
     private static final Logger LOG = Logger.getLogger(FsUploadRoute.class);
+    /** Bytes gathered from the request before they go to the agent as one message (Vert.x hands over a few KiB at a time). */
+    private static final int MESSAGE_BYTES = 256 * 1024;
     /** Before Quarkus's upload limit (RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT, -2), after error.HttpEdge's checks. */
     private static final int ORDER = -3;
 
@@ -136,6 +138,7 @@ public class FsUploadRoute {
         private AgentWrite agent;
         private boolean paused = true;
         private boolean over;
+        private io.vertx.core.buffer.Buffer gathered = io.vertx.core.buffer.Buffer.buffer();
 
         HttpRelay(RoutingContext ctx, WriteFileHeader header, boolean existed) {
             this.ctx = ctx;
@@ -154,7 +157,8 @@ public class FsUploadRoute {
                     if (over) {
                         return;
                     }
-                    if (!agent.send(WriteFileRequest.newBuilder().setData(ByteString.copyFrom(buffer.getBytes())).build())) {
+                    gathered.appendBuffer(buffer);
+                    if (gathered.length() >= MESSAGE_BYTES && !sendGathered()) {
                         paused = true;
                         request.pause();
                     }
@@ -163,6 +167,7 @@ public class FsUploadRoute {
             request.endHandler(v -> {
                 synchronized (this) {
                     if (!over) {
+                        sendGathered();
                         agent.finish();
                     }
                 }
@@ -184,6 +189,16 @@ public class FsUploadRoute {
                 }
             });
             ready();
+        }
+
+        /** Sends what was gathered; whether the agent takes more now. */
+        private boolean sendGathered() {
+            if (gathered.length() == 0) {
+                return agent.isReady();
+            }
+            boolean more = agent.send(WriteFileRequest.newBuilder().setData(ByteString.copyFrom(gathered.getBytes())).build());
+            gathered = io.vertx.core.buffer.Buffer.buffer();
+            return more;
         }
 
         @Override
