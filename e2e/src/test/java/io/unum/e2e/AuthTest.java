@@ -124,7 +124,16 @@ class AuthTest {
                 new Operation("GET", "/api/v1/audit", null, true),
                 new Operation("GET", "/api/v1/join-tokens", null, true),
                 new Operation("POST", "/api/v1/join-tokens", "{\"ttlSeconds\": 60}", true),
-                new Operation("DELETE", "/api/v1/join-tokens/zzzzzz", null, true));
+                new Operation("DELETE", "/api/v1/join-tokens/zzzzzz", null, true),
+                new Operation("GET", "/api/v1/fs/stat/", null, false),
+                new Operation("GET", "/api/v1/fs/list/", null, false),
+                new Operation("GET", "/api/v1/fs/files/no-such-file", null, false),
+                new Operation("GET", "/api/v1/fs/usage", null, false),
+                // Refused before any byte moves (no such directory): one agent cannot hold the default two replicas.
+                new Operation("PUT", "/api/v1/fs/files/no-such-directory/a.txt", "{}", true),
+                new Operation("PUT", "/api/v1/fs/directories/auth-test", "{\"mode\": \"0755\"}", true),
+                new Operation("DELETE", "/api/v1/fs/entries/no-such-entry", null, true),
+                new Operation("PUT", "/api/v1/fs/replicas/no-such-entry", "{\"replicas\": 1}", true));
         try {
             for (Operation op : operations) {
                 for (String token : java.util.Arrays.asList(null, "wrong-token", cluster.joinToken())) {
@@ -173,7 +182,8 @@ class AuthTest {
     /** The methods a viewer may not call; everything else a viewer may read. */
     private static final Set<String> ADMIN_ONLY = Set.of("SpawnProcess", "SignalProcess", "UpdateCapabilities",
             "MigrateProcess", "CreateCheckpoint", "RestartCheckpoint", "DeleteCheckpoint", "SetPolicy", "ListAuditEntries",
-            "CreateJoinToken", "ListJoinTokens", "DeleteJoinToken", "RemoveSegment", "RemoveNode");
+            "CreateJoinToken", "ListJoinTokens", "DeleteJoinToken", "RemoveSegment", "RemoveNode",
+            "WriteFile", "MakeDirectory", "RemovePath", "SetReplicas");
     /** What an admitted call may fail with: anything but a refusal of the caller or a crash. */
     private static final Set<Status.Code> NOT_ADMITTED = Set.of(Status.Code.UNAUTHENTICATED,
             Status.Code.PERMISSION_DENIED, Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.UNIMPLEMENTED);
@@ -189,10 +199,13 @@ class AuthTest {
                     io.unum.api.grpc.ShmServiceGrpc.getServiceDescriptor(),
                     AgentRegistryServiceGrpc.getServiceDescriptor(),
                     NodeProfileServiceGrpc.getServiceDescriptor(),
-                    io.unum.api.grpc.ShmRegistryServiceGrpc.getServiceDescriptor())) {
+                    io.unum.api.grpc.ShmRegistryServiceGrpc.getServiceDescriptor(),
+                    io.unum.api.grpc.FsServiceGrpc.getServiceDescriptor(),
+                    io.unum.api.grpc.FsMetadataServiceGrpc.getServiceDescriptor())) {
                 boolean agentService = service.getName().equals("unum.v1.AgentRegistryService")
                         || service.getName().equals("unum.v1.NodeProfileService")
-                        || service.getName().equals("unum.v1.ShmRegistryService");
+                        || service.getName().equals("unum.v1.ShmRegistryService")
+                        || service.getName().equals("unum.v1.FsMetadataService");
                 for (MethodDescriptor<?, ?> m : service.getMethods()) {
                     String name = m.getFullMethodName();
                     assertEquals(Status.Code.UNAUTHENTICATED, call(channel, m, null), name + " without a token");
@@ -234,7 +247,8 @@ class AuthTest {
             if (method.getType() == MethodDescriptor.MethodType.UNARY) {
                 ClientCalls.blockingUnaryCall(withToken, method, options, request);
             } else {
-                // The first message or the end; a follow stream is left to its deadline.
+                // The first message or the end; a follow stream is left to its deadline. A client stream
+                // (WriteFile) gets the one message and its end.
                 ClientCalls.blockingServerStreamingCall(withToken, method, options, request).hasNext();
             }
             return Status.Code.OK;
