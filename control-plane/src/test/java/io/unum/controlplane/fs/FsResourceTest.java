@@ -84,6 +84,61 @@ class FsResourceTest {
         assertArrayEquals(bytes, read);
     }
 
+    @Inject
+    @io.quarkus.grpc.GrpcService
+    FsGrpcService grpc;
+
+    /** The gRPC face's relays, served here without the token check (AuthTest covers that on a real cluster). */
+    @Test
+    void grpcWriteAndReadAreRelayedThroughAnAgent() throws Exception {
+        io.grpc.Server server = io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+                .addService(grpc).build().start();
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forTarget("127.0.0.1:" + server.getPort())
+                .usePlaintext().build();
+        try {
+            int size = 5 * 1024 * 1024 + 3;
+            byte[] bytes = FakeBlockAgent.pattern(0, size);
+            java.util.concurrent.CompletableFuture<io.unum.api.grpc.WriteFileResponse> answer = new java.util.concurrent.CompletableFuture<>();
+            io.grpc.stub.StreamObserver<io.unum.api.grpc.WriteFileRequest> upload = io.unum.api.grpc.FsServiceGrpc.newStub(channel)
+                    .writeFile(new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.unum.api.grpc.WriteFileResponse value) {
+                            answer.complete(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            answer.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            upload.onNext(io.unum.api.grpc.WriteFileRequest.newBuilder().setHeader(io.unum.api.grpc.WriteFileHeader.newBuilder()
+                    .setPath("/grpc/a.bin").setMode(0644).setMakeParents(true)).build());
+            for (int at = 0; at < size; at += 64 * 1024) {
+                upload.onNext(io.unum.api.grpc.WriteFileRequest.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(bytes, at,
+                        Math.min(64 * 1024, size - at))).build());
+            }
+            upload.onCompleted();
+            assertEquals(size, answer.get(60, java.util.concurrent.TimeUnit.SECONDS).getEntry().getSizeBytes());
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), agent.receivedSha256);
+            java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+            io.unum.api.grpc.FsServiceGrpc.newBlockingStub(channel)
+                    .readFile(io.unum.api.grpc.ReadFileRequest.newBuilder().setPath("/grpc/a.bin").build())
+                    .forEachRemaining(part -> read.writeBytes(part.getData().toByteArray()));
+            assertArrayEquals(bytes, read.toByteArray());
+            io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                    () -> io.unum.api.grpc.FsServiceGrpc.newBlockingStub(channel).statPath(
+                            io.unum.api.grpc.StatPathRequest.newBuilder().setPath("/a/../b").build()));
+            assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+            server.shutdownNow();
+        }
+    }
+
     @Test
     void badPathsMissingEntriesAndNonEmptyDirectoriesAreProblems() {
         as(VIEWER).get("/api/v1/fs/stat/no/such/file").then().statusCode(404).contentType("application/problem+json");
