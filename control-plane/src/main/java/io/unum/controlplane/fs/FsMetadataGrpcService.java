@@ -77,7 +77,7 @@ public class FsMetadataGrpcService extends FsMetadataServiceGrpc.FsMetadataServi
                 default -> throw new FsFailure(FsErrno.EINVAL, "an entry's type is FILE, DIRECTORY or SYMLINK");
             };
             return FsViews.proto(tree.create(FsPath.parse(req.getPath()), type, req.getMode(), req.getUid(), req.getGid(),
-                    req.getSymlinkTarget(), 0)).build();
+                    req.getSymlinkTarget(), req.getReplicas())).build();
         });
     }
 

@@ -104,11 +104,12 @@ final class WholeFiles {
             FsPath dir = FsPath.ROOT;
             for (String name : path.parent().names()) {
                 dir = dir.child(name);
-                createIfMissing(dir.toString(), FsEntryType.FS_ENTRY_TYPE_DIRECTORY, DIRECTORY_MODE);
+                createIfMissing(dir.toString(), FsEntryType.FS_ENTRY_TYPE_DIRECTORY, DIRECTORY_MODE, 0);
             }
         }
         int mode = header.getMode() != 0 ? header.getMode() & 07777 : DEFAULT_MODE;
-        if (!createIfMissing(p, FsEntryType.FS_ENTRY_TYPE_FILE, mode)) {
+        // The goal applies to a new file; an existing one keeps its own (`unum fs replicas` changes it).
+        if (!createIfMissing(p, FsEntryType.FS_ENTRY_TYPE_FILE, mode, header.getReplicas())) {
             if (header.getNoReplace()) {
                 throw Status.ALREADY_EXISTS.withDescription(p + " exists").asRuntimeException();
             }
@@ -121,9 +122,10 @@ final class WholeFiles {
     }
 
     /** Whether it was created (false: the name was taken). */
-    private boolean createIfMissing(String path, FsEntryType type, int mode) {
+    private boolean createIfMissing(String path, FsEntryType type, int mode, int replicas) {
         try {
-            metadata.create(CreateEntryRequest.newBuilder().setPath(path).setType(type).setMode(mode).setUid(0).setGid(0).build());
+            metadata.create(CreateEntryRequest.newBuilder().setPath(path).setType(type).setMode(mode).setUid(0).setGid(0)
+                    .setReplicas(replicas).build());
             return true;
         } catch (FsErrnoException e) {
             if (e.errno() == Errno.EEXIST) {
