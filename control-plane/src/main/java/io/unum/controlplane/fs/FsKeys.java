@@ -56,6 +56,7 @@ final class FsKeys {
     }
 
     static final String NEXT_INODE = "next-inode";
+    static final String REPAIR_STATUS = "repair-status";
 
     /** {@code <ino 16 hex>-<chunk index>-<16 random hex>}: names the chunk that should reference it. */
     static String newBlockId(long ino, long index) {

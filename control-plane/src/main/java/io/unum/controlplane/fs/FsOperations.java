@@ -34,15 +34,13 @@ public class FsOperations {
     private final FsTree tree;
     private final NodeStore nodes;
     private final FsStore store;
-    private final FsRepairState repair;
     private final FsConfig config;
     private final AuditLog audit;
 
-    public FsOperations(FsTree tree, NodeStore nodes, FsStore store, FsRepairState repair, FsConfig config, AuditLog audit) {
+    public FsOperations(FsTree tree, NodeStore nodes, FsStore store, FsConfig config, AuditLog audit) {
         this.tree = tree;
         this.nodes = nodes;
         this.store = store;
-        this.repair = repair;
         this.config = config;
         this.audit = audit;
     }
@@ -182,9 +180,10 @@ public class FsOperations {
                     : new FsNodeUsageInfo(node, state, u.capacityBytes(), u.freeBytes(), u.usedBytes(), u.blocks(),
                             Instant.ofEpochMilli(u.reportedAtEpochMs())));
         }
-        long last = repair.lastScanEpochMs.get();
-        return new FsUsage(rows, new FsRepairInfo(repair.chunks.get(), repair.underReplicated.get(), repair.unavailable.get(),
-                repair.repaired.get(), repair.inFlight.get(), last == 0 ? null : Instant.ofEpochMilli(last),
+        StoredRepairStatus r = refusals(() -> store.read(t -> t.get(FsKeys.REPAIR_STATUS, store.repairStatus)))
+                .orElse(new StoredRepairStatus(0, 0, 0, 0, 0, 0));
+        return new FsUsage(rows, new FsRepairInfo(r.chunks(), r.underReplicatedChunks(), r.unavailableChunks(),
+                r.replicasRepaired(), r.repairsInFlight(), r.lastScanEpochMs() == 0 ? null : Instant.ofEpochMilli(r.lastScanEpochMs()),
                 config.defaultReplicas(), FsLayout.CHUNK_SIZE));
     }
 

@@ -116,6 +116,12 @@ public class FsRepair {
         state.underReplicated.set(counts[1]);
         state.unavailable.set(counts[2]);
         state.lastScanEpochMs.set(clock.millis());
+        StoredRepairStatus figures = new StoredRepairStatus(counts[0], counts[1], counts[2], state.repaired.get(),
+                state.inFlight.get(), state.lastScanEpochMs.get());
+        store.change(t -> {
+            t.put(FsKeys.REPAIR_STATUS, store.repairStatus, figures);
+            return null;
+        });
     }
 
     private void copy(String key, StoredChunk chunk, List<String> healthy, Map<String, NodeInfo> table) {

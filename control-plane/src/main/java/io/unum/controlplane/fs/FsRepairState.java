@@ -3,7 +3,7 @@ package io.unum.controlplane.fs;
 import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The repair's figures of its last scan on this replica, for GetUsage and the metrics. */
+/** The repair's figures on this replica while it leads, for the metrics (etcd's repair-status has them for every replica). */
 // A singleton, not a client proxy: callers read its fields.
 @Singleton
 public class FsRepairState {

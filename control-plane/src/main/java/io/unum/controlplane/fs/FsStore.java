@@ -30,6 +30,7 @@ public class FsStore {
     final JsonCodec<StoredGarbage> garbage;
     final JsonCodec<StoredUsage> usage;
     final JsonCodec<InodeCounter> counter;
+    final JsonCodec<StoredRepairStatus> repairStatus;
     private final Etcd etcd;
     private final String prefix;
 
@@ -43,6 +44,7 @@ public class FsStore {
         this.garbage = new JsonCodec<>(mapper, StoredGarbage.class);
         this.usage = new JsonCodec<>(mapper, StoredUsage.class);
         this.counter = new JsonCodec<>(mapper, InodeCounter.class);
+        this.repairStatus = new JsonCodec<>(mapper, StoredRepairStatus.class);
     }
 
     /**

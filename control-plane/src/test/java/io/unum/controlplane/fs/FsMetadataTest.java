@@ -289,6 +289,9 @@ class FsMetadataTest {
             repair.scan();
             assertEquals(List.of("node-2", "node-3"), fs.tree.chunks(ino).get(0L).replicas());
             assertEquals(List.of(FsKeys.garbage(c.blockId(), "node-1")), fs.keys("garbage/"));
+            StoredRepairStatus figures = fs.store.read(t -> t.get(FsKeys.REPAIR_STATUS, fs.store.repairStatus)).orElseThrow();
+            assertEquals(1, figures.chunks());
+            assertEquals(0, figures.underReplicatedChunks(), "two healthy replicas meet the goal of 2");
             assertFalse(repair.added(FsKeys.chunk(ino, 0), "0000000000000009-0-0000000000000000", "node-1"),
                     "a copy of a block the chunk no longer names");
         } finally {
