@@ -39,6 +39,7 @@ final class FakeBlockAgent implements AutoCloseable {
     final AtomicLong received = new AtomicLong();
     volatile String receivedSha256;
     volatile String lastPath;
+    final java.util.List<io.unum.api.grpc.CopyBlockRequest> copies = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Server server;
 
     FakeBlockAgent(ClusterPki pki, String node, Supplier<FsTree> tree, Supplier<FsBlocks> blocks) {
@@ -57,6 +58,14 @@ final class FakeBlockAgent implements AutoCloseable {
                         @Override
                         public StreamObserver<WriteFileRequest> writeFile(StreamObserver<WriteFileResponse> out) {
                             return new Writer(out, tree, blocks);
+                        }
+
+                        @Override
+                        public void copyBlock(io.unum.api.grpc.CopyBlockRequest req,
+                                StreamObserver<io.unum.api.grpc.CopyBlockResponse> out) {
+                            copies.add(req);
+                            out.onNext(io.unum.api.grpc.CopyBlockResponse.getDefaultInstance());
+                            out.onCompleted();
                         }
 
                         @Override

@@ -139,6 +139,44 @@ class FsResourceTest {
         }
     }
 
+    @Inject
+    FsTree tree;
+    @Inject
+    FsBlocks blocks;
+    @Inject
+    FsRepair repair;
+
+    /** A chunk below its goal is copied to a READY node that lacks it, from its healthy replica, and that node is added. */
+    @Test
+    void theRepairCopiesAChunkBelowItsGoalToAReadyNodeThatLacksIt() throws Exception {
+        nodes.register(new NodeInfo("node-2", agent.address(), NodeState.READY, 2, 1L << 30, null, Instant.now(), Instant.now()));
+        nodes.register(new NodeInfo("node-3", "127.0.0.1:1", NodeState.DOWN, 2, 1L << 30, null, Instant.now(), Instant.now()));
+        try {
+            long ino = tree.create(io.unum.api.fs.FsPath.parse("/repair-me"), io.unum.api.model.FsEntryType.FILE, 0644, 0, 0, null, 2)
+                    .inode().ino();
+            String block = FsKeys.newBlockId(ino, 0);
+            blocks.commit(ino, java.util.List.of(new FsBlocks.NewChunk(0, block, 100, 7, java.util.List.of("node-1", "node-3"))), 100, 0);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!tree.chunks(ino).get(0L).replicas().contains("node-2")) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("not repaired: " + tree.chunks(ino));
+                }
+                repair.scan();
+                Thread.sleep(100);
+            }
+            io.unum.api.grpc.CopyBlockRequest copy = agent.copies.stream()
+                    .filter(c -> c.getBlock().getBlockId().equals(block)).findFirst().orElseThrow();
+            assertEquals(java.util.List.of(agent.address()), copy.getSourcesList(), "from the healthy replica only");
+            assertEquals(100, copy.getBlock().getLength());
+            repair.scan();
+            assertEquals(java.util.List.of("node-1", "node-2"), tree.chunks(ino).get(0L).replicas(),
+                    "at its goal on READY nodes, the replica on the DOWN node is dropped");
+        } finally {
+            nodes.delete("node-2");
+            nodes.delete("node-3");
+        }
+    }
+
     @Test
     void badPathsMissingEntriesAndNonEmptyDirectoriesAreProblems() {
         as(VIEWER).get("/api/v1/fs/stat/no/such/file").then().statusCode(404).contentType("application/problem+json");
