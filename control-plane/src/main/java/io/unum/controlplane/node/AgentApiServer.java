@@ -32,8 +32,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The agent port ({@code unum.tls.agent-port}, default 9091): the agent registry, the node
- * profiles, shared memory's registry and the file system's metadata served over TLS with the control-plane certificate, asking every caller for a
- * certificate of the cluster CA. A caller without one may call {@code Enroll} (with a join token)
+ * profiles, shared memory's registry and the file system's metadata, served over TLS with the
+ * control-plane certificate, asking every caller for a certificate of the cluster CA. A caller without one may call {@code Enroll} (with a join token)
  * and nothing else; a node agent's certificate is what authenticates every other call. The public
  * gRPC port stays plain text for bearer-token clients and refuses these services.
  */
