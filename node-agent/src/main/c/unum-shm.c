@@ -1136,15 +1136,22 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     memcpy(p, &a, 8);
     memcpy(p + 8, &page, 8);
     memcpy(p + 16, &w, 4);
-    int64_t prot = request_result(OP_FAULT, p, 20);
-    if (prot < 0) {
+    int64_t granted = request_result(OP_FAULT, p, 20);
+    if (granted < 0) {
         unlock_handler();
-        die_bus(atomic_load(&lost) ? "lost the node agent" : errno_text(-prot), shmid, (long long)page);
+        die_bus(atomic_load(&lost) ? "lost the node agent" : errno_text(-granted), shmid, (long long)page);
+    }
+    /* The protection, and above its low byte how many pages from this one it opens (read-ahead). */
+    int prot = (int)(granted & (PROT_READ | PROT_WRITE));
+    uint64_t count = (uint64_t)granted >> 8;
+    uint64_t left = atomic_load(&r->size) / PAGE - page;
+    if (count < 1 || count > left) {
+        count = count < 1 ? 1 : left;
     }
     int mp = 0;
     atomic_fetch_add(&installing, 1);
     if (!atomic_load(&suspended)) {
-        mp = sys_mprotect((void *)(base + page * PAGE), PAGE, (int)(prot & (PROT_READ | PROT_WRITE)));
+        mp = sys_mprotect((void *)(base + page * PAGE), count * PAGE, prot);
     }
     atomic_fetch_sub(&installing, 1);
     /* The agent holds the page until FAULT_DONE, whatever happened here. */

@@ -1,5 +1,8 @@
 package io.unum.agent.shm;
 
+import com.google.protobuf.ByteString;
+import io.unum.api.grpc.PageGrant;
+import io.unum.api.grpc.PageState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -9,24 +12,29 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The page directory of a segment this node is home of (Li and Hudak's centralized manager): per
- * page, the one node that may write it or the nodes that may read it, and a clean copy of the
- * bytes as they last passed through here. Every change of a page happens under its lock here, and
- * the requester has installed the page before the lock is let go, so no two nodes ever write a
- * page at once and no node reads a value older than the last completed write.
+ * page, the one node that may write it or the nodes that may read it, each with the number of the
+ * grant it holds the page by, and a clean copy of the bytes as they last passed through here.
+ * Every change of a page happens under its lock here, so no two nodes ever write a page at once.
+ * The requester installs a grant after the lock is let go; grant numbers order that install
+ * against a later revocation of the same page (see {@link Grant}), so no node reads a value older
+ * than the last completed write.
  */
 final class HomeDirectory implements AutoCloseable {
     private static final int STRIPES = 1024;
 
     /** What the home asks of the nodes; each call reaches the node's agent (or this one). */
     interface Nodes {
-        void install(String node, long page, byte state, byte[] data);
-
-        /** The node's bytes when wantData; throws NodeUnreachable when its agent cannot be reached. */
-        byte[] revoke(String node, long page, byte toState, boolean wantData) throws NodeUnreachable;
+        /**
+         * Lowers the node's hold of page, taken by grant. The node's bytes when wantData, or null
+         * when it had not installed that grant yet (the clean copy here is then current). Throws
+         * NodeUnreachable when its agent cannot be reached.
+         */
+        byte[] revoke(String node, long page, long grant, byte toState, boolean wantData) throws NodeUnreachable;
     }
 
     /** A node whose agent did not answer: what it alone held is lost. */
@@ -36,19 +44,46 @@ final class HomeDirectory implements AutoCloseable {
         }
     }
 
-    /** The answer to an acquire: 0 or an errno, and why. */
-    record Outcome(int errno, String detail) {
-        static final Outcome OK = new Outcome(0, "");
+    /**
+     * A state granted to a node, for it to install: data is null when the node's copy is current.
+     * Numbers grow with every grant of a page, so the node can tell a grant from an older one.
+     */
+    record Grant(long page, byte state, byte[] data, long number) {
+        static Grant of(PageGrant g) {
+            return new Grant(g.getPage(), (byte) g.getStateValue(), g.getData().isEmpty() ? null : g.getData().toByteArray(),
+                    g.getNumber());
+        }
+
+        PageGrant toProto() {
+            PageGrant.Builder b = PageGrant.newBuilder().setPage(page).setState(PageState.forNumber(state)).setNumber(number);
+            if (data != null) {
+                b.setData(ByteString.copyFrom(data));
+            }
+            return b.build();
+        }
+    }
+
+    /** The answer to an acquire: 0 or an errno, and why; the grants in page order. */
+    record Outcome(int errno, String detail, List<Grant> grants) {
+        static Outcome failed(int errno, String detail) {
+            return new Outcome(errno, detail, List.of());
+        }
+    }
+
+    /** A node that may read a page, and the grant it reads it by. */
+    private record Reader(String node, long grant) {
     }
 
     final int id;
     final long size;
     /** Pages whose bytes this home sent to another node. */
-    final java.util.concurrent.atomic.AtomicLong pagesServed = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicLong pagesServed = new AtomicLong();
     private final String[] writer;
-    private final List<List<String>> readers;
+    private final long[] writerGrant;
+    private final List<List<Reader>> readers;
     private final BitSet lost = new BitSet();
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+    private final AtomicLong grants = new AtomicLong();
     private final PageFile store;
 
     HomeDirectory(int id, long size, Path storePath) {
@@ -56,6 +91,7 @@ final class HomeDirectory implements AutoCloseable {
         this.size = size;
         int pages = (int) LocalSegment.pages(size);
         this.writer = new String[pages];
+        this.writerGrant = new long[pages];
         this.readers = new ArrayList<>(pages);
         for (int i = 0; i < pages; i++) {
             readers.add(null);
@@ -72,42 +108,49 @@ final class HomeDirectory implements AutoCloseable {
         }
     }
 
-    /** Makes node a reader or the only writer of page, installing it there before returning. */
-    Outcome acquire(long page, String node, boolean write, Nodes nodes) {
+    /**
+     * Makes node a reader or the only writer of page; hasCopy: node holds the page readable, so
+     * the bytes need not travel if it is a holder here. A read also takes up to readAhead
+     * following pages that no node writes: they cost no revocation, only their clean copies.
+     */
+    Outcome acquire(long page, String node, boolean write, boolean hasCopy, int readAhead, Nodes nodes) {
         if (page < 0 || page >= writer.length) {
-            return new Outcome(22, "page " + page + " is outside segment " + id);
+            return Outcome.failed(22, "page " + page + " is outside segment " + id);
         }
-        ReentrantLock lock = locks[(int) (page % STRIPES)];
+        ReentrantLock lock = lock(page);
         lock.lock();
         try {
             int p = (int) page;
             if (lost.get(p)) {
-                return new Outcome(5, "page " + page + " of segment " + id + " was lost with a node that went away");
+                return Outcome.failed(5, "page " + page + " of segment " + id + " was lost with a node that went away");
             }
             String w = writer[p];
-            List<String> rs = readers.get(p) == null ? new ArrayList<>() : readers.get(p);
+            List<Reader> rs = readers.get(p) == null ? new ArrayList<>() : readers.get(p);
             byte[] data = null;
-            boolean current = node.equals(w) || rs.contains(node);
+            boolean current = hasCopy && (node.equals(w) || holds(rs, node));
             if (w != null && !w.equals(node)) {
                 try {
-                    data = nodes.revoke(w, page, write ? LocalSegment.INVALID : LocalSegment.READ, true);
+                    data = nodes.revoke(w, page, writerGrant[p], write ? LocalSegment.INVALID : LocalSegment.READ, true);
                 } catch (NodeUnreachable e) {
                     lost.set(p);
                     writer[p] = null;
-                    return new Outcome(5, "page " + page + " of segment " + id + " was lost: its only up-to-date copy was on "
+                    return Outcome.failed(5, "page " + page + " of segment " + id + " was lost: its only up-to-date copy was on "
                             + e.getMessage());
                 }
-                putClean(page, data);
+                if (data != null) {
+                    store.write(page, data);
+                }
                 writer[p] = null;
                 if (!write) {
-                    rs.add(w);
+                    rs.add(new Reader(w, writerGrant[p]));
                 }
             }
+            long number = grants.incrementAndGet();
             if (write) {
-                for (String r : rs) {
-                    if (!r.equals(node)) {
+                for (Reader r : rs) {
+                    if (!r.node().equals(node)) {
                         try {
-                            nodes.revoke(r, page, LocalSegment.INVALID, false);
+                            nodes.revoke(r.node(), page, r.grant(), LocalSegment.INVALID, false);
                         } catch (NodeUnreachable e) {
                             // A reader's copy is clean: losing it loses nothing. Its processes lost their
                             // agent, and with it every page (the library makes them all inaccessible).
@@ -116,18 +159,63 @@ final class HomeDirectory implements AutoCloseable {
                 }
                 rs = new ArrayList<>();
                 writer[p] = node;
-            } else if (!rs.contains(node)) {
-                rs.add(node);
+                writerGrant[p] = number;
+            } else {
+                rs.removeIf(r -> r.node().equals(node));
+                rs.add(new Reader(node, number));
             }
             readers.set(p, rs.isEmpty() ? null : rs);
             if (data == null && !current) {
-                data = clean(page);
+                data = store.read(page);
             }
-            nodes.install(node, page, write ? LocalSegment.WRITE : LocalSegment.READ, current && data == null ? null : data);
-            return Outcome.OK;
+            List<Grant> granted = new ArrayList<>();
+            granted.add(new Grant(page, write ? LocalSegment.WRITE : LocalSegment.READ, current && data == null ? null : data,
+                    number));
+            if (!write) {
+                readAhead(page, node, readAhead, granted);
+            }
+            return new Outcome(0, "", granted);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Grants node the pages after page that no node writes, up to count, stopping at the first
+     * written, lost or busy one (a read-ahead never waits or revokes). Pages node already reads
+     * are skipped: it holds them.
+     */
+    private void readAhead(long page, String node, int count, List<Grant> granted) {
+        for (long q = page + 1; q <= page + count && q < writer.length; q++) {
+            ReentrantLock lock = lock(q);
+            if (!lock.tryLock()) {
+                return;
+            }
+            try {
+                int p = (int) q;
+                if (lost.get(p) || writer[p] != null) {
+                    return;
+                }
+                List<Reader> rs = readers.get(p) == null ? new ArrayList<>() : readers.get(p);
+                if (holds(rs, node)) {
+                    continue;
+                }
+                long number = grants.incrementAndGet();
+                rs.add(new Reader(node, number));
+                readers.set(p, rs);
+                granted.add(new Grant(q, LocalSegment.READ, store.read(q), number));
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static boolean holds(List<Reader> rs, String node) {
+        return rs.stream().anyMatch(r -> r.node().equals(node));
+    }
+
+    private ReentrantLock lock(long page) {
+        return locks[(int) (page % STRIPES)];
     }
 
     /** Forgets node everywhere: its agent restarted or it went away. Pages it alone wrote are lost. */
@@ -142,9 +230,9 @@ final class HomeDirectory implements AutoCloseable {
                     lost.set(p);
                     newlyLost++;
                 }
-                List<String> rs = readers.get(p);
+                List<Reader> rs = readers.get(p);
                 if (rs != null) {
-                    rs.remove(node);
+                    rs.removeIf(r -> r.node().equals(node));
                 }
             } finally {
                 lock.unlock();
@@ -155,14 +243,6 @@ final class HomeDirectory implements AutoCloseable {
 
     long lostPages() {
         return lost.cardinality();
-    }
-
-    private void putClean(long page, byte[] data) {
-        store.write(page, data);
-    }
-
-    private byte[] clean(long page) {
-        return store.read(page);
     }
 
     @Override

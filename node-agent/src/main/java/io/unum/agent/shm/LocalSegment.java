@@ -32,6 +32,10 @@ final class LocalSegment implements AutoCloseable {
     final Path backing;
     private final PageFile copy;
     private final byte[] state;
+    /** Per page, the number of the last grant installed, and of the last revocation with the state it left. */
+    private final long[] installed;
+    private final long[] revoked;
+    private final byte[] revokedTo;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
 
     final AtomicLong readFaults = new AtomicLong();
@@ -52,6 +56,9 @@ final class LocalSegment implements AutoCloseable {
         }
         this.state = new byte[(int) pages];
         java.util.Arrays.fill(state, INVALID);
+        this.installed = new long[(int) pages];
+        this.revoked = new long[(int) pages];
+        this.revokedTo = new byte[(int) pages];
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -88,16 +95,45 @@ final class LocalSegment implements AutoCloseable {
         return state[(int) page];
     }
 
-    void setState(long page, byte s) {
-        state[(int) page] = s;
+    /**
+     * Takes the home's grant of a page, called with its lock. A grant older than the one installed
+     * is stale (two acquires crossed). A revocation of this grant or a later one may have come
+     * first (the home answers before the grant arrives): the grant then only gets the state that
+     * revocation left. False when stale.
+     */
+    boolean install(HomeDirectory.Grant g) {
+        int p = (int) g.page();
+        if (g.number() <= installed[p]) {
+            return false;
+        }
+        installed[p] = g.number();
+        byte s = revoked[p] >= g.number() ? (byte) Math.min(g.state(), revokedTo[p]) : g.state();
+        if (g.data() != null && s >= READ) {
+            copy.write(g.page(), g.data());
+        }
+        state[p] = s;
+        return true;
+    }
+
+    /**
+     * Lowers the page to toState for the home's revocation of grant, called with its lock once no
+     * process holds more. True when the node's bytes are the page's (it installed that grant, or
+     * it writes the page); false when the grant is still on its way, so the bytes never changed
+     * and the home's clean copy is current.
+     */
+    boolean revoke(long page, long grant, byte toState) {
+        int p = (int) page;
+        boolean ours = installed[p] >= grant || state[p] == WRITE;
+        if (installed[p] < grant) {
+            revokedTo[p] = revoked[p] == grant ? (byte) Math.min(revokedTo[p], toState) : toState;
+            revoked[p] = Math.max(revoked[p], grant);
+        }
+        state[p] = (byte) Math.min(state[p], toState);
+        return ours;
     }
 
     byte[] read(long page) {
         return copy.read(page);
-    }
-
-    void write(long page, byte[] data) {
-        copy.write(page, data);
     }
 
     long count(byte s) {

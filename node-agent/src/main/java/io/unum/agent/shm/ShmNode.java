@@ -8,7 +8,6 @@ import io.unum.api.grpc.AttachSegmentRequest;
 import io.unum.api.grpc.AttachSegmentResponse;
 import io.unum.api.grpc.DetachSegmentRequest;
 import io.unum.api.grpc.DetachSegmentResponse;
-import io.unum.api.grpc.InstallPageRequest;
 import io.unum.api.grpc.LookupSegmentRequest;
 import io.unum.api.grpc.LookupSegmentResponse;
 import io.unum.api.grpc.PageState;
@@ -16,6 +15,7 @@ import io.unum.api.grpc.ReportLostPagesRequest;
 import io.unum.api.grpc.ResizeSegmentRequest;
 import io.unum.api.grpc.ResizeSegmentResponse;
 import io.unum.api.grpc.RevokePageRequest;
+import io.unum.api.grpc.RevokePageResponse;
 import io.unum.api.grpc.SegmentShape;
 import io.unum.api.grpc.ShmNodePages;
 import io.unum.api.grpc.ShmRegistryServiceGrpc;
@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -307,7 +308,7 @@ public final class ShmNode implements AutoCloseable {
             s.result(tag, -r.getErrno());
             return;
         }
-        s.regions().put(addr, new Region(s, l, addr, readOnly));
+        s.regions().put(addr, new Region(s, l, addr, size, readOnly));
         s.result(tag, 0);
     }
 
@@ -334,11 +335,13 @@ public final class ShmNode implements AutoCloseable {
     /**
      * A process touched a page it may not: grant it what this node holds, or first get the page
      * from the segment's home. The page stays locked here from the grant until the library says it
-     * applied it, so a revocation never overtakes a grant.
+     * applied it, so a revocation never overtakes a grant. A read also opens the following pages
+     * this node holds (read ahead from the home while the process reads in order) with the same
+     * mprotect: the answer is the protection and, above its low byte, the number of pages.
      */
     private void fault(ShmSession s, long tag, long addr, long page, boolean write) throws IOException {
         Region r = s.regions().get(addr);
-        if (r == null || page < 0 || page >= r.segment.pageCount()) {
+        if (r == null || page < 0 || page >= r.pages) {
             s.result(tag, -EFAULT);
             return;
         }
@@ -348,48 +351,87 @@ public final class ShmNode implements AutoCloseable {
         }
         LocalSegment seg = r.segment;
         (write ? seg.writeFaults : seg.readFaults).incrementAndGet();
+        int readAhead = write ? 0 : (int) Math.min(r.readAhead(page), r.pages - page - 1);
         while (true) {
+            boolean hasCopy;
             ReentrantLock lock = seg.lock(page);
             lock.lock();
             try {
                 byte st = seg.state(page);
-                if (write ? st == LocalSegment.WRITE : st >= LocalSegment.READ) {
-                    int prot = st == LocalSegment.WRITE && !r.readOnly ? 3 : 1;
-                    r.setAccess(page, prot);
-                    s.result(tag, prot);
-                    Frame done = s.next();
-                    if (done.op() != Frame.FAULT_DONE) {
-                        throw new IOException("expected FAULT_DONE after a grant, got op " + done.op());
-                    }
+                hasCopy = st >= LocalSegment.READ;
+                if (write ? st == LocalSegment.WRITE : hasCopy) {
+                    grant(s, tag, r, page, prot(r, st), readAhead);
                     return;
                 }
             } finally {
                 lock.unlock();
             }
-            HomeDirectory.Outcome o = acquire(seg, page, write);
+            HomeDirectory.Outcome o = acquire(seg, page, write, hasCopy, readAhead);
             if (o.errno() != 0) {
                 LOG.warning("segment " + seg.id + ": " + o.detail());
                 s.result(tag, -o.errno());
                 return;
             }
+            install(seg, o.grants(), !seg.homeNode.equals(node));
             // Installed; another node may have taken it back already: look again.
         }
     }
 
-    private HomeDirectory.Outcome acquire(LocalSegment seg, long page, boolean write) {
+    private static int prot(Region r, byte state) {
+        return state == LocalSegment.WRITE && !r.readOnly ? 3 : state >= LocalSegment.READ ? 1 : 0;
+    }
+
+    /**
+     * Grants page (its lock held) and the pages after it, up to readAhead, that the process cannot
+     * touch yet and this node holds for the same protection, until the process applied it. Their
+     * locks are only tried: this thread never waits for a lock while it holds one.
+     */
+    private void grant(ShmSession s, long tag, Region r, long page, int prot, int readAhead) throws IOException {
+        LocalSegment seg = r.segment;
+        List<ReentrantLock> held = new ArrayList<>();
+        try {
+            long end = page + 1;
+            while (end <= page + readAhead) {
+                ReentrantLock l = seg.lock(end);
+                if (!l.tryLock()) {
+                    break;
+                }
+                held.add(l);
+                if (r.access(end) != 0 || prot(r, seg.state(end)) != prot) {
+                    break;
+                }
+                end++;
+            }
+            for (long q = page; q < end; q++) {
+                r.setAccess(q, prot);
+            }
+            r.granted(end);
+            s.result(tag, prot | (end - page) << 8);
+            Frame done = s.next();
+            if (done.op() != Frame.FAULT_DONE) {
+                throw new IOException("expected FAULT_DONE after a grant, got op " + done.op());
+            }
+        } finally {
+            held.forEach(ReentrantLock::unlock);
+        }
+    }
+
+    private HomeDirectory.Outcome acquire(LocalSegment seg, long page, boolean write, boolean hasCopy, int readAhead) {
         if (seg.homeNode.equals(node)) {
             if (!seg.homeIncarnation.equals(incarnation)) {
                 return homeRestarted(seg.id);
             }
-            return home(seg.id, seg.size).acquire(page, node, write, nodes(seg.id));
+            return home(seg.id, seg.size).acquire(page, node, write, hasCopy, readAhead, nodes(seg.id));
         }
         String home = homeAddresses.get(seg.id);
         try {
             var r = peers.acquire(home, AcquirePageRequest.newBuilder().setSegment(shape(seg)).setPage(page)
-                    .setWrite(write).setNode(node).setAddress(address).setIncarnation(incarnation).build());
-            return new HomeDirectory.Outcome(r.getErrno(), r.getDetail());
+                    .setWrite(write).setHasCopy(hasCopy).setReadAhead(readAhead).setNode(node).setAddress(address)
+                    .setIncarnation(incarnation).build());
+            return new HomeDirectory.Outcome(r.getErrno(), r.getDetail(),
+                    r.getGrantsList().stream().map(HomeDirectory.Grant::of).toList());
         } catch (StatusRuntimeException e) {
-            return new HomeDirectory.Outcome(EIO, "the segment's home " + seg.homeNode + " (" + home
+            return HomeDirectory.Outcome.failed(EIO, "the segment's home " + seg.homeNode + " (" + home
                     + ") cannot be reached: " + e.getStatus());
         }
     }
@@ -401,7 +443,7 @@ public final class ShmNode implements AutoCloseable {
 
     /** The directory of a segment homed here was kept by an earlier start of this agent. */
     private HomeDirectory.Outcome homeRestarted(int id) {
-        return new HomeDirectory.Outcome(EIO, "segment " + id + " lost its page directory: the agent of its home node "
+        return HomeDirectory.Outcome.failed(EIO, "segment " + id + " lost its page directory: the agent of its home node "
                 + node + " restarted");
     }
 
@@ -415,7 +457,7 @@ public final class ShmNode implements AutoCloseable {
     HomeDirectory.Outcome acquireAsHome(AcquirePageRequest req) {
         SegmentShape shape = req.getSegment();
         if (!shape.getHomeNode().equals(node)) {
-            return new HomeDirectory.Outcome(EINVAL, "node " + node + " is not the home of segment " + shape.getId());
+            return HomeDirectory.Outcome.failed(EINVAL, "node " + node + " is not the home of segment " + shape.getId());
         }
         if (!shape.getHomeIncarnation().equals(incarnation)) {
             return homeRestarted(shape.getId());
@@ -427,10 +469,12 @@ public final class ShmNode implements AutoCloseable {
             homes.values().forEach(h -> reportLost(h, h.forget(req.getNode()), "node " + req.getNode() + "'s agent restarted"));
         }
         HomeDirectory h = home(shape.getId(), shape.getSizeBytes());
-        HomeDirectory.Outcome o = h.acquire(req.getPage(), req.getNode(), req.getWrite(), nodes(shape.getId()));
+        HomeDirectory.Outcome o = h.acquire(req.getPage(), req.getNode(), req.getWrite(), req.getHasCopy(),
+                Math.min(req.getReadAhead(), Region.MAX_READ_AHEAD), nodes(shape.getId()));
         if (o.errno() == EIO) {
             reportLost(h, 0, o.detail());
         }
+        h.pagesServed.addAndGet(o.grants().stream().filter(g -> g.data() != null).count());
         return o;
     }
 
@@ -450,80 +494,55 @@ public final class ShmNode implements AutoCloseable {
     }
 
     private HomeDirectory.Nodes nodes(int id) {
-        return new HomeDirectory.Nodes() {
-            @Override
-            public void install(String target, long page, byte state, byte[] data) {
-                if (target.equals(node)) {
-                    installHere(id, page, state, data, false);
-                    return;
-                }
-                InstallPageRequest.Builder req = InstallPageRequest.newBuilder()
-                        .setSegment(SegmentShape.newBuilder().setId(id).setHomeNode(node))
-                        .setPage(page).setState(PageState.forNumber(state + 0));
-                if (data != null) {
-                    req.setData(com.google.protobuf.ByteString.copyFrom(data));
-                    Optional.ofNullable(homes.get(id)).ifPresent(h -> h.pagesServed.incrementAndGet());
-                }
-                peers.install(nodeAddresses.get(target), req.build());
-            }
-
-            @Override
-            public byte[] revoke(String target, long page, byte toState, boolean wantData) throws HomeDirectory.NodeUnreachable {
-                if (target.equals(node)) {
-                    try {
-                        return revokeHere(id, page, toState, wantData, false);
-                    } catch (StatusRuntimeException e) {
-                        throw new HomeDirectory.NodeUnreachable(target, e);
-                    }
-                }
+        return (target, page, grant, toState, wantData) -> {
+            if (target.equals(node)) {
                 try {
-                    byte[] data = peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
-                            .setSegment(SegmentShape.newBuilder().setId(id).setHomeNode(node)).setPage(page)
-                            .setToState(PageState.forNumber(toState + 0)).setWantData(wantData).build())
-                            .getData().toByteArray();
-                    if (wantData) {
-                        // The bytes came to this node (its home store), whether or not they go on elsewhere.
-                        Optional.ofNullable(local.get(id)).ifPresent(l -> l.pagesReceived.incrementAndGet());
-                    }
-                    return data;
+                    return revokeHere(id, page, grant, toState, wantData, false);
                 } catch (StatusRuntimeException e) {
                     throw new HomeDirectory.NodeUnreachable(target, e);
                 }
             }
+            try {
+                RevokePageResponse r = peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
+                        .setSegment(SegmentShape.newBuilder().setId(id).setHomeNode(node)).setPage(page).setGrant(grant)
+                        .setToState(PageState.forNumber(toState + 0)).setWantData(wantData).build());
+                if (!wantData || r.getUnchanged()) {
+                    return null;
+                }
+                // The bytes came to this node (its home store), whether or not they go on elsewhere.
+                Optional.ofNullable(local.get(id)).ifPresent(l -> l.pagesReceived.incrementAndGet());
+                return r.getData().toByteArray();
+            } catch (StatusRuntimeException e) {
+                throw new HomeDirectory.NodeUnreachable(target, e);
+            }
         };
     }
 
-    /** Takes the page into this node's copy with the state the home granted. */
-    void installHere(int id, long page, byte state, byte[] data, boolean remote) {
-        LocalSegment seg = local.get(id);
-        if (seg == null) {
-            throw Status.FAILED_PRECONDITION.withDescription("node " + node + " holds no copy of segment " + id)
-                    .asRuntimeException();
-        }
-        ReentrantLock lock = seg.lock(page);
-        lock.lock();
-        try {
-            if (data != null && data.length > 0) {
-                seg.write(page, data);
-                if (remote) {
+    /** Takes the pages the home granted into this node's copy (from another node: remote). */
+    private void install(LocalSegment seg, List<HomeDirectory.Grant> grants, boolean remote) {
+        for (HomeDirectory.Grant g : grants) {
+            ReentrantLock lock = seg.lock(g.page());
+            lock.lock();
+            try {
+                if (seg.install(g) && remote && g.data() != null) {
                     seg.pagesReceived.incrementAndGet();
                 }
+            } finally {
+                lock.unlock();
             }
-            seg.setState(page, state);
-        } finally {
-            lock.unlock();
         }
     }
 
     /**
-     * Lowers this node's hold on a page: every process that could still see (or write) it is told
-     * first, and has applied it, before the bytes are read.
+     * Lowers this node's hold on a page, taken by the home's grant: every process that could still
+     * see (or write) it is told first, and has applied it, before the bytes are read. Null when
+     * the bytes are not wanted or the grant had not arrived yet (the home's clean copy is current).
      */
-    byte[] revokeHere(int id, long page, byte toState, boolean wantData, boolean remote) {
+    byte[] revokeHere(int id, long page, long grant, byte toState, boolean wantData, boolean remote) {
         LocalSegment seg = local.get(id);
         if (seg == null) {
             if (!wantData) {
-                return new byte[0];
+                return null;
             }
             // The home believes this node holds the page's only good copy, but this start of the
             // agent never had it: it was lost with the previous one. Empty bytes would pass for data.
@@ -541,10 +560,10 @@ public final class ShmNode implements AutoCloseable {
                     }
                 }
             }
-            seg.setState(page, toState);
+            boolean ours = seg.revoke(page, grant, toState);
             seg.invalidations.incrementAndGet();
-            if (!wantData) {
-                return new byte[0];
+            if (!wantData || !ours) {
+                return null;
             }
             if (remote) {
                 seg.pagesSent.incrementAndGet();

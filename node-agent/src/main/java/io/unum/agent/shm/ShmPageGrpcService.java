@@ -1,5 +1,6 @@
 package io.unum.agent.shm;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -8,8 +9,6 @@ import io.unum.api.grpc.AcquirePageResponse;
 import io.unum.api.grpc.DescribeSegmentPagesRequest;
 import io.unum.api.grpc.DropSegmentRequest;
 import io.unum.api.grpc.DropSegmentResponse;
-import io.unum.api.grpc.InstallPageRequest;
-import io.unum.api.grpc.InstallPageResponse;
 import io.unum.api.grpc.RevokePageRequest;
 import io.unum.api.grpc.RevokePageResponse;
 import io.unum.api.grpc.ShmNodePages;
@@ -31,24 +30,20 @@ public final class ShmPageGrpcService extends ShmPageServiceGrpc.ShmPageServiceI
     public void acquire(AcquirePageRequest req, StreamObserver<AcquirePageResponse> out) {
         answer(out, () -> {
             HomeDirectory.Outcome o = node.acquireAsHome(req);
-            return AcquirePageResponse.newBuilder().setErrno(o.errno()).setDetail(o.detail()).build();
-        });
-    }
-
-    @Override
-    public void install(InstallPageRequest req, StreamObserver<InstallPageResponse> out) {
-        answer(out, () -> {
-            node.installHere(req.getSegment().getId(), req.getPage(), (byte) req.getStateValue(),
-                    req.getData().isEmpty() ? null : req.getData().toByteArray(), true);
-            return InstallPageResponse.getDefaultInstance();
+            AcquirePageResponse.Builder b = AcquirePageResponse.newBuilder().setErrno(o.errno()).setDetail(o.detail());
+            o.grants().forEach(g -> b.addGrants(g.toProto()));
+            return b.build();
         });
     }
 
     @Override
     public void revoke(RevokePageRequest req, StreamObserver<RevokePageResponse> out) {
-        answer(out, () -> RevokePageResponse.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(
-                node.revokeHere(req.getSegment().getId(), req.getPage(), (byte) req.getToStateValue(), req.getWantData(), true)))
-                .build());
+        answer(out, () -> {
+            byte[] data = node.revokeHere(req.getSegment().getId(), req.getPage(), req.getGrant(), (byte) req.getToStateValue(),
+                    req.getWantData(), true);
+            return data == null ? RevokePageResponse.newBuilder().setUnchanged(req.getWantData()).build()
+                    : RevokePageResponse.newBuilder().setData(ByteString.copyFrom(data)).build();
+        });
     }
 
     @Override

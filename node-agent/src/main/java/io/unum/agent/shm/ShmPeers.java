@@ -5,7 +5,6 @@ import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.unum.api.grpc.AcquirePageRequest;
 import io.unum.api.grpc.AcquirePageResponse;
-import io.unum.api.grpc.InstallPageRequest;
 import io.unum.api.grpc.RevokePageRequest;
 import io.unum.api.grpc.RevokePageResponse;
 import io.unum.api.grpc.ShmPageServiceGrpc;
@@ -17,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class ShmPeers implements AutoCloseable {
     /**
      * How long an agent may take to answer one page call before its node counts as gone. An
-     * acquire waits for the home, which may itself wait for one revoke and one install.
+     * acquire waits for the home, which may itself wait for revokes.
      */
     static final long CALL_SECONDS = 10;
     static final long ACQUIRE_SECONDS = 3 * CALL_SECONDS + 5;
@@ -39,10 +38,6 @@ public final class ShmPeers implements AutoCloseable {
 
     AcquirePageResponse acquire(String home, AcquirePageRequest req) {
         return stub(home, ACQUIRE_SECONDS).acquire(req);
-    }
-
-    void install(String address, InstallPageRequest req) {
-        stub(address, CALL_SECONDS).install(req);
     }
 
     RevokePageResponse revoke(String address, RevokePageRequest req) {
