@@ -576,17 +576,21 @@ static void *helper(void *arg)
             break;
         }
         uint64_t addr, page;
-        uint32_t prot;
+        uint32_t prot, count = 1;
         memcpy(&addr, buf, 8);
         memcpy(&page, buf + 8, 8);
         memcpy(&prot, buf + 16, 4);
+        if (h.len >= 24) {
+            memcpy(&count, buf + 20, 4);  /* a run of pages lowered at once (read-ahead at the home) */
+        }
         struct region *r = find_region((uintptr_t)addr);
         if (r) {
             atomic_fetch_add(&r->busy, 1);
             /* Re-checked after busy is up: a detaching region is left alone (it goes anyway). */
-            if (atomic_load(&r->state) == R_LIVE && atomic_load(&r->addr) == addr
-                && page < atomic_load(&r->size) / PAGE) {
-                sys_mprotect((void *)(uintptr_t)(addr + page * PAGE), PAGE, (int)(prot & (PROT_READ | PROT_WRITE)));
+            uint64_t pages = atomic_load(&r->size) / PAGE;
+            if (atomic_load(&r->state) == R_LIVE && atomic_load(&r->addr) == addr && page < pages) {
+                uint64_t n = count < 1 ? 1 : count > pages - page ? pages - page : count;
+                sys_mprotect((void *)(uintptr_t)(addr + page * PAGE), n * PAGE, (int)(prot & (PROT_READ | PROT_WRITE)));
             }
             atomic_fetch_sub(&r->busy, 1);
         }

@@ -35,6 +35,12 @@ final class HomeDirectory implements AutoCloseable {
          * NodeUnreachable when its agent cannot be reached.
          */
         byte[] revoke(String node, long page, long grant, byte toState, boolean wantData) throws NodeUnreachable;
+
+        /**
+         * Makes the home's own node, which writes pages (ascending) by grants, a reader of them.
+         * Their bytes, each null when the home's clean copy is current; null when it cannot.
+         */
+        byte[][] downgradeHome(long[] pages, long[] grants);
     }
 
     /** A node whose agent did not answer: what it alone held is lost. */
@@ -76,6 +82,8 @@ final class HomeDirectory implements AutoCloseable {
 
     final int id;
     final long size;
+    /** The node this directory is on. */
+    private final String self;
     /** Pages whose bytes this home sent to another node. */
     final AtomicLong pagesServed = new AtomicLong();
     private final String[] writer;
@@ -86,9 +94,10 @@ final class HomeDirectory implements AutoCloseable {
     private final AtomicLong grants = new AtomicLong();
     private final PageFile store;
 
-    HomeDirectory(int id, long size, Path storePath) {
+    HomeDirectory(int id, long size, String self, Path storePath) {
         this.id = id;
         this.size = size;
+        this.self = self;
         int pages = (int) LocalSegment.pages(size);
         this.writer = new String[pages];
         this.writerGrant = new long[pages];
@@ -111,7 +120,8 @@ final class HomeDirectory implements AutoCloseable {
     /**
      * Makes node a reader or the only writer of page; hasCopy: node holds the page readable, so
      * the bytes need not travel if it is a holder here. A read also takes up to readAhead
-     * following pages that no node writes: they cost no revocation, only their clean copies.
+     * following pages that no node writes or only this one does: they cost no call to another
+     * node, only their clean copies (and this node's processes one mprotect per run).
      */
     Outcome acquire(long page, String node, boolean write, boolean hasCopy, int readAhead, Nodes nodes) {
         if (page < 0 || page >= writer.length) {
@@ -172,7 +182,7 @@ final class HomeDirectory implements AutoCloseable {
             granted.add(new Grant(page, write ? LocalSegment.WRITE : LocalSegment.READ, current && data == null ? null : data,
                     number));
             if (!write) {
-                readAhead(page, node, readAhead, granted);
+                readAhead(page, node, readAhead, nodes, granted);
             }
             return new Outcome(0, "", granted);
         } finally {
@@ -181,32 +191,56 @@ final class HomeDirectory implements AutoCloseable {
     }
 
     /**
-     * Grants node the pages after page that no node writes, up to count, stopping at the first
-     * written, lost or busy one (a read-ahead never waits or revokes). Pages node already reads
-     * are skipped: it holds them.
+     * Grants node the pages after page, up to count, that no node writes or only this one does
+     * (it keeps reading them), stopping at the first page another node writes, lost or busy: a
+     * read-ahead never waits for a lock or calls another node. Pages node already reads are
+     * skipped: it holds them. The pages stay locked until every one is recorded.
      */
-    private void readAhead(long page, String node, int count, List<Grant> granted) {
-        for (long q = page + 1; q <= page + count && q < writer.length; q++) {
-            ReentrantLock lock = lock(q);
-            if (!lock.tryLock()) {
-                return;
-            }
-            try {
+    private void readAhead(long page, String node, int count, Nodes nodes, List<Grant> granted) {
+        List<ReentrantLock> held = new ArrayList<>();
+        try {
+            List<Long> pages = new ArrayList<>();
+            for (long q = page + 1; q <= page + count && q < writer.length; q++) {
+                ReentrantLock lock = lock(q);
+                if (!lock.tryLock()) {
+                    break;
+                }
+                held.add(lock);
                 int p = (int) q;
-                if (lost.get(p) || writer[p] != null) {
-                    return;
+                boolean selfWrites = self.equals(writer[p]) && !node.equals(self);
+                if (lost.get(p) || writer[p] != null && !selfWrites) {
+                    break;
                 }
+                if (selfWrites || readers.get(p) == null || !holds(readers.get(p), node)) {
+                    pages.add(q);
+                }
+            }
+            long[] written = pages.stream().filter(q -> writer[(int) (long) q] != null).mapToLong(Long::longValue).toArray();
+            if (written.length > 0) {
+                byte[][] bytes = nodes.downgradeHome(written, java.util.Arrays.stream(written).map(q -> writerGrant[(int) q]).toArray());
+                if (bytes == null) {
+                    pages.removeIf(q -> q >= written[0]);
+                } else {
+                    for (int i = 0; i < written.length; i++) {
+                        int p = (int) written[i];
+                        if (bytes[i] != null) {
+                            store.write(written[i], bytes[i]);
+                        }
+                        writer[p] = null;
+                        readers.set(p, new ArrayList<>(List.of(new Reader(self, writerGrant[p]))));
+                    }
+                }
+            }
+            for (long q : pages) {
+                int p = (int) q;
                 List<Reader> rs = readers.get(p) == null ? new ArrayList<>() : readers.get(p);
-                if (holds(rs, node)) {
-                    continue;
-                }
                 long number = grants.incrementAndGet();
                 rs.add(new Reader(node, number));
                 readers.set(p, rs);
                 granted.add(new Grant(q, LocalSegment.READ, store.read(q), number));
-            } finally {
-                lock.unlock();
             }
+        } finally {
+            held.forEach(ReentrantLock::unlock);
         }
     }
 

@@ -448,7 +448,7 @@ public final class ShmNode implements AutoCloseable {
     }
 
     private HomeDirectory home(int id, long size) {
-        return homes.computeIfAbsent(id, i -> new HomeDirectory(i, size, dirs.homeStore(i)));
+        return homes.computeIfAbsent(id, i -> new HomeDirectory(i, size, node, dirs.homeStore(i)));
     }
 
     // ---- the coherence protocol, as the home and as a holder of pages ----
@@ -494,28 +494,86 @@ public final class ShmNode implements AutoCloseable {
     }
 
     private HomeDirectory.Nodes nodes(int id) {
-        return (target, page, grant, toState, wantData) -> {
-            if (target.equals(node)) {
-                try {
-                    return revokeHere(id, page, grant, toState, wantData, false);
-                } catch (StatusRuntimeException e) {
-                    throw new HomeDirectory.NodeUnreachable(target, e);
-                }
+        return new HomeDirectory.Nodes() {
+            @Override
+            public byte[] revoke(String target, long page, long grant, byte toState, boolean wantData)
+                    throws HomeDirectory.NodeUnreachable {
+                return revokeAt(id, target, page, grant, toState, wantData);
             }
+
+            @Override
+            public byte[][] downgradeHome(long[] pages, long[] grants) {
+                return downgradeHere(id, pages, grants);
+            }
+        };
+    }
+
+    private byte[] revokeAt(int id, String target, long page, long grant, byte toState, boolean wantData)
+            throws HomeDirectory.NodeUnreachable {
+        if (target.equals(node)) {
             try {
-                RevokePageResponse r = peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
-                        .setSegment(SegmentShape.newBuilder().setId(id).setHomeNode(node)).setPage(page).setGrant(grant)
-                        .setToState(PageState.forNumber(toState + 0)).setWantData(wantData).build());
-                if (!wantData || r.getUnchanged()) {
-                    return null;
-                }
-                // The bytes came to this node (its home store), whether or not they go on elsewhere.
-                Optional.ofNullable(local.get(id)).ifPresent(l -> l.pagesReceived.incrementAndGet());
-                return r.getData().toByteArray();
+                return revokeHere(id, page, grant, toState, wantData, false);
             } catch (StatusRuntimeException e) {
                 throw new HomeDirectory.NodeUnreachable(target, e);
             }
-        };
+        }
+        try {
+            RevokePageResponse r = peers.revoke(nodeAddresses.get(target), RevokePageRequest.newBuilder()
+                    .setSegment(SegmentShape.newBuilder().setId(id).setHomeNode(node)).setPage(page).setGrant(grant)
+                    .setToState(PageState.forNumber(toState + 0)).setWantData(wantData).build());
+            if (!wantData || r.getUnchanged()) {
+                return null;
+            }
+            // The bytes came to this node (its home store), whether or not they go on elsewhere.
+            Optional.ofNullable(local.get(id)).ifPresent(l -> l.pagesReceived.incrementAndGet());
+            return r.getData().toByteArray();
+        } catch (StatusRuntimeException e) {
+            throw new HomeDirectory.NodeUnreachable(target, e);
+        }
+    }
+
+    /**
+     * As the home, for a read-ahead: this node stops writing pages (ascending) and keeps them
+     * readable, each process told once per run of adjacent pages. Their bytes, null for a page
+     * whose grant had not been installed yet (the home's clean copy is current); null when this
+     * node has no copy of the segment.
+     */
+    byte[][] downgradeHere(int id, long[] pages, long[] grants) {
+        LocalSegment seg = local.get(id);
+        if (seg == null) {
+            return null;
+        }
+        List<ReentrantLock> held = new ArrayList<>();
+        try {
+            for (long q : pages) {
+                ReentrantLock l = seg.lock(q);
+                l.lock();
+                held.add(l);
+            }
+            for (ShmSession s : sessions.values()) {
+                for (Region r : s.regionsOf(seg)) {
+                    int i = 0;
+                    while (i < pages.length) {
+                        int j = i;
+                        while (j < pages.length && r.access(pages[j]) > 1 && (j == i || pages[j] == pages[j - 1] + 1)) {
+                            j++;
+                        }
+                        if (j > i) {
+                            s.protect(r, pages[i], j - i, 1);
+                        }
+                        i = Math.max(j, i + 1);
+                    }
+                }
+            }
+            byte[][] bytes = new byte[pages.length][];
+            for (int i = 0; i < pages.length; i++) {
+                bytes[i] = seg.revoke(pages[i], grants[i], LocalSegment.READ) ? seg.read(pages[i]) : null;
+            }
+            seg.invalidations.addAndGet(pages.length);
+            return bytes;
+        } finally {
+            held.forEach(ReentrantLock::unlock);
+        }
     }
 
     /** Takes the pages the home granted into this node's copy (from another node: remote). */
@@ -556,7 +614,7 @@ public final class ShmNode implements AutoCloseable {
             for (ShmSession s : sessions.values()) {
                 for (Region r : s.regionsOf(seg)) {
                     if (r.access(page) > allowed) {
-                        s.protect(r, page, allowed);
+                        s.protect(r, page, 1, allowed);
                     }
                 }
             }

@@ -97,22 +97,24 @@ final class ShmSession implements Runnable {
     }
 
     /**
-     * Lowers the process's protection of a page and waits until its helper thread applied it.
-     * False when the process is gone (its mappings went with it).
+     * Lowers the process's protection of count pages from page and waits until its helper thread
+     * applied it. False when the process is gone (its mappings went with it).
      */
-    boolean protect(Region r, long page, int prot) {
+    boolean protect(Region r, long page, int count, int prot) {
         synchronized (callbackLock) {
             SocketChannel ch = callbacks;
             if (ch == null || closed) {
                 return false;
             }
             try {
-                Frame.write(ch, Frame.PROTECT, page, Frame.buffer(20).putLong(r.addr).putLong(page).putInt(prot));
+                Frame.write(ch, Frame.PROTECT, page, Frame.buffer(24).putLong(r.addr).putLong(page).putInt(prot).putInt(count));
                 Frame done = Frame.read(ch);
                 if (done.op() != Frame.PROTECT_DONE) {
                     throw new IOException("expected PROTECT_DONE, got op " + done.op());
                 }
-                r.setAccess(page, prot);
+                for (long q = page; q < page + count; q++) {
+                    r.setAccess(q, prot);
+                }
                 return true;
             } catch (IOException e) {
                 LOG.fine(() -> "session " + id + " (pid " + pid + ") lost its callbacks: " + e.getMessage());

@@ -40,6 +40,17 @@ class HomeDirectoryTest {
             return copy.getOrDefault(node + page, new byte[LocalSegment.PAGE]).clone();
         }
 
+        @Override
+        public byte[][] downgradeHome(long[] pages, long[] grants) {
+            byte[][] bytes = new byte[pages.length][];
+            for (int i = 0; i < pages.length; i++) {
+                calls.add("downgrade home " + pages[i]);
+                state.put("home" + pages[i], LocalSegment.READ);
+                bytes[i] = copy.getOrDefault("home" + pages[i], new byte[LocalSegment.PAGE]).clone();
+            }
+            return bytes;
+        }
+
         /** Asks the home as a node's agent does, and installs what it grants. */
         HomeDirectory.Outcome acquire(HomeDirectory home, long page, String node, boolean write, int readAhead) {
             boolean hasCopy = state.getOrDefault(node + page, LocalSegment.INVALID) >= LocalSegment.READ;
@@ -79,7 +90,7 @@ class HomeDirectoryTest {
     }
 
     private HomeDirectory directory() {
-        return new HomeDirectory(7, 3 * LocalSegment.PAGE, dir.resolve("home-7"));
+        return new HomeDirectory(7, 3 * LocalSegment.PAGE, "home", dir.resolve("home-7"));
     }
 
     @Test
@@ -142,7 +153,7 @@ class HomeDirectoryTest {
     @Test
     void aReadTakesTheFollowingPagesNobodyWritesAndStopsAtAWriter() {
         FakeNodes nodes = new FakeNodes();
-        HomeDirectory home = new HomeDirectory(8, 8 * LocalSegment.PAGE, dir.resolve("home-8"));
+        HomeDirectory home = new HomeDirectory(8, 8 * LocalSegment.PAGE, "home", dir.resolve("home-8"));
         nodes.acquire(home, 2, "a", true);
         nodes.write("a", 2, 7);
         nodes.acquire(home, 4, "b", false);
@@ -158,6 +169,29 @@ class HomeDirectoryTest {
         // The home recorded the pages it read ahead: a write there invalidates b's copy.
         nodes.acquire(home, 1, "a", true);
         assertEquals(LocalSegment.INVALID, nodes.state.get("b1"));
+    }
+
+    @Test
+    void aReadAheadTakesWhatTheHomeWritesInOneGoAndKeepsItReadableThere() {
+        FakeNodes nodes = new FakeNodes();
+        HomeDirectory home = new HomeDirectory(9, 8 * LocalSegment.PAGE, "home", dir.resolve("home-9"));
+        for (int q = 0; q < 4; q++) {
+            nodes.acquire(home, q, "home", true);
+            nodes.write("home", q, 10 + q);
+        }
+        nodes.acquire(home, 5, "a", true);
+        nodes.calls.clear();
+        HomeDirectory.Outcome o = nodes.acquire(home, 0, "b", false, 7);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), o.grants().stream().map(HomeDirectory.Grant::page).toList(),
+                "up to page 5, which another node writes");
+        assertEquals(13, nodes.read("b", 3));
+        assertEquals(LocalSegment.READ, nodes.state.get("home3"), "the home's own writer keeps reading");
+        assertTrue(nodes.calls.stream().noneMatch(c -> c.startsWith("revoke a")), "a is not called: " + nodes.calls);
+        // The directory counts home and b as readers of page 3: a write by a invalidates both.
+        nodes.acquire(home, 3, "a", true);
+        assertEquals(LocalSegment.INVALID, nodes.state.get("home3"));
+        assertEquals(LocalSegment.INVALID, nodes.state.get("b3"));
+        assertEquals(13, nodes.read("a", 3), "a's write starts from the home's bytes");
     }
 
     @Test
