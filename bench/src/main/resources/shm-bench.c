@@ -14,7 +14,10 @@
  * MODE          ROLES             ARG         what is timed (by the role that prints a result)
  * readfault     writer, reader    pages       the writer writes ARG pages; the reader then loads one
  *                                             word of each page, once, with clock_gettime around the
- *                                             load: the first touch of a page the writer just wrote
+ *                                             load: the first touch of a page the writer just wrote.
+ *                                             Even pages first, then odd ones: no load continues where
+ *                                             the previous one's page ended, so read-ahead cannot
+ *                                             serve it and each load is one fault
  * upgrade       writer, reader    pages       the writer writes ARG pages, every reader reads them all,
  *                                             then the writer stores one word into each page, timed:
  *                                             a write to a page it holds readable while PARTIES-1
@@ -167,11 +170,12 @@ int main(int argc, char **argv)
             double *t = malloc(pages * sizeof *t);
             barrier();
             uint64_t bad = 0;
-            for (size_t i = 0; i < pages; i++) {
+            for (size_t k = 0; k < pages; k++) {
+                size_t i = k < (pages + 1) / 2 ? 2 * k : 2 * (k - (pages + 1) / 2) + 1;
                 double t0 = now_us();
                 uint64_t v = *(volatile uint64_t *)(data + i * PAGE);
                 double t1 = now_us();
-                t[i] = t1 - t0;
+                t[k] = t1 - t0;
                 bad += v != i + 1;
             }
             barrier();

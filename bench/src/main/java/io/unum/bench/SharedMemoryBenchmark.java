@@ -33,7 +33,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * creator, the "writer" or "a" party).
  * <ul>
  * <li><b>read fault</b>: a writer on node-1 writes N pages; a reader on node-2 then loads one word
- * of each, timing each first touch;
+ * of each, timing each first touch (even pages, then odd: each touch is one fault, which read-ahead
+ * cannot serve);
  * <li><b>write upgrade</b>: the writer on node-1 (the home) writes N pages, 1 reader (node-2) or 2
  * readers (node-2 and node-3) read them all, then the writer stores to each page, timed: every
  * store must invalidate the readers' copies;
