@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
  * (CopyBlock on a READY node that lacks it, from its healthy replicas), then a transaction adds
  * that node if the chunk still names the block. A chunk at its goal loses its replicas on nodes
  * that are not READY, and a chunk above it (a goal lowered) its extras; their copies go to the
- * collector. At most {@code unum.fs.repair-parallelism} copies are in flight.
+ * collector. At most {@code unum.fs.repair-parallelism} copies are in flight; the rest wait in line.
  */
 @ApplicationScoped
 public class FsRepair {
@@ -125,7 +125,10 @@ public class FsRepair {
     }
 
     private void copy(String key, StoredChunk chunk, List<String> healthy, Map<String, NodeInfo> table) {
-        if (copying.size() >= config.repairParallelism() || !copying.add(chunk.blockId())) {
+        // Every copy a scan finds is queued at once: the pool's threads bound the copies in flight,
+        // and a copy starts as soon as one ends, not at the next scan (which made a 1 GiB repair
+        // take 64 scans). The set keeps a block from being queued twice.
+        if (!copying.add(chunk.blockId())) {
             return;
         }
         List<String> target = blocks.targets(null, 1, new HashSet<>(chunk.replicas()));
