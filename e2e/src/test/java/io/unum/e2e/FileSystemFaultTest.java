@@ -124,6 +124,7 @@ class FileSystemFaultTest extends ClusterTest {
                     "sha256sum < " + file + " | cut -d' ' -f1"), "seed " + seed + ": after the repair");
         } finally {
             killed.restart();
+            cluster.awaitNodeState(victim, "READY", Duration.ofSeconds(60));
         }
     }
 

@@ -222,6 +222,9 @@ class SharedMemoryTest extends ClusterTest {
             if (!agent.isAlive()) {
                 agent.restart();
             }
+            // The next test places processes on node-2: it must be READY again (its agent mounts
+            // the file system before it registers).
+            cluster.awaitNodeState("node-2", "READY", Duration.ofSeconds(60));
         }
     }
 

@@ -16,14 +16,16 @@ import java.util.logging.Logger;
 public final class FsMount implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FsMount.class.getName());
     /**
-     * Attributes and absent names are asked for every time, so a change on another node is seen at
-     * the next call; a name found is trusted for a second (NFS keeps its for 3 to 60 s), or each
-     * path walk would ask the control plane once per component, and a stat of a path n deep would
-     * cost n calls. A name renamed or removed on another node may thus resolve to its old inode
-     * here for up to that second.
+     * Attributes are asked for every time, so a change on another node is seen at the next call. A
+     * name found is trusted for a second (NFS keeps its for 3 to 60 s), or each path walk would ask
+     * the control plane once per component. An absent name is trusted for a second too: the kernel
+     * revalidates an expired negative entry by dropping it, and when that raced a create of the same
+     * name here (a stat while a program opened it with O_CREAT) it dropped the new file's entry, so
+     * the open file read as "(deleted)" and CRIU refused to dump the program (2 tries in 12 by
+     * hand). So a name renamed, removed or made on another node may look as it was for up to a second.
      */
     private static final String[] OPTIONS = {"-o", String.join(",", List.of("allow_other", "default_permissions", "use_ino",
-            "attr_timeout=0", "entry_timeout=1", "negative_timeout=0", "big_writes", "max_write=131072", "fsname=unum"))};
+            "attr_timeout=0", "entry_timeout=1", "negative_timeout=1", "big_writes", "max_write=131072", "fsname=unum"))};
     private static final long MOUNT_SECONDS = 10;
     private static final long UNMOUNT_SECONDS = 5;
 
