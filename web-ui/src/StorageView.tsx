@@ -3,7 +3,7 @@
 // below their replica goal. Polled every 2 s while the view is open; there is no event stream.
 import { Bar } from './Bar';
 import { bytes, duration, time } from './format';
-import type { FsNodeUsageInfo, FsRepairInfo, FsUsage } from './fsModel';
+import type { FsNodeUsageInfo, FsRepairInfo, FsUsage } from './model';
 import { usePolled } from './poll';
 import { processes } from './store';
 

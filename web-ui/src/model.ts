@@ -45,6 +45,10 @@ export type SchedulerEventType = Schemas['SchedulerEventType'];
 export type SchedulerNode = Schemas['SchedulerNode'];
 export type SchedulerStatus = Schemas['SchedulerStatus'];
 
+export type FsUsage = Schemas['FsUsage'];
+export type FsNodeUsageInfo = Schemas['FsNodeUsageInfo'];
+export type FsRepairInfo = Schemas['FsRepairInfo'];
+
 // The document types placement and balancing as plain strings; these are the names the server
 // accepts (SchedulerPolicy.PLACEMENTS and BALANCINGS in io.unum.api.model).
 export const PLACEMENTS = ['round-robin', 'least-loaded', 'memory-aware', 'spread', 'binpack'] as const;
