@@ -18,7 +18,10 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import io.unum.api.model.Capability;
+import io.unum.api.fs.FsPath;
 import io.unum.api.model.CheckpointInfo;
+import io.unum.api.model.FsEntryInfo;
+import io.unum.api.model.FsUsage;
 import io.unum.api.model.MigrationInfo;
 import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
@@ -27,7 +30,11 @@ import io.unum.api.model.SchedulerPolicy;
 import io.unum.api.model.ShmSegmentInfo;
 import io.unum.api.model.ShmState;
 import io.unum.api.model.SpawnRequest;
+import io.unum.client.FsPutOptions;
+import io.unum.client.TransferProgress;
+import io.unum.testing.AgentProcess;
 import io.unum.testing.LocalCluster;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +58,7 @@ import org.junit.jupiter.api.Timeout;
  * The web UI in a real headless Chromium (Debian's, never a downloaded one) against a real
  * cluster with real CRIU: sign-in, live nodes and processes, capabilities, signals, migration,
  * checkpoints and restarts, the scheduler's policy and decisions, a process's cluster-wide shared
- * memory, refusals. Each view is saved
+ * memory, the cluster file system's storage and redundancy, refusals. Each view is saved
  * to {@code e2e/target/screenshots/}.
  */
 @Timeout(300)
@@ -625,5 +632,73 @@ class WebUiTest {
         api.signal(writer.gpid(), "KILL");
         Api.await(() -> api.client().shmSegments().stream().anyMatch(x -> x.id() == s.id()), present -> !present,
                 Duration.ofSeconds(20), "segment " + s.id() + " destroyed after its last detach");
+    }
+
+    @Test
+    @Order(12)
+    void theStorageViewShowsEachNodeAndTheChunksLiveAndAKilledAgentsChunksAsUnderReplicated() {
+        Page page = signedIn(cluster.adminToken(), 1280, 1200);
+        navigateTo(page, "Storage");
+        page.evaluate("() => { window.sameDocument = true; }"); // gone if the page reloaded
+        for (String node : List.of("node-1", "node-2")) {
+            Locator card = page.locator("li[data-fs-node='" + node + "']");
+            assertThat(card.locator(".badge")).hasText("READY");
+            assertThat(card.getByTestId("fs-node-blocks")).hasText(Pattern.compile("^\\d+$"));
+        }
+        // Nothing else in this class writes to the tree: once the leader scanned, the page and the API agree.
+        FsUsage before = Api.await(() -> api.client().fsUsage(), u -> u.repair().lastScanAt() != null,
+                Duration.ofSeconds(30), "a first repair scan");
+        assertThat(page.getByTestId("fs-chunks")).hasText(Long.toString(before.repair().chunks()));
+        assertThat(page.getByTestId("fs-under-replicated")).hasText(Pattern.compile("^0 "));
+
+        // Two and a half chunks, at the default goal of 2: a chunk on each of the two agents.
+        long chunk = before.repair().chunkSizeBytes();
+        byte[] bytes = new byte[(int) (chunk * 5 / 2)];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        FsPath path = FsPath.parse("/web-ui-" + Long.toHexString(System.nanoTime()) + ".bin");
+        AgentProcess victim = cluster.agent("node-2");
+        boolean killed = false;
+        FsEntryInfo written = null;
+        try {
+            written = api.client().fsUpload(path, new ByteArrayInputStream(bytes), bytes.length,
+                    FsPutOptions.defaults(), TransferProgress.NONE);
+            assertEquals(2, written.replicas(), "the default goal");
+            long chunks = before.repair().chunks() + 3;
+            // The next scan counts them and the next poll shows it, without a reload.
+            LocatorAssertions.HasTextOptions scan = new LocatorAssertions.HasTextOptions().setTimeout(60_000);
+            assertThat(page.getByTestId("fs-chunks")).hasText(Long.toString(chunks), scan);
+            assertThat(page.getByTestId("fs-under-replicated")).hasText(Pattern.compile("^0 "));
+            assertThat(page.getByTestId("fs-health")).hasText("Every chunk at its goal");
+            assertEquals(Boolean.TRUE, page.evaluate("window.sameDocument === true"), "no reload");
+            screenshot(page, "20-storage.png");
+
+            // node-2's agent dies: once the node is DOWN, each chunk has one healthy replica of its goal
+            // of two, and with no third node there is nowhere to copy them.
+            victim.kill();
+            killed = true;
+            assertThat(page.locator("li[data-fs-node='node-2'] .badge")).hasText("DOWN", scan);
+            assertThat(page.getByTestId("fs-under-replicated")).hasText(Pattern.compile("^([3-9]|\\d\\d+) "), scan);
+            assertThat(page.getByTestId("fs-unavailable")).hasText(Pattern.compile("^0 "));
+            assertThat(page.getByTestId("fs-health")).hasText("Repairing");
+            screenshot(page, "21-storage-under-replicated.png");
+
+            // Back, with its blocks: every chunk at its goal again.
+            victim.restart();
+            killed = false;
+            cluster.awaitNodeState("node-2", "READY", Duration.ofSeconds(60));
+            assertThat(page.locator("li[data-fs-node='node-2'] .badge")).hasText("READY", scan);
+            assertThat(page.getByTestId("fs-under-replicated")).hasText(Pattern.compile("^0 "), scan);
+            assertThat(page.getByTestId("fs-health")).hasText("Every chunk at its goal");
+            assertEquals(Boolean.TRUE, page.evaluate("window.sameDocument === true"), "no reload");
+            screenshot(page, "22-storage-repaired.png");
+        } finally {
+            if (killed) {
+                victim.restart();
+                cluster.awaitNodeState("node-2", "READY", Duration.ofSeconds(60));
+            }
+            if (written != null) {
+                api.client().fsDelete(path, false);
+            }
+        }
     }
 }
