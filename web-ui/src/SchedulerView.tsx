@@ -248,7 +248,7 @@ const STREAM_LABEL: Record<StreamStatus, string> = {
 };
 
 const EVENT_TYPES: SchedulerEventType[] = ['PLACED', 'PLACEMENT_REFUSED', 'MIGRATION_STARTED', 'MIGRATED', 'MIGRATION_FAILED',
-  'POLICY_CHANGED'];
+  'POLICY_CHANGED', 'FS_REPAIR_STARTED', 'FS_REPAIR_DONE'];
 
 function EventsCard({ events, stream }: { events: SchedulerEvent[]; stream: StreamStatus }) {
   const [type, setType] = useState('');

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.unum.api.model.FsReplicasRequest;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
+import io.unum.api.model.SchedulerEvent;
 import io.unum.api.model.SpawnRequest;
 import io.unum.client.RawResponse;
 import io.unum.testing.AgentProcess;
@@ -120,6 +121,10 @@ class FileSystemFaultTest extends ClusterTest {
             JsonNode repaired = Api.await(() -> stat(dir + "/big.bin"), s -> atGoalWithout(s, 3, victim),
                     Duration.ofSeconds(300), "seed " + seed + ": every chunk back at 3 replicas without " + victim);
             assertEquals(40, repaired.get("chunks").size());
+            // `unum events` told the repair's beginning, naming the dead node, and its end.
+            Api.await(() -> SchedulerTest.events(api), l -> l.stream().anyMatch(ev -> ev.type() == SchedulerEvent.Type.FS_REPAIR_STARTED
+                    && ev.reason().contains(victim)) && l.stream().anyMatch(ev -> ev.type() == SchedulerEvent.Type.FS_REPAIR_DONE),
+                    Duration.ofSeconds(60), "seed " + seed + ": repair events");
             assertEquals(digest + "\n", sh("node-4".equals(victim) ? "node-3" : "node-4",
                     "sha256sum < " + file + " | cut -d' ' -f1"), "seed " + seed + ": after the repair");
         } finally {

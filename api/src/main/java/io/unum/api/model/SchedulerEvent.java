@@ -41,6 +41,10 @@ public record SchedulerEvent(
         /** The migration was refused or failed: the process stays on fromNode. */
         MIGRATION_FAILED,
         /** An admin changed the policy. */
-        POLICY_CHANGED
+        POLICY_CHANGED,
+        /** The file system's repair found chunks below their goal and began copying them. */
+        FS_REPAIR_STARTED,
+        /** Every chunk of the file system is back at its goal. */
+        FS_REPAIR_DONE
     }
 }

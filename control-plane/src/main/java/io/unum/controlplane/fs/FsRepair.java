@@ -9,6 +9,8 @@ import io.unum.api.model.NodeState;
 import io.unum.controlplane.leader.LeaderState;
 import io.unum.controlplane.node.AgentClients;
 import io.unum.controlplane.node.NodeStore;
+import io.unum.controlplane.scheduler.EventLog;
+import io.unum.api.model.SchedulerEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
@@ -46,12 +48,16 @@ public class FsRepair {
     private final FsRepairState state;
     private final FsConfig config;
     private final InstantSource clock;
+    private final EventLog events;
+    /** Chunks below their goal at this leader's last scan: a change from or to none is an event. */
+    private long lastUnderReplicated;
     private final Set<String> copying = ConcurrentHashMap.newKeySet();
     private final ExecutorService copies;
     private long term = -1;
 
     public FsRepair(FsStore store, FsTree tree, FsBlocks blocks, NodeStore nodes, AgentClients agents, LeaderState leadership,
-            FsRepairState state, FsConfig config, InstantSource clock, MeterRegistry metrics) {
+            FsRepairState state, FsConfig config, InstantSource clock, MeterRegistry metrics, EventLog events) {
+        this.events = events;
         this.store = store;
         this.tree = tree;
         this.blocks = blocks;
@@ -79,6 +85,7 @@ public class FsRepair {
             if (term != leadership.term()) {
                 term = leadership.term();
                 state.repaired.set(0); // "since it became leader"
+                lastUnderReplicated = 0;
             }
             tree.ensureRoot();
             scan();
@@ -112,6 +119,7 @@ public class FsRepair {
                 trim(key, chunk.blockId(), goal, table);
             }
         });
+        announce(counts[1], counts[2], table);
         state.chunks.set(counts[0]);
         state.underReplicated.set(counts[1]);
         state.unavailable.set(counts[2]);
@@ -122,6 +130,20 @@ public class FsRepair {
             t.put(FsKeys.REPAIR_STATUS, store.repairStatus, figures);
             return null;
         });
+    }
+
+    /** `unum events`: the repair begins (chunks fell below their goal) and ends (none is). */
+    private void announce(long underReplicated, long unavailable, Map<String, NodeInfo> table) {
+        if (underReplicated > 0 && lastUnderReplicated == 0) {
+            String down = table.values().stream().filter(n -> n.state() != NodeState.READY).map(NodeInfo::name).sorted()
+                    .reduce((a, b) -> a + ", " + b).orElse("none");
+            events.publish(SchedulerEvent.Type.FS_REPAIR_STARTED, null, null, null, "fs-repair", underReplicated
+                    + " chunks below their goal (" + unavailable + " with no replica on a READY node); nodes not READY: " + down);
+        } else if (underReplicated == 0 && lastUnderReplicated > 0) {
+            events.publish(SchedulerEvent.Type.FS_REPAIR_DONE, null, null, null, "fs-repair",
+                    "every chunk at its goal again; " + state.repaired.get() + " replicas copied since this leader began");
+        }
+        lastUnderReplicated = underReplicated;
     }
 
     private void copy(String key, StoredChunk chunk, List<String> healthy, Map<String, NodeInfo> table) {

@@ -284,9 +284,9 @@ class FsMetadataTest {
                 return 1;
             }
         }, new FsRepairState(), fs.config, java.time.InstantSource.system(),
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null);
         try {
-            repair.scan();
+            repair.scan(); // no chunk below its goal before or after: no event to publish
             assertEquals(List.of("node-2", "node-3"), fs.tree.chunks(ino).get(0L).replicas());
             assertEquals(List.of(FsKeys.garbage(c.blockId(), "node-1")), fs.keys("garbage/"));
             StoredRepairStatus figures = fs.store.read(t -> t.get(FsKeys.REPAIR_STATUS, fs.store.repairStatus)).orElseThrow();
