@@ -816,26 +816,34 @@ fail:
 
 /* ---- moving (migration, checkpoint): SUSPEND on the callbacks connection ---- */
 
-/* The socket of the agent that runs this process now, as the pointer file says. */
-static void follow_pointer(void)
+/*
+ * The socket of the agent that runs this process now, as the pointer file says; 1 while it says
+ * "hold": an agent is dumping this process, and a connection open at the freeze would end up in
+ * CRIU's image (which refuses it) however quickly the agent closed it.
+ */
+static int follow_pointer(void)
 {
     if (!ptr_path[0]) {
-        return;
+        return 0;
     }
     int fd = open(ptr_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return;
+        return 0;
     }
-    char buf[sizeof sock_path];
+    char buf[sizeof sock_path + 8];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) {
         n--;
     }
-    if (n > 0) {
+    if (n >= 5 && memcmp(buf, "hold ", 5) == 0) {
+        return 1;
+    }
+    if (n > 0 && (size_t)n < sizeof sock_path) {
         buf[n] = 0;
         memcpy(sock_path, buf, (size_t)n + 1);
     }
+    return 0;
 }
 
 /* HELLO on a new requests connection and on a new callbacks connection; lock held. */
@@ -918,7 +926,7 @@ static void remap_moved(struct region *r)
  * SUSPEND: the agent is about to dump this process. Every region becomes an anonymous PROT_NONE
  * placeholder (the pages stay with the node and the segment's home, never in the image), the
  * connections close (CRIU cannot carry them), and the helper dials again, every 50 ms, the agent
- * the pointer file names: the source's after a checkpoint or a failed move, the target's after a
+ * the pointer file names once it no longer says hold: the source's after a checkpoint or a failed move, the target's after a
  * restore. Then each region is mapped again from that node's copy, and faults go on.
  */
 static int suspend_for_move(int fd, const struct hdr *h)
@@ -951,8 +959,7 @@ static int suspend_for_move(int fd, const struct hdr *h)
         struct timespec ts = {0, 50 * 1000000};
         nanosleep(&ts, NULL);
         lock_normal(&old);
-        follow_pointer();
-        int ok = open_session() == 0;
+        int ok = !follow_pointer() && open_session() == 0;
         if (ok) {
             for (int i = 0; i < MAX_REGIONS; i++) {
                 struct region *r = &regions[i];

@@ -22,7 +22,7 @@ public final class FsMoveHooks implements MoveHooks {
     }
 
     @Override
-    public void afterDump(int gpid) {
+    public void afterDump(int gpid, boolean runsHere) {
         commit();
     }
 

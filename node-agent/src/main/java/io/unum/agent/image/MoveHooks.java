@@ -20,9 +20,9 @@ public interface MoveHooks {
             }
 
             @Override
-            public void afterDump(int gpid) {
+            public void afterDump(int gpid, boolean runsHere) {
                 for (MoveHooks h : hooks) {
-                    h.afterDump(gpid);
+                    h.afterDump(gpid, runsHere);
                 }
             }
 
@@ -39,11 +39,15 @@ public interface MoveHooks {
     default void beforeDump(int gpid) {
     }
 
-    /** After the dump, whatever its outcome (the tree may run on here, or be gone). */
-    default void afterDump(int gpid) {
+    /**
+     * After the dump, whatever its outcome: runsHere when the tree goes on running on this node
+     * (the dump failed, or left it running); otherwise it is stopped or gone, and runs again only
+     * where it is restored.
+     */
+    default void afterDump(int gpid, boolean runsHere) {
     }
 
-    /** A tree was restored here. */
+    /** A tree was restored here, or a move was cancelled and it runs on here. */
     default void restored(int gpid) {
     }
 }

@@ -99,10 +99,13 @@ public final class ProcessImages {
     public Dumped dump(int gpid, String imageId, boolean leaveRunning, boolean moving) throws SupervisionException {
         Criu c = requireCriu();
         hooks.beforeDump(gpid);
+        boolean stopped = false;
         try {
-            return dumpNow(c, gpid, imageId, leaveRunning, moving);
+            Dumped d = dumpNow(c, gpid, imageId, leaveRunning, moving);
+            stopped = !leaveRunning;
+            return d;
         } finally {
-            hooks.afterDump(gpid);
+            hooks.afterDump(gpid, !stopped);
         }
     }
 
@@ -199,10 +202,13 @@ public final class ProcessImages {
     public Dumped dumpLazy(int gpid, String imageId) throws SupervisionException {
         Criu c = requireCriu();
         hooks.beforeDump(gpid);
+        boolean frozen = false;
         try {
-            return dumpLazyNow(c, gpid, imageId);
+            Dumped d = dumpLazyNow(c, gpid, imageId);
+            frozen = true; // until the target fetched its pages, or a restore here cancels the move
+            return d;
         } finally {
-            hooks.afterDump(gpid);
+            hooks.afterDump(gpid, !frozen);
         }
     }
 
@@ -409,6 +415,7 @@ public final class ProcessImages {
         Optional<Restored> cancelled = postCopy.cancel(gpid, imageId);
         if (cancelled.isPresent()) {
             gate.open(imageId); // it runs on here
+            hooks.restored(gpid);
             return cancelled.get();
         }
         postCopy.awaitEarlierDump(gpid);

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -17,12 +18,14 @@ import java.util.stream.Stream;
  * (clean copies of pages, read by the agent only) stay in the agent's private state dir.
  */
 public final class ShmDirectories {
+    private static final Logger LOG = Logger.getLogger(ShmDirectories.class.getName());
+    private static final String HOLD = "hold ";
+    private final Path publicDir;
+    private final Path privateDir;
     /**
      * Where a process finds the agent that runs it now: a file per gpid naming that agent's socket.
      * A migrated process's environment still names the node it started on; this file follows it.
      */
-    private final Path publicDir;
-    private final Path privateDir;
     private final Path pointers;
     private final SecureRandom random = new SecureRandom();
 
@@ -67,7 +70,26 @@ public final class ShmDirectories {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the shared memory directories", e);
         }
-        return new ShmDirectories(pub, priv, pointers);
+        ShmDirectories dirs = new ShmDirectories(pub, priv, pointers);
+        dirs.releaseOwnHolds();
+        return dirs;
+    }
+
+    /**
+     * An earlier run of this agent died while dumping: the processes it held wait for a pointer.
+     * Those that still run here connect again; for the others it is harmless.
+     */
+    private void releaseOwnHolds() {
+        try (Stream<Path> files = Files.list(pointers)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.chars().allMatch(Character::isDigit) && holdsOwn(f)) {
+                    point(Integer.parseInt(name));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cannot release the processes an earlier run held: " + e.getMessage());
+        }
     }
 
     private static void clear(Path dir) throws IOException {
@@ -94,14 +116,42 @@ public final class ShmDirectories {
 
     /** Points gpid's process at this agent's socket (written whole, then renamed into place). */
     void point(int gpid) {
+        write(gpid, socket().toString());
+    }
+
+    /**
+     * Tells gpid's process not to dial any agent until pointed again: it is being dumped. The
+     * line names this agent's socket so that this agent, restarted after dying mid-dump, can
+     * release what it held ({@link #open}).
+     */
+    void hold(int gpid) {
+        write(gpid, HOLD + socket());
+    }
+
+    /** Points gpid's process at this agent again if this agent holds it (another may point it meanwhile). */
+    void releaseHold(int gpid) {
+        if (holdsOwn(pointer(gpid))) {
+            point(gpid);
+        }
+    }
+
+    private boolean holdsOwn(Path pointer) {
+        try {
+            return Files.readString(pointer).strip().equals(HOLD + socket());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void write(int gpid, String line) {
         try {
             Path tmp = Files.createTempFile(pointers, "." + gpid + "-", ".tmp");
-            Files.writeString(tmp, socket().toString() + "\n");
+            Files.writeString(tmp, line + "\n");
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(tmp, pointer(gpid), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot point process " + gpid + " at " + socket(), e);
+            throw new UncheckedIOException("cannot point process " + gpid + " at " + line, e);
         }
     }
 

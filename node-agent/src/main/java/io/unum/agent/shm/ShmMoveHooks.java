@@ -22,10 +22,10 @@ public final class ShmMoveHooks implements MoveHooks {
     }
 
     @Override
-    public void afterDump(int gpid) {
+    public void afterDump(int gpid, boolean runsHere) {
         ShmNode n = node;
         if (n != null) {
-            n.dumped(gpid);
+            n.dumped(gpid, runsHere);
         }
     }
 

@@ -147,6 +147,11 @@ public final class ShmNode implements AutoCloseable {
     public void suspend(int gpid) {
         dumping.add(gpid);
         List<ShmSession> tree = sessions.values().stream().filter(s -> s.gpid == gpid).toList();
+        if (!tree.isEmpty()) {
+            // Before SUSPEND: a library that dialed during the freeze would hold a socket CRIU
+            // refuses to dump ("external socket"), however quickly the agent refused it.
+            dirs.hold(gpid);
+        }
         for (ShmSession s : tree) {
             if (!s.suspend()) {
                 LOG.warning("process " + s.pid + " of gpid " + gpid + " did not let go of its shared memory before the dump");
@@ -163,9 +168,15 @@ public final class ShmNode implements AutoCloseable {
         }
     }
 
-    /** The dump is over: if the tree runs on here, its processes connect again. */
-    public void dumped(int gpid) {
+    /**
+     * The dump is over. If the tree runs on here its processes connect again; otherwise they
+     * wait until a restore (here or elsewhere) points them at the agent that runs them.
+     */
+    public void dumped(int gpid, boolean runsHere) {
         dumping.remove(gpid);
+        if (runsHere) {
+            dirs.releaseHold(gpid);
+        }
     }
 
     /** A tree was restored here: its processes find this agent through their pointer files. */

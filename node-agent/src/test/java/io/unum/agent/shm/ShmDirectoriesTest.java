@@ -1,0 +1,70 @@
+package io.unum.agent.shm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pointer files a process follows to the agent that runs it, and the hold during a dump. */
+class ShmDirectoriesTest {
+    @TempDir
+    Path source;
+    @TempDir
+    Path target;
+
+    // High gpids: the pointer directory is shared with any agent of this user on the host.
+    private final int gpid = 900_000_000 + ThreadLocalRandom.current().nextInt(1_000_000);
+
+    @AfterEach
+    void removePointerAndPublicDirectories() throws IOException {
+        for (Path state : new Path[] {source, target}) {
+            ShmDirectories d = ShmDirectories.open(state);
+            Files.deleteIfExists(d.pointer(gpid));
+            Files.deleteIfExists(d.socket().getParent());
+        }
+    }
+
+    @Test
+    void aHeldProcessIsPointedAgainOnlyByTheAgentThatHoldsIt() throws IOException {
+        ShmDirectories src = ShmDirectories.open(source);
+        ShmDirectories dst = ShmDirectories.open(target);
+        src.point(gpid);
+        src.hold(gpid);
+        assertEquals("hold " + src.socket(), read(src.pointer(gpid)));
+
+        dst.releaseHold(gpid); // not its hold
+        assertEquals("hold " + src.socket(), read(src.pointer(gpid)));
+
+        src.releaseHold(gpid); // the dump failed: the tree runs on at the source
+        assertEquals(src.socket().toString(), read(src.pointer(gpid)));
+    }
+
+    @Test
+    void aRestoreElsewhereIsNotUndoneByTheSourceLettingGoLate() throws IOException {
+        ShmDirectories src = ShmDirectories.open(source);
+        ShmDirectories dst = ShmDirectories.open(target);
+        src.hold(gpid);
+        dst.point(gpid); // restored at the target
+        src.releaseHold(gpid);
+        assertEquals(dst.socket().toString(), read(src.pointer(gpid)));
+    }
+
+    @Test
+    void anAgentRestartedAfterDyingMidDumpReleasesItsHolds() throws IOException {
+        ShmDirectories src = ShmDirectories.open(source);
+        src.hold(gpid);
+        ShmDirectories.open(target); // another agent starting leaves it held
+        assertEquals("hold " + src.socket(), read(src.pointer(gpid)));
+        ShmDirectories again = ShmDirectories.open(source);
+        assertEquals(again.socket().toString(), read(again.pointer(gpid)));
+    }
+
+    private static String read(Path p) throws IOException {
+        return Files.readString(p).strip();
+    }
+}
