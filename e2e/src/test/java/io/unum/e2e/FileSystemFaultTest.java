@@ -1,9 +1,11 @@
 package io.unum.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.unum.api.model.FsReplicasRequest;
+import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.api.model.SchedulerEvent;
@@ -136,6 +138,56 @@ class FileSystemFaultTest extends ClusterTest {
             killed.restart();
             cluster.awaitNodeState(victim, "READY", Duration.ofSeconds(60));
         }
+    }
+
+    /**
+     * An agent restarted on a one-host cluster runs in its node's mount namespace again: the
+     * process it adopts sees the tree it mounted anew (the old mount died with the old agent), and
+     * CRIU, in the same namespace, can dump and move it. In a namespace of its own, the restarted
+     * agent left its processes with a dead mount (ENOTCONN) and every move of them rolled back.
+     */
+    @Test
+    void aProcessAdoptedByARestartedAgentSeesTheTreeAgainAndMoves() {
+        String dir = newDirectory(2);
+        String file = MOUNT + dir + "/ticks";
+        ProcessInfo p = api.spawn(new SpawnRequest(List.of("python3", "-u", "-c", String.join("\n",
+                "import os, time",
+                "os.umask(0)",
+                "i = 0",
+                "while True:",
+                "    i += 1",
+                "    try:",
+                "        with open('" + file + "', 'a') as f:",
+                "            f.write('tick %d\\n' % i)",
+                "        print('ok', i, flush=True)",
+                "    except OSError as e:",
+                "        print('err', e.errno, flush=True)",
+                "    time.sleep(0.1)")), "node-2", null, null, null, null, "+CAN_MIGRATE"));
+        started.add(p.gpid());
+        Api.await(() -> oks(p), n -> n >= 3, Duration.ofSeconds(60), "the ticks go to the tree");
+
+        AgentProcess agent = cluster.agent("node-2");
+        agent.kill();
+        agent.restart();
+        cluster.awaitNodeState("node-2", "READY", Duration.ofSeconds(60));
+        long before = oks(p);
+        Api.await(() -> oks(p), n -> n >= before + 5, Duration.ofSeconds(60),
+                "the adopted process writes to the tree again");
+
+        assertEquals(MigrationState.DONE, api.migrate(p.gpid(), "node-3").state(), "the adopted process moves");
+        long moved = oks(p);
+        Api.await(() -> oks(p), n -> n >= moved + 5, Duration.ofSeconds(60), "it writes to the tree on node-3");
+        List<Long> acknowledged = api.stdout(p.gpid()).lines().filter(l -> l.startsWith("ok "))
+                .map(l -> Long.parseLong(l.substring(3))).toList();
+        List<Long> inFile = sh("node-4", "cat " + file).lines().map(l -> Long.parseLong(l.substring(5))).toList();
+        for (int i = 1; i < inFile.size(); i++) {
+            assertTrue(inFile.get(i) > inFile.get(i - 1), "no tick twice, in order: " + inFile);
+        }
+        assertTrue(inFile.containsAll(acknowledged), "every acknowledged tick is in the file: " + acknowledged + " vs " + inFile);
+    }
+
+    private long oks(ProcessInfo p) {
+        return api.stdout(p.gpid()).lines().filter(l -> l.startsWith("ok ")).count();
     }
 
     @Test

@@ -113,7 +113,7 @@ public final class AgentProcess extends LaunchedProcess {
     }
 
     void launch() {
-        List<String> cmd = new ArrayList<>(ownMountNamespace());
+        List<String> cmd = new ArrayList<>(nodeMountNamespace());
         cmd.add(OsProcesses.javaBinary());
         cmd.add("-Xmx128m");
         cmd.addAll(config.jvmArgs);
@@ -128,21 +128,54 @@ public final class AgentProcess extends LaunchedProcess {
     }
 
     /**
-     * As root, each agent of a one-host cluster starts in a mount namespace of its own (unshare
-     * execs java: the pid stays the agent's), so each has its own mount of the cluster file system
-     * at the same path and its processes, and CRIU's restores, see that one
-     * (docs/design/file-system.md, "One host, several nodes"). Mounts of the host still reach it.
+     * As root, each agent of a one-host cluster runs in a mount namespace of its own, so each has
+     * its own mount of the cluster file system at the same path and its processes, and CRIU's
+     * restores, see that one (docs/design/file-system.md, "One host, several nodes"). Mounts of the
+     * host still reach it. The namespace belongs to the node, not to one run of its agent: a
+     * process of its own holds it ({@link SupervisedProcesses#namespaceHolder}), and a restarted
+     * agent enters it again, so the processes it adopts share its mounts and CRIU can dump them.
      */
-    private static List<String> ownMountNamespace() {
+    private List<String> nodeMountNamespace() {
         if (!"root".equals(System.getProperty("user.name"))) {
             return List.of();
         }
-        for (String unshare : List.of("/usr/bin/unshare", "/bin/unshare")) {
-            if (Files.isExecutable(Path.of(unshare))) {
-                return List.of(unshare, "--mount", "--propagation", "slave", "--");
+        long holder = SupervisedProcesses.namespaceHolder(stateDir).map(ProcessHandle::pid)
+                .orElseGet(this::startNamespaceHolder);
+        return List.of(utilLinux("nsenter"), "--mount=/proc/" + holder + "/ns/mnt", "--");
+    }
+
+    /** unshare execs sleep: the pid is the holder's, in the new namespace once it differs from ours. */
+    private long startNamespaceHolder() {
+        Process p = OsProcesses.spawn(List.of(utilLinux("unshare"), "--mount", "--propagation", "slave", "--",
+                "sleep", "infinity"), logFile(), true, env -> { });
+        try {
+            Files.createDirectories(stateDir);
+            PrivateFiles.write(SupervisedProcesses.namespaceHolderFile(stateDir), p.pid() + System.lineSeparator());
+            Path ours = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
+            Path theirs = Path.of("/proc/" + p.pid() + "/ns/mnt");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!Files.exists(theirs) || Files.readSymbolicLink(theirs).equals(ours)) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("the mount namespace of node " + name() + " could not be made: "
+                            + OsProcesses.tail(logFile(), 5));
+                }
+                OsProcesses.sleep(Duration.ofMillis(5));
+            }
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw new UncheckedIOException("cannot make the mount namespace of node " + name(), e);
+        }
+        return p.pid();
+    }
+
+    private static String utilLinux(String tool) {
+        for (Path p : List.of(Path.of("/usr/bin", tool), Path.of("/bin", tool))) {
+            if (Files.isExecutable(p)) {
+                return p.toString();
             }
         }
-        throw new IllegalStateException("unshare (util-linux) is missing: run scripts/install-deps.sh");
+        throw new IllegalStateException(tool + " (util-linux) is missing: run scripts/install-deps.sh");
     }
 
     /** Options of an agent to start; name, control planes and join token are required. */

@@ -56,9 +56,20 @@ public final class SupervisedProcesses {
         return found;
     }
 
+    /** Where the pid of the process holding a node's mount namespace is kept (root only). */
+    static Path namespaceHolderFile(Path stateDir) {
+        return stateDir.resolve("mount-namespace.pid");
+    }
+
+    /** The live process holding the mount namespace the agent of stateDir runs in, if any. */
+    static Optional<ProcessHandle> namespaceHolder(Path stateDir) {
+        return readLive(namespaceHolderFile(stateDir));
+    }
+
     /**
      * SIGKILLs every live supervised process under {@code stateDir}: the process group of each shim,
-     * each listed pid and all their descendants. Waits up to 5 s for them to be gone.
+     * each listed pid and all their descendants, and the holder of the node's mount namespace.
+     * Waits up to 5 s for them to be gone.
      *
      * @return how many listed processes were alive
      */
@@ -74,6 +85,7 @@ public final class SupervisedProcesses {
             all.add(h);
             h.descendants().forEach(all::add);
         }
+        namespaceHolder(stateDir).ifPresent(all::add);
         all.forEach(ProcessHandle::destroyForcibly);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         for (ProcessHandle h : all) {
