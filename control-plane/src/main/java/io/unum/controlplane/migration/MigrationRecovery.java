@@ -15,7 +15,8 @@ import org.jboss.logging.Logger;
  * On the leader: takes over migrations whose driver stopped, and expires old ended records. A
  * migration is taken over as soon as the replica named as its driver has no presence key in etcd
  * (seconds after it died); a record without a driver, or one untouched for
- * {@code unum.migration.abandoned-after}, is taken over too, as a last resort. The take-over names
+ * {@code unum.migration.abandoned-after}, is taken over too, as a last resort. On every replica:
+ * its own migrations that no thread of it drives any more. The take-over names
  * this replica as the driver and follows the driver's rules ({@link MigrationFinisher}) from the
  * step the record is in.
  */
@@ -54,23 +55,29 @@ public class MigrationRecovery {
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void run() {
-        if (!leadership.isLeader()) {
-            return;
-        }
         try {
             List<MigrationInfo> all = store.list();
             recoverAbandoned(all);
-            expire(all);
+            if (leadership.isLeader()) {
+                expire(all);
+            }
         } catch (RuntimeException e) {
             LOG.warnf(e, "migration recovery failed; retrying");
         }
     }
 
-    /** Takes over every non-terminal migration whose driver is gone. */
+    /**
+     * Takes over every non-terminal migration whose driver is gone (on the leader) and, on every
+     * replica, finishes its own that no thread of it drives any more: its driver gave up (a call
+     * met etcd down and the request ended with a 503) while the replica lived on, so its presence
+     * key stays and no leader would take the migration over before abandoned-after, the process
+     * frozen all that while.
+     */
     void recoverAbandoned(List<MigrationInfo> migrations) {
         Instant now = clock.instant();
+        boolean leader = leadership.isLeader();
         for (MigrationInfo m : migrations) {
-            if (!m.state().isTerminal() && abandoned(m, now)) {
+            if (!m.state().isTerminal() && (leader ? abandoned(m, now) : ownAndIdle(m))) {
                 recover(m);
             }
         }
@@ -80,9 +87,13 @@ public class MigrationRecovery {
         if (drivenHere.test(m.id())) {
             return false;
         }
-        // Named as ours but no thread here drives it: a take-over of ours that was interrupted.
         boolean stale = m.updatedAt().plus(config.abandonedAfter()).isBefore(now);
-        return m.driver() == null || m.driver().equals(presence.self()) || stale || !presence.present(m.driver());
+        return m.driver() == null || ownAndIdle(m) || stale || !presence.present(m.driver());
+    }
+
+    /** Named as ours but no thread here drives it: given up, or a take-over of ours that was interrupted. */
+    private boolean ownAndIdle(MigrationInfo m) {
+        return presence.self().equals(m.driver()) && !drivenHere.test(m.id());
     }
 
     void recover(MigrationInfo abandoned) {

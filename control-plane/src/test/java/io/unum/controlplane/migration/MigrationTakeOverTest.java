@@ -32,10 +32,11 @@ class MigrationTakeOverTest {
             return alive.contains(replica);
         }
     };
+    private boolean leading = true;
     private final LeaderState leader = new LeaderState() {
         @Override
         public boolean isLeader() {
-            return true;
+            return leading;
         }
 
         @Override
@@ -96,5 +97,26 @@ class MigrationTakeOverTest {
         recovery.recoverAbandoned(List.of(migration("leader")));
 
         assertEquals(MigrationState.DONE, ledger.migrations.get("m-1").state());
+    }
+
+    @Test
+    void aReplicaThatIsNotLeaderFinishesItsOwnMigrationThatNoThreadDrivesAnyMore() {
+        leading = false;
+        recovery.recoverAbandoned(List.of(migration("leader")));
+
+        MigrationInfo end = ledger.migrations.get("m-1");
+        assertEquals(MigrationState.DONE, end.state(), "without waiting for abandoned-after: " + end);
+    }
+
+    @Test
+    void aReplicaThatIsNotLeaderLeavesOthersMigrationsEvenWhenTheirDriverIsGone() {
+        leading = false;
+        MigrationInfo m = migration("replica-a");
+        alive = Set.of("leader");
+
+        recovery.recoverAbandoned(List.of(m));
+
+        assertEquals(MigrationState.RELEASING, ledger.migrations.get("m-1").state());
+        assertEquals(List.of(), agents.calls);
     }
 }
