@@ -3,6 +3,7 @@ package io.unum.agent.fs;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
@@ -34,13 +35,23 @@ public final class BlockPeers implements AutoCloseable {
         this.credentials = credentials;
     }
 
+    /**
+     * The channel to address, about to be used. Calls fail fast (no wait-for-ready): a dead peer's
+     * refused connection must send the reader to the next replica at once, not after the call's
+     * deadline (30 s per block were seen once a replica's agent was killed). A channel still
+     * backing off after an earlier failure dials again now, so a restarted peer is used at once.
+     */
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials).build());
+        ManagedChannel ch = channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials).build());
+        if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            ch.resetConnectBackoff();
+        }
+        return ch;
     }
 
     /** The block from the agent at address, checked against the length and CRC-32C its chunk names. */
     Block get(String address, String blockId, long length, int crc32c) throws CorruptBlockException {
-        Iterator<GetBlockResponse> answers = FsBlockServiceGrpc.newBlockingStub(channel(address)).withWaitForReady()
+        Iterator<GetBlockResponse> answers = FsBlockServiceGrpc.newBlockingStub(channel(address))
                 .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
                 .getBlock(GetBlockRequest.newBuilder().setBlockId(blockId).build());
         if (length > OpenFiles.CHUNK) {
@@ -62,7 +73,7 @@ public final class BlockPeers implements AutoCloseable {
     /** Stores block on the agent at address; returns once that agent has it on disk. */
     void put(String address, Block block) throws Exception {
         CompletableFuture<PutBlockResponse> done = new CompletableFuture<>();
-        StreamObserver<PutBlockRequest> out = FsBlockServiceGrpc.newStub(channel(address)).withWaitForReady()
+        StreamObserver<PutBlockRequest> out = FsBlockServiceGrpc.newStub(channel(address))
                 .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).putBlock(new StreamObserver<>() {
                     @Override
                     public void onNext(PutBlockResponse value) {
