@@ -124,7 +124,11 @@ function CheckpointRow({ c, onDone }: { c: CheckpointInfo; onDone: (m: Message) 
       <th scope="row"><code>{c.id}</code></th>
       <td>{time(c.createdAt)}{c.killed ? <span class="muted small"> (stopped it)</span> : null}</td>
       <td class="nowrap">{c.node}</td>
-      <td class="nowrap">{bytes(c.imageBytes)}</td>
+      <td class="nowrap">
+        {bytes(c.imageBytes)}
+        {c.treePath ? <span class="muted small" title={`A copy is kept at ${c.treePath} in the cluster file system`}> · copy in the file system</span>
+          : <span class="muted small" title={`Only ${c.node} holds this image`}> · on {c.node} only</span>}
+      </td>
       <td>
         <form class="inline" onSubmit={restart}>
           <select aria-label={`Node to restart ${c.id} on`} value={node} onChange={(e) => setNode(e.currentTarget.value)}>

@@ -30,9 +30,9 @@ class CheckpointsCommand extends ClientCommand {
             out().println(NodesCommand.toJson(list));
         } else {
             Instant now = Instant.now();
-            Table t = new Table("ID", "GPID>", "NODE", "SIZE>", "FROZEN>", "TAKEN", "COMMAND");
+            Table t = new Table("ID", "GPID>", "NODE", "COPY", "SIZE>", "FROZEN>", "TAKEN", "COMMAND");
             for (CheckpointInfo c : list) {
-                t.add(c.id(), Integer.toString(c.gpid()), c.node(), Format.bytes(c.imageBytes()), c.dumpMillis() + "ms",
+                t.add(c.id(), Integer.toString(c.gpid()), c.node(), c.treePath() != null ? "fs" : "-", Format.bytes(c.imageBytes()), c.dumpMillis() + "ms",
                         Format.start(c.createdAt(), now, ZoneId.systemDefault()),
                         c.process() == null ? "-" : Format.command(c.process().argv()));
             }

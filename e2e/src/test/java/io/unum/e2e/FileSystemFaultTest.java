@@ -1,9 +1,11 @@
 package io.unum.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.unum.api.model.CheckpointInfo;
 import io.unum.api.model.FsReplicasRequest;
 import io.unum.api.model.MigrationState;
 import io.unum.api.model.ProcessInfo;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -184,6 +187,59 @@ class FileSystemFaultTest extends ClusterTest {
             assertTrue(inFile.get(i) > inFile.get(i - 1), "no tick twice, in order: " + inFile);
         }
         assertTrue(inFile.containsAll(acknowledged), "every acknowledged tick is in the file: " + acknowledged + " vs " + inFile);
+    }
+
+    /**
+     * A checkpoint's image is kept in the tree, replicated: the node that took it dies, and the
+     * process restarts on another node from the tree's copy, its output going on from where it
+     * stopped. The copy is root's: neither the file API nor a program on a mount can read it.
+     */
+    @Test
+    void aCheckpointTakenOnANodeThatDiesRestartsOnAnotherFromTheTree() {
+        ProcessInfo p = api.spawn(new SpawnRequest(Programs.bashCounter(100_000), "node-2", null, null, null, null,
+                "+CHECKPOINTABLE"));
+        started.add(p.gpid());
+        Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= 10, Duration.ofSeconds(60), "it counts");
+        RawResponse r = api.post("/api/v1/processes/" + p.gpid() + "/checkpoints", Map.of("kill", true));
+        assertEquals(201, r.status(), r.body());
+        CheckpointInfo c = r.as(CheckpointInfo.class);
+        assertEquals("/.unum/checkpoints/" + c.id() + ".zip", c.treePath(), "a copy is kept in the tree: " + r.body());
+        RawResponse listed = api.get("/api/v1/fs/list/.unum/checkpoints");
+        assertEquals(403, listed.status(), listed.body());
+        assertEquals("application/problem+json", listed.contentType(), listed.body());
+        String peek = sh("node-3", "ls " + MOUNT + "/.unum/checkpoints 2>&1 || true");
+        assertTrue(peek.contains("Permission denied"), "a program cannot look: " + peek);
+
+        AgentProcess killed = cluster.agent("node-2");
+        killed.kill();
+        try {
+            RawResponse restarted = api.post("/api/v1/checkpoints/" + c.id() + "/restart", Map.of("node", "node-3"));
+            assertEquals(200, restarted.status(), restarted.body());
+            assertEquals("node-3", restarted.as(ProcessInfo.class).node());
+            long counted = api.stdout(p.gpid()).lines().count();
+            Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= counted + 10, Duration.ofSeconds(60),
+                    "it counts on, on node-3");
+            List<String> lines = api.stdout(p.gpid()).lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                assertEquals(Integer.toString(i), lines.get(i), "no number lost or repeated: " + lines.subList(0, Math.min(i + 3, lines.size())));
+            }
+        } finally {
+            killed.restart();
+            cluster.awaitNodeState("node-2", "READY", Duration.ofSeconds(60));
+        }
+        String asRoot = rootLs("node-1", MOUNT + "/.unum/checkpoints");
+        assertTrue(asRoot.contains(c.id()), "the copy is there for root: " + asRoot);
+        api.client().deleteCheckpoint(c.id());
+        assertFalse(rootLs("node-1", MOUNT + "/.unum/checkpoints").contains(c.id()), "deleting the checkpoint deletes its copy");
+    }
+
+    /** ls as root, which an admin asks for by name. */
+    private String rootLs(String node, String dir) {
+        ProcessInfo p = api.spawn(new SpawnRequest(List.of("ls", "-a", dir), node, null, null, "root", null, null));
+        started.add(p.gpid());
+        ProcessInfo e = api.awaitProcess(p.gpid(), q -> q.state() == ProcessState.EXITED, Duration.ofSeconds(60));
+        assertEquals(0, e.exitCode(), api.stderr(p.gpid()));
+        return api.stdout(p.gpid());
     }
 
     private long oks(ProcessInfo p) {

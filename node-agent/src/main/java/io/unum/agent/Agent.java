@@ -21,6 +21,7 @@ import io.unum.agent.image.ImageAgentGrpcService;
 import io.unum.agent.image.ImageStore;
 import io.unum.agent.image.ImageTransfer;
 import io.unum.agent.image.ProcessImages;
+import io.unum.agent.image.TreeImages;
 import io.unum.agent.load.NodeLoadProbe;
 import io.unum.agent.net.PortGate;
 import io.unum.agent.process.NodeAgentGrpcService;
@@ -148,7 +149,8 @@ public final class Agent implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(fs != null ? fs.service()
                         : new io.unum.api.grpc.FsBlockServiceGrpc.FsBlockServiceImplBase() { }, auth))
                 .addService(ServerInterceptors.intercept(new ImageAgentGrpcService(images,
-                        new ImageTransfer(tls.channelCredentials())), auth))
+                        new ImageTransfer(tls.channelCredentials()), new TreeImages(images.store(),
+                                () -> java.util.Optional.ofNullable(fs).map(FsNode::treeFiles))), auth))
                 .build()
                 .start();
         HostPort listening = cfg.listen().withPort(server.getPort());

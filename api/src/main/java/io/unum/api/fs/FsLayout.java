@@ -12,6 +12,20 @@ public final class FsLayout {
     /** Where agents mount the tree unless told otherwise. */
     public static final String DEFAULT_MOUNT_POINT = "/unum/fs";
 
+    /**
+     * The top-level directory kept for Unum's own data (root's, 0700): programs on the mounts cannot
+     * enter it, and the public API refuses paths below it. Checkpoint images live here.
+     */
+    public static final String RESERVED = ".unum";
+
+    /** Where each checkpoint's image is kept in the tree: {@code <this>/<checkpoint id>.zip}. */
+    public static final String CHECKPOINTS = "/" + RESERVED + "/checkpoints";
+
+    /** Where checkpoint id's image is kept in the tree (one zip archive of its files). */
+    public static String checkpoint(String id) {
+        return CHECKPOINTS + "/" + id + ".zip";
+    }
+
     private FsLayout() {
     }
 

@@ -6,7 +6,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A checkpoint: the record in etcd ({@code /unum/checkpoints/<id>}) and its REST representation.
- * The image itself stays on the agent of {@code node} and is copied to another node on demand.
+ * The image itself is on the agent of {@code node}, copied to another node on demand, and kept
+ * in the cluster file system too ({@code treePath}) so that it outlives that node.
  *
  * @param process the process record as it was when the checkpoint was taken (restart brings it back)
  * @param killed whether the checkpoint stopped the process
@@ -20,5 +21,17 @@ public record CheckpointInfo(
         @Schema(required = true) long dumpMillis,
         @Schema(required = true) boolean killed,
         Instant createdAt,
-        ProcessInfo process) {
+        ProcessInfo process,
+        @Schema(description = "Where a copy of the image is kept in the cluster file system: a restart reads it on any "
+                + "node when the node that took it is not READY. Absent when the image is on that node alone.")
+        String treePath) {
+
+    public CheckpointInfo(String id, int gpid, String node, long imageBytes, long dumpMillis, boolean killed,
+            Instant createdAt, ProcessInfo process) {
+        this(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, null);
+    }
+
+    public CheckpointInfo withTreePath(String path) {
+        return new CheckpointInfo(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, path);
+    }
 }

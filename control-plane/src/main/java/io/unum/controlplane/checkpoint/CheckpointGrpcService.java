@@ -75,6 +75,9 @@ public class CheckpointGrpcService extends CheckpointServiceGrpc.CheckpointServi
         if (c.process() != null) {
             b.setProcess(ProtoMapper.toProto(c.process()));
         }
+        if (c.treePath() != null) {
+            b.setTreePath(c.treePath());
+        }
         return b.build();
     }
 }

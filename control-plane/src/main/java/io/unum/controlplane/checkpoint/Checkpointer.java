@@ -14,6 +14,7 @@ import io.unum.api.model.ProcessInfo;
 import io.unum.api.model.ProcessState;
 import io.unum.controlplane.error.UnumException;
 import io.unum.controlplane.etcd.EtcdTable.Versioned;
+import io.unum.controlplane.fs.FsOperations;
 import io.unum.controlplane.image.AgentImages;
 import io.unum.controlplane.image.AgentImages.AgentCallException;
 import io.unum.controlplane.migration.DriverPresence;
@@ -35,8 +36,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Takes checkpoints and restarts from them. A checkpoint is a process image kept by the agent of the node the
- * process ran on (CRIU dump, left running unless killed); a restart copies the image to the
- * chosen node when it is elsewhere, restores the process there held (stopped) with its gpid,
+ * process ran on (CRIU dump, left running unless killed), with a copy in the cluster file system;
+ * a restart copies the image to the chosen node when it is elsewhere (from that node, or from the
+ * file system when that node is not READY), restores the process there held (stopped) with its gpid,
  * writes the record RUNNING again (the commit point) and only then lets it run. Both lock the
  * process for their duration, like a migration.
  */
@@ -51,12 +53,14 @@ public class Checkpointer {
     private final AgentImages images;
     private final InstantSource clock;
     private final DriverPresence presence;
+    private final FsOperations tree;
     private final SecureRandom random = new SecureRandom();
     /** The gpids a thread of this replica checkpoints or restarts right now (the recovery leaves those alone). */
     private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
 
     public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images,
-            InstantSource clock, DriverPresence presence) {
+            InstantSource clock, DriverPresence presence, FsOperations tree) {
+        this.tree = tree;
         this.clock = clock;
         this.presence = presence;
         this.store = store;
@@ -105,7 +109,21 @@ public class Checkpointer {
                 kill, clock.instant(), current.value());
         LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
                 dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
-        return taken(checkpoint);
+        return taken(keptInTree(node, checkpoint));
+    }
+
+    /**
+     * A copy of the image in the cluster file system, replicated like any file there, so that the
+     * checkpoint outlives its node. Without one (no file system on the node, too few nodes for
+     * the goal) the checkpoint is still whole on its node, and says so by having no tree path.
+     */
+    private CheckpointInfo keptInTree(NodeInfo node, CheckpointInfo checkpoint) {
+        try {
+            return checkpoint.withTreePath(images.putInTree(node, checkpoint.id()));
+        } catch (AgentCallException e) {
+            LOG.warnf("checkpoint %s is kept on %s alone: %s", checkpoint.id(), node.name(), e.getMessage());
+            return checkpoint;
+        }
     }
 
     /** Writes the checkpoint and unlocks the process (EXITED when the checkpoint stopped it). */
@@ -231,9 +249,16 @@ public class Checkpointer {
                     + current.value().node() + "; a checkpoint restarts only once its process has ended "
                     + "(kill it with 'unum kill -KILL " + gpid + "')");
         }
-        NodeInfo stored = nodes.get(checkpoint.node());
+        NodeInfo stored = nodes.find(checkpoint.node()).orElse(null);
+        boolean inTree = checkpoint.treePath() != null;
         NodeInfo target = nodeName == null || nodeName.isBlank() ? pick(stored) : ready(nodes.get(nodeName), "node");
-        ready(stored, "the node that stores checkpoint " + id + ",");
+        if (!inTree) {
+            if (stored == null) {
+                throw UnumException.invalidState("node " + checkpoint.node() + ", which stored checkpoint " + id
+                        + ", was removed, and the image has no copy in the cluster file system");
+            }
+            ready(stored, "the node that stores checkpoint " + id + ",");
+        }
         // Marked before the lock exists, so that the recovery never takes an operation of ours for abandoned.
         boolean marked = busy.add(gpid);
         try {
@@ -248,14 +273,37 @@ public class Checkpointer {
         }
     }
 
+    /**
+     * The image onto target: pushed from the node that took it while that one is READY and
+     * answers, else read from the cluster file system's copy.
+     */
+    private void bring(CheckpointInfo checkpoint, NodeInfo stored, NodeInfo target) {
+        boolean inTree = checkpoint.treePath() != null;
+        if (stored != null && stored.state() == NodeState.READY) {
+            try {
+                images.push(stored, checkpoint.id(), target, sent -> { });
+                return;
+            } catch (AgentCallException e) {
+                if (!inTree || !e.unreachable()) {
+                    throw e;
+                }
+                LOG.infof("checkpoint %s: %s did not answer (%s); reading the copy in the cluster file system",
+                        checkpoint.id(), stored.name(), e.getMessage());
+            }
+        }
+        images.getFromTree(target, checkpoint.id());
+    }
+
+    /** stored: the node that took the checkpoint, null once it was removed. */
     private ProcessInfo restoreAndCommit(CheckpointInfo checkpoint, Versioned<ProcessInfo> current, NodeInfo stored,
             NodeInfo target) {
         int gpid = checkpoint.gpid();
         String id = checkpoint.id();
         int localPid;
+        boolean copied = stored == null || !target.name().equals(stored.name());
         try {
-            if (!target.name().equals(stored.name())) {
-                images.push(stored, id, target, sent -> { });
+            if (copied) {
+                bring(checkpoint, stored, target);
             }
             localPid = restoreHeld(target, gpid, id);
         } catch (AgentCallException e) {
@@ -263,7 +311,7 @@ public class Checkpointer {
             release(gpid, null, null, null);
             throw refusal("restart of checkpoint " + id + " on " + target.name() + " failed", e);
         } finally {
-            if (!target.name().equals(stored.name())) {
+            if (copied) {
                 images.deleteQuietly(target, id);
             }
         }
@@ -431,6 +479,9 @@ public class Checkpointer {
     public void delete(String id) {
         CheckpointInfo checkpoint = get(id);
         nodes.find(checkpoint.node()).ifPresent(n -> images.deleteQuietly(n, id));
+        if (checkpoint.treePath() != null) {
+            tree.removeQuietly(checkpoint.treePath());
+        }
         store.delete(id);
     }
 
@@ -452,7 +503,7 @@ public class Checkpointer {
 
     /** A READY node for a restart: the one storing the image (no copy needed), else the least loaded. */
     private NodeInfo pick(NodeInfo stored) {
-        if (stored.state() == NodeState.READY) {
+        if (stored != null && stored.state() == NodeState.READY) {
             return stored;
         }
         return nodes.list().stream().filter(n -> n.state() == NodeState.READY)

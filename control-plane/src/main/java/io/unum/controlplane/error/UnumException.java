@@ -23,7 +23,9 @@ public final class UnumException extends RuntimeException {
         /** A node agent could not be reached, or no node is READY; retrying later may work. */
         NODE_UNAVAILABLE("Node Unavailable", 503, Status.Code.UNAVAILABLE),
         /** A capability rule forbids the change (e.g. raising a permitted bit without force). */
-        CAPABILITY_DENIED("Capability Denied", 403, Status.Code.PERMISSION_DENIED);
+        CAPABILITY_DENIED("Capability Denied", 403, Status.Code.PERMISSION_DENIED),
+        /** What the request names is not open to callers at all (Unum's own data in the file system). */
+        FORBIDDEN("Forbidden", 403, Status.Code.PERMISSION_DENIED);
 
         private final String title;
         private final int httpStatus;
@@ -93,6 +95,10 @@ public final class UnumException extends RuntimeException {
 
     public static UnumException capabilityDenied(String message) {
         return new UnumException(Kind.CAPABILITY_DENIED, message);
+    }
+
+    public static UnumException forbidden(String message) {
+        return new UnumException(Kind.FORBIDDEN, message);
     }
 
     public Kind kind() {

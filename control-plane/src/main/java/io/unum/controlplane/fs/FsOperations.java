@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * What the public API (REST and gRPC) does with the tree: the same metadata operations the agents
@@ -31,6 +32,7 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class FsOperations {
+    private static final Logger LOG = Logger.getLogger(FsOperations.class);
     private final FsTree tree;
     private final NodeStore nodes;
     private final FsStore store;
@@ -45,12 +47,31 @@ public class FsOperations {
         this.audit = audit;
     }
 
-    /** A path as a user gave it; 400 with FsPath's message when the tree cannot hold it. */
+    /**
+     * A path as a user gave it; 400 with FsPath's message when the tree cannot hold it, 403 below
+     * the directory kept for Unum's own data (checkpoint images hold processes' memory).
+     */
     public static FsPath path(String path) {
+        FsPath p;
         try {
-            return FsPath.parse(path);
+            p = FsPath.parse(path);
         } catch (InvalidFsPathException e) {
             throw UnumException.invalidRequest(e.getMessage());
+        }
+        if (!p.isRoot() && p.names().get(0).equals(FsLayout.RESERVED)) {
+            throw UnumException.forbidden("/" + FsLayout.RESERVED + " holds Unum's own data (checkpoint images) and is not "
+                    + "open to the file API; manage checkpoints with 'unum checkpoint'");
+        }
+        return p;
+    }
+
+    /** Removes what Unum keeps at path (e.g. a deleted checkpoint's image); a failure leaves it for later. */
+    public void removeQuietly(String path) {
+        try {
+            FsPath p = FsPath.parse(path);
+            refusals(() -> removeEntry(tree.lookup(p), true));
+        } catch (RuntimeException e) {
+            LOG.infof("could not remove %s from the cluster file system: %s", path, e.getMessage());
         }
     }
 

@@ -9,6 +9,8 @@ import io.unum.api.grpc.ReleaseProcessRequest;
 import io.unum.api.grpc.RemoveProcessRequest;
 import io.unum.api.grpc.DumpProcessRequest;
 import io.unum.api.grpc.DumpProcessResponse;
+import io.unum.api.grpc.GetImageFromTreeRequest;
+import io.unum.api.grpc.PutImageInTreeRequest;
 import io.unum.api.grpc.PushImageProgress;
 import io.unum.api.grpc.PushImageRequest;
 import io.unum.api.grpc.RestoreProcessRequest;
@@ -82,6 +84,18 @@ public class AgentImages {
             request.setLazyPageServer(lazyPageServer);
         }
         return call(node, "restore", () -> agents.images(node.address(), LONG_CALL).restoreProcess(request.build()));
+    }
+
+    /** Copies an image of the node into the cluster file system; answers its path there. */
+    public String putInTree(NodeInfo node, String imageId) {
+        return call(node, "copy to the cluster file system", () -> agents.images(node.address(), LONG_CALL)
+                .putImageInTree(PutImageInTreeRequest.newBuilder().setImageId(imageId).build())).getTreePath();
+    }
+
+    /** Reads an image from the cluster file system into the node (a no-op when it is there already). */
+    public void getFromTree(NodeInfo node, String imageId) {
+        call(node, "read from the cluster file system", () -> agents.images(node.address(), LONG_CALL)
+                .getImageFromTree(GetImageFromTreeRequest.newBuilder().setImageId(imageId).build()));
     }
 
     /** Lets a tree restored held from imageId run. Idempotent. */

@@ -67,6 +67,18 @@ class FsResourceTest {
     }
 
     @Test
+    void unumsOwnDirectoryIsClosedToTheFileApi() {
+        for (String path : new String[] {"stat/.unum", "list/.unum/checkpoints", "files/.unum/checkpoints/c-1.zip"}) {
+            as(ADMIN).get("/api/v1/fs/" + path).then().statusCode(403).contentType("application/problem+json")
+                    .body("detail", containsString("unum checkpoint"));
+        }
+        as(ADMIN).delete("/api/v1/fs/entries/.unum?recursive=true").then().statusCode(403);
+        as(ADMIN).contentType("application/octet-stream").body(new byte[] {1}).put("/api/v1/fs/files/.unum/x?parents=true")
+                .then().statusCode(403);
+        as(ADMIN).contentType("application/json").body("{}").put("/api/v1/fs/directories/.unum/x").then().statusCode(403);
+    }
+
+    @Test
     void aLargeUploadStreamsToAnAgentAndReadsBack() throws Exception {
         int size = 12 * 1024 * 1024 + 5; // past quarkus.http.limits.max-body-size
         byte[] bytes = FakeBlockAgent.pattern(0, size);

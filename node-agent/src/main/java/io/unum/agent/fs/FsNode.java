@@ -31,12 +31,14 @@ public final class FsNode implements AutoCloseable {
     private final BlockPeers peers;
     private final OpenFiles files;
     private final FsBlockGrpcService service;
+    private final TreeFiles treeFiles;
     private final ExecutorService transfers;
     private final ScheduledExecutorService background;
     private volatile FsMount mount;
 
     private FsNode(BlockStore store, MetadataClient metadata, BlockPeers peers, OpenFiles files, FsBlockGrpcService service,
-            ExecutorService transfers, ScheduledExecutorService background) {
+            TreeFiles treeFiles, ExecutorService transfers, ScheduledExecutorService background) {
+        this.treeFiles = treeFiles;
         this.store = store;
         this.metadata = metadata;
         this.peers = peers;
@@ -56,8 +58,9 @@ public final class FsNode implements AutoCloseable {
         ExecutorService transfers = Executors.newCachedThreadPool(daemon("unum-fs-transfer"));
         OpenFiles files = new OpenFiles(metadata, reader, new ChunkWriter(node, store, peers, metadata, transfers), DIRTY_LIMIT);
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(daemon("unum-fs-background"));
-        FsNode fs = new FsNode(store, metadata, peers, files, new FsBlockGrpcService(store, peers, reader, new WholeFiles(metadata, files)),
-                transfers, background);
+        WholeFiles whole = new WholeFiles(metadata, files);
+        FsNode fs = new FsNode(store, metadata, peers, files, new FsBlockGrpcService(store, peers, reader, whole),
+                new TreeFiles(whole), transfers, background);
         background.scheduleWithFixedDelay(new BlockReporter(store, metadata), 0, REPORT_SECONDS, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(new BlockScrubber(store, reader), SCRUB_MILLIS, SCRUB_MILLIS, TimeUnit.MILLISECONDS);
         return fs;
@@ -76,6 +79,11 @@ public final class FsNode implements AutoCloseable {
 
     public FsBlockGrpcService service() {
         return service;
+    }
+
+    /** The tree's whole files for the agent's own data (checkpoint images). */
+    public TreeFiles treeFiles() {
+        return treeFiles;
     }
 
     public OpenFiles openFiles() {

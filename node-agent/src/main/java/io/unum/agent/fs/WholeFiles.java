@@ -121,6 +121,15 @@ final class WholeFiles {
         return new Upload(p, call(() -> files.open(p)));
     }
 
+    /** Each missing directory of path, with mode; an existing one is left as it is. */
+    void makeDirectories(String path, int mode) {
+        FsPath dir = FsPath.ROOT;
+        for (String name : parse(path).names()) {
+            dir = dir.child(name);
+            createIfMissing(dir.toString(), FsEntryType.FS_ENTRY_TYPE_DIRECTORY, mode, 0);
+        }
+    }
+
     /** Whether it was created (false: the name was taken). */
     private boolean createIfMissing(String path, FsEntryType type, int mode, int replicas) {
         try {

@@ -13,6 +13,10 @@ import io.unum.api.grpc.DescribeProcessRequest;
 import io.unum.api.grpc.DescribeProcessResponse;
 import io.unum.api.grpc.DumpProcessRequest;
 import io.unum.api.grpc.DumpProcessResponse;
+import io.unum.api.grpc.GetImageFromTreeRequest;
+import io.unum.api.grpc.GetImageFromTreeResponse;
+import io.unum.api.grpc.PutImageInTreeRequest;
+import io.unum.api.grpc.PutImageInTreeResponse;
 import io.unum.api.grpc.ImageAgentServiceGrpc;
 import io.unum.api.grpc.Presence;
 import io.unum.api.grpc.PushImageProgress;
@@ -36,10 +40,12 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
 
     private final ProcessImages images;
     private final ImageTransfer transfer;
+    private final TreeImages tree;
 
-    public ImageAgentGrpcService(ProcessImages images, ImageTransfer transfer) {
+    public ImageAgentGrpcService(ProcessImages images, ImageTransfer transfer, TreeImages tree) {
         this.images = images;
         this.transfer = transfer;
+        this.tree = tree;
     }
 
     @Override
@@ -114,6 +120,18 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
             images.delete(req.getImageId());
             return DeleteImageResponse.getDefaultInstance();
         });
+    }
+
+    @Override
+    public void putImageInTree(PutImageInTreeRequest req, StreamObserver<PutImageInTreeResponse> out) {
+        GrpcStatuses.answer("PutImageInTree", out, () -> PutImageInTreeResponse.newBuilder()
+                .setBytes(tree.put(req.getImageId())).setTreePath(TreeImages.path(req.getImageId())).build());
+    }
+
+    @Override
+    public void getImageFromTree(GetImageFromTreeRequest req, StreamObserver<GetImageFromTreeResponse> out) {
+        GrpcStatuses.answer("GetImageFromTree", out, () -> GetImageFromTreeResponse.newBuilder()
+                .setBytes(tree.get(req.getImageId())).build());
     }
 
     @Override
