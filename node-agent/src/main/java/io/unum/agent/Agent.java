@@ -210,7 +210,7 @@ public final class Agent implements AutoCloseable {
     /** Cluster-wide shared memory on this node; null (and a warning) when its directories cannot be had. */
     private static ShmNode sharedMemory(AgentConfig cfg, ControlPlaneClient client, AgentTls tls, ProcessSupervisor supervisor) {
         try {
-            return new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir()), client, new ShmPeers(tls.channelCredentials()),
+            return new ShmNode(cfg.name(), ShmDirectories.open(cfg.stateDir(), tls.clusterTag()), client, new ShmPeers(tls.channelCredentials()),
                     new TreeOfPid(supervisor::runningPids));
         } catch (UncheckedIOException e) {
             LOG.warning("no cluster-wide shared memory on this node: " + e.getMessage() + ": " + e.getCause().getMessage());

@@ -163,6 +163,19 @@ public final class AgentTls {
      * For calls to other agents and to the control plane's agent port: this agent's certificate, and
      * theirs checked against the cluster CA (and the host dialled).
      */
+    /**
+     * A short name of the cluster this agent belongs to (from its CA's certificate), for what the
+     * agents of one cluster share on a host and two clusters on one host must not.
+     */
+    public String clusterTag() {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(ca));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot read the cluster CA " + ca + ": " + e.getMessage(), e);
+        }
+    }
+
     public ChannelCredentials channelCredentials() {
         try {
             return TlsChannelCredentials.newBuilder()

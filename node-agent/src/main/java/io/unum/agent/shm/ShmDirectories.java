@@ -37,17 +37,21 @@ public final class ShmDirectories {
 
     /**
      * Opens (and empties: copies of an earlier start are worthless) the directories of the agent
-     * whose state dir is stateDir. The public one is under /tmp, named after the state dir, so an
+     * whose state dir is stateDir, of the cluster tagged cluster ([0-9a-f]+). The public one is under /tmp, named after the state dir, so an
      * agent that restarts listens where its processes' environment still points.
      */
-    public static ShmDirectories open(Path stateDir) {
+    public static ShmDirectories open(Path stateDir, String cluster) {
+        if (!cluster.matches("[0-9a-f]{1,64}")) {
+            throw new IllegalArgumentException("cluster tag '" + cluster + "' is not hex");
+        }
         String tag = HexFormat.of().formatHex(sha256(stateDir.toAbsolutePath().toString())).substring(0, 16);
         Path pub = Path.of("/tmp", "unum-shm-" + tag);
         Path priv = stateDir.resolve("shm-home");
         Path pointers;
         try {
-            // One per user that runs agents: every agent of that user must find (and rewrite) them.
-            pointers = Path.of("/tmp", "unum-shm-by-gpid-" + Files.getAttribute(stateDir, "unix:uid"));
+            // One per user that runs agents and cluster: every agent of that user in that cluster
+            // must find (and rewrite) them, and another cluster on the host has the same gpids.
+            pointers = Path.of("/tmp", "unum-shm-by-gpid-" + Files.getAttribute(stateDir, "unix:uid") + "-" + cluster);
             if (Files.isSymbolicLink(pub)) {
                 throw new IOException(pub + " is a symbolic link");
             }

@@ -17,13 +17,14 @@ class ShmDirectoriesTest {
     @TempDir
     Path target;
 
+    private static final String CLUSTER = "7e57";
     // High gpids: the pointer directory is shared with any agent of this user on the host.
     private final int gpid = 900_000_000 + ThreadLocalRandom.current().nextInt(1_000_000);
 
     @AfterEach
     void removePointerAndPublicDirectories() throws IOException {
         for (Path state : new Path[] {source, target}) {
-            ShmDirectories d = ShmDirectories.open(state);
+            ShmDirectories d = ShmDirectories.open(state, CLUSTER);
             Files.deleteIfExists(d.pointer(gpid));
             Files.deleteIfExists(d.socket().getParent());
         }
@@ -31,8 +32,8 @@ class ShmDirectoriesTest {
 
     @Test
     void aHeldProcessIsPointedAgainOnlyByTheAgentThatHoldsIt() throws IOException {
-        ShmDirectories src = ShmDirectories.open(source);
-        ShmDirectories dst = ShmDirectories.open(target);
+        ShmDirectories src = ShmDirectories.open(source, CLUSTER);
+        ShmDirectories dst = ShmDirectories.open(target, CLUSTER);
         src.point(gpid);
         src.hold(gpid);
         assertEquals("hold " + src.socket(), read(src.pointer(gpid)));
@@ -46,8 +47,8 @@ class ShmDirectoriesTest {
 
     @Test
     void aRestoreElsewhereIsNotUndoneByTheSourceLettingGoLate() throws IOException {
-        ShmDirectories src = ShmDirectories.open(source);
-        ShmDirectories dst = ShmDirectories.open(target);
+        ShmDirectories src = ShmDirectories.open(source, CLUSTER);
+        ShmDirectories dst = ShmDirectories.open(target, CLUSTER);
         src.hold(gpid);
         dst.point(gpid); // restored at the target
         src.releaseHold(gpid);
@@ -56,15 +57,25 @@ class ShmDirectoriesTest {
 
     @Test
     void anAgentRestartedAfterDyingMidDumpReleasesItsHolds() throws IOException {
-        ShmDirectories src = ShmDirectories.open(source);
+        ShmDirectories src = ShmDirectories.open(source, CLUSTER);
         src.hold(gpid);
-        ShmDirectories.open(target); // another agent starting leaves it held
+        ShmDirectories.open(target, CLUSTER); // another agent starting leaves it held
         assertEquals("hold " + src.socket(), read(src.pointer(gpid)));
-        ShmDirectories again = ShmDirectories.open(source);
+        ShmDirectories again = ShmDirectories.open(source, CLUSTER);
         assertEquals(again.socket().toString(), read(again.pointer(gpid)));
     }
 
     private static String read(Path p) throws IOException {
         return Files.readString(p).strip();
+    }
+
+    @Test
+    void anotherClusterOnTheHostHasPointersOfItsOwn() throws IOException {
+        ShmDirectories ours = ShmDirectories.open(source, CLUSTER);
+        ShmDirectories theirs = ShmDirectories.open(target, "07e5");
+        ours.point(gpid);
+        theirs.point(gpid);
+        assertEquals(ours.socket().toString(), read(ours.pointer(gpid)));
+        Files.deleteIfExists(theirs.pointer(gpid));
     }
 }
