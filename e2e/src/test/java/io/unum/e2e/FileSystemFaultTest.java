@@ -202,8 +202,10 @@ class FileSystemFaultTest extends ClusterTest {
         Api.await(() -> api.stdout(p.gpid()).lines().count(), n -> n >= 10, Duration.ofSeconds(60), "it counts");
         RawResponse r = api.post("/api/v1/processes/" + p.gpid() + "/checkpoints", Map.of("kill", true));
         assertEquals(201, r.status(), r.body());
-        CheckpointInfo c = r.as(CheckpointInfo.class);
-        assertEquals("/.unum/checkpoints/" + c.id() + ".zip", c.treePath(), "a copy is kept in the tree: " + r.body());
+        String id = r.as(CheckpointInfo.class).id();
+        CheckpointInfo c = Api.await(() -> api.client().checkpoint(id), k -> k.treePath() != null, Duration.ofSeconds(60),
+                "a copy of the image in the tree");
+        assertEquals("/.unum/checkpoints/" + c.id() + ".zip", c.treePath());
         RawResponse listed = api.get("/api/v1/fs/list/.unum/checkpoints");
         assertEquals(403, listed.status(), listed.body());
         assertEquals("application/problem+json", listed.contentType(), listed.body());

@@ -97,6 +97,11 @@ public class CheckpointStore implements IdHolders {
         table.applied(checkpoint.id(), checkpoint, revision);
     }
 
+    /** Names the copy of the checkpoint's image in the tree; empty when the checkpoint is gone. */
+    Optional<CheckpointInfo> setTreePath(String id, String path) {
+        return table.update(id, c -> c.withTreePath(path));
+    }
+
     void delete(String id) {
         table.delete(id, current -> true);
     }

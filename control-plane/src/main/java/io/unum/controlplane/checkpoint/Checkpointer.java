@@ -54,13 +54,15 @@ public class Checkpointer {
     private final InstantSource clock;
     private final DriverPresence presence;
     private final FsOperations tree;
+    private final CheckpointCopies copies;
     private final SecureRandom random = new SecureRandom();
     /** The gpids a thread of this replica checkpoints or restarts right now (the recovery leaves those alone). */
     private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
 
     public Checkpointer(CheckpointStore store, ProcessStore processes, ProcessLocks locks, NodeStore nodes, AgentImages images,
-            InstantSource clock, DriverPresence presence, FsOperations tree) {
+            InstantSource clock, DriverPresence presence, FsOperations tree, CheckpointCopies copies) {
         this.tree = tree;
+        this.copies = copies;
         this.clock = clock;
         this.presence = presence;
         this.store = store;
@@ -109,21 +111,9 @@ public class Checkpointer {
                 kill, clock.instant(), current.value());
         LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
                 dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
-        return taken(keptInTree(node, checkpoint));
-    }
-
-    /**
-     * A copy of the image in the cluster file system, replicated like any file there, so that the
-     * checkpoint outlives its node. Without one (no file system on the node, too few nodes for
-     * the goal) the checkpoint is still whole on its node, and says so by having no tree path.
-     */
-    private CheckpointInfo keptInTree(NodeInfo node, CheckpointInfo checkpoint) {
-        try {
-            return checkpoint.withTreePath(images.putInTree(node, checkpoint.id()));
-        } catch (AgentCallException e) {
-            LOG.warnf("checkpoint %s is kept on %s alone: %s", checkpoint.id(), node.name(), e.getMessage());
-            return checkpoint;
-        }
+        CheckpointInfo recorded = taken(checkpoint);
+        copies.copyLater(node, id); // so that it outlives its node
+        return recorded;
     }
 
     /** Writes the checkpoint and unlocks the process (EXITED when the checkpoint stopped it). */
