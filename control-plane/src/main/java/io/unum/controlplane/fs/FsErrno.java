@@ -5,6 +5,7 @@ final class FsErrno {
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EIO = 5;
+    static final int EAGAIN = 11;
     static final int EBUSY = 16;
     static final int EEXIST = 17;
     static final int EXDEV = 18;

@@ -51,6 +51,12 @@ final class FsKeys {
         return "garbage/" + blockId + "/" + node;
     }
 
+    static final String LOCKS = "locks/";
+
+    static String locks(long ino) {
+        return LOCKS + ino(ino);
+    }
+
     static String usage(String node) {
         return "usage/" + node;
     }

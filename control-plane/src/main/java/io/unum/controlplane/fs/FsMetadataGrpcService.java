@@ -15,7 +15,11 @@ import io.unum.api.grpc.FsPathRequest;
 import io.unum.api.grpc.FsReadDirectoryResponse;
 import io.unum.api.grpc.FsReplica;
 import io.unum.api.grpc.FsReplicaState;
+import io.unum.api.grpc.FsLockType;
 import io.unum.api.grpc.LinkRequest;
+import io.unum.api.grpc.LockRequest;
+import io.unum.api.grpc.LockResponse;
+import io.unum.api.grpc.ReleaseNodeLocksRequest;
 import io.unum.api.grpc.RemoveEntryRequest;
 import io.unum.api.grpc.RenameRequest;
 import io.unum.api.grpc.ReportBlocksRequest;
@@ -48,8 +52,10 @@ public class FsMetadataGrpcService extends FsMetadataServiceGrpc.FsMetadataServi
     private final FsTree tree;
     private final FsBlocks blocks;
     private final NodeStore nodes;
+    private final FsLocks locks;
 
-    public FsMetadataGrpcService(FsTree tree, FsBlocks blocks, NodeStore nodes) {
+    public FsMetadataGrpcService(FsTree tree, FsBlocks blocks, NodeStore nodes, FsLocks locks) {
+        this.locks = locks;
         this.tree = tree;
         this.blocks = blocks;
         this.nodes = nodes;
@@ -160,6 +166,37 @@ public class FsMetadataGrpcService extends FsMetadataServiceGrpc.FsMetadataServi
         String caller = AgentPeer.callerNode();
         GrpcErrors.unary(out, () -> ReportBlocksResponse.newBuilder().addAllDeleteBlockIds(blocks.report(caller,
                 req.getBlockIdsList(), req.getCapacityBytes(), req.getFreeBytes(), req.getUsedBytes())).build());
+    }
+
+    @Override
+    public void lock(LockRequest req, StreamObserver<LockResponse> out) {
+        String caller = AgentPeer.callerNode();
+        answer(out, () -> {
+            String kind = switch (req.getKind()) {
+                case FS_LOCK_KIND_POSIX -> FsLocks.POSIX;
+                case FS_LOCK_KIND_FLOCK -> FsLocks.FLOCK;
+                default -> throw new FsFailure(FsErrno.EINVAL, "a lock's kind is POSIX or FLOCK");
+            };
+            if (req.getType() == FsLockType.FS_LOCK_TYPE_UNSPECIFIED || req.getType() == FsLockType.UNRECOGNIZED) {
+                throw new FsFailure(FsErrno.EINVAL, "a lock's type is READ, WRITE or UNLOCK");
+            }
+            boolean unlock = req.getType() == FsLockType.FS_LOCK_TYPE_UNLOCK;
+            FsLocks.Outcome o = locks.lock(req.getInode(), caller, req.getOwner(), req.getPid(), kind,
+                    req.getType() == FsLockType.FS_LOCK_TYPE_WRITE, unlock, req.getStart(), req.getEnd(), req.getTest());
+            if (o.granted()) {
+                return LockResponse.getDefaultInstance();
+            }
+            StoredLocks.Held h = o.conflict().get();
+            return LockResponse.newBuilder().setErrno(FsErrno.EAGAIN)
+                    .setConflictType(h.write() ? FsLockType.FS_LOCK_TYPE_WRITE : FsLockType.FS_LOCK_TYPE_READ)
+                    .setConflictStart(h.start()).setConflictEnd(h.end()).setConflictPid(h.pid()).build();
+        }, errno -> LockResponse.newBuilder().setErrno(errno).build());
+    }
+
+    @Override
+    public void releaseNodeLocks(ReleaseNodeLocksRequest req, StreamObserver<FsErrnoResponse> out) {
+        String caller = AgentPeer.callerNode();
+        errnoOnly(out, () -> locks.releaseNode(caller));
     }
 
     private Map<String, NodeInfo> nodeTable() {

@@ -31,6 +31,7 @@ public class FsStore {
     final JsonCodec<StoredUsage> usage;
     final JsonCodec<InodeCounter> counter;
     final JsonCodec<StoredRepairStatus> repairStatus;
+    final JsonCodec<StoredLocks> locks;
     private final Etcd etcd;
     private final String prefix;
 
@@ -45,6 +46,7 @@ public class FsStore {
         this.usage = new JsonCodec<>(mapper, StoredUsage.class);
         this.counter = new JsonCodec<>(mapper, InodeCounter.class);
         this.repairStatus = new JsonCodec<>(mapper, StoredRepairStatus.class);
+        this.locks = new JsonCodec<>(mapper, StoredLocks.class);
     }
 
     /**

@@ -302,7 +302,8 @@ class FsMetadataTest {
     @Test
     void etcdUnreachableAnswersEio() throws Exception {
         try (FsFixture dead = new FsFixture("http://127.0.0.1:1", Duration.ofMillis(500))) {
-            FsMetadataGrpcService service = new FsMetadataGrpcService(dead.tree, dead.blocks, dead.nodes);
+            FsMetadataGrpcService service = new FsMetadataGrpcService(dead.tree, dead.blocks, dead.nodes,
+                    new FsLocks(dead.store, dead.nodes));
             FsEntryResponse[] answer = new FsEntryResponse[1];
             service.getAttributes(FsPathRequest.newBuilder().setPath("/a").build(), new StreamObserver<>() {
                 @Override

@@ -16,16 +16,20 @@ import java.util.logging.Logger;
 public final class FsMount implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FsMount.class.getName());
     /**
-     * Attributes are asked for every time, so a change on another node is seen at the next call. A
-     * name found is trusted for a second (NFS keeps its for 3 to 60 s), or each path walk would ask
-     * the control plane once per component. An absent name is trusted for a second too: the kernel
+     * Attributes are asked for every time, so a change on another node is seen at the next call.
+     * A name found is asked for again at each path walk (entry_timeout=0), which costs a control
+     * plane call per component: trusted for a second, a name another node had just removed was
+     * still opened here, and the kernel's permission check of it failed with ENOENT before the
+     * open could answer ESTALE, so sqlite3 on two nodes failed to create its journal ("unable to
+     * open database file", 1 run in 3). An absent name is trusted for a second: the kernel
      * revalidates an expired negative entry by dropping it, and when that raced a create of the same
      * name here (a stat while a program opened it with O_CREAT) it dropped the new file's entry, so
      * the open file read as "(deleted)" and CRIU refused to dump the program (2 tries in 12 by
-     * hand). So a name renamed, removed or made on another node may look as it was for up to a second.
+     * hand). So a name made on another node may look absent here for up to a second (a create of
+     * it without O_EXCL opens it).
      */
     private static final String[] OPTIONS = {"-o", String.join(",", List.of("allow_other", "default_permissions", "use_ino",
-            "attr_timeout=0", "entry_timeout=1", "negative_timeout=1", "big_writes", "max_write=131072", "fsname=unum"))};
+            "attr_timeout=0", "entry_timeout=0", "negative_timeout=1", "big_writes", "max_write=131072", "fsname=unum"))};
     private static final long MOUNT_SECONDS = 10;
     private static final long UNMOUNT_SECONDS = 5;
 

@@ -69,6 +69,13 @@ public final class FsNode implements AutoCloseable {
     /** Mounts the tree at mountPoint; on failure the node runs on without a mount (a warning says why). */
     public Optional<Path> mount(Path mountPoint) {
         try {
+            // The locks of this node's earlier life: its programs lost their open files with it.
+            metadata.releaseNodeLocks();
+        } catch (FsErrnoException e) {
+            LOG.warning("the locks this node held before it started could not be released (they go when they are in "
+                    + "the way of another node only if this node is DOWN): " + e.getMessage());
+        }
+        try {
             mount = FsMount.mount(mountPoint, new UnumFuse(metadata, files, store));
             return Optional.of(mount.mountPoint());
         } catch (IOException | RuntimeException e) {

@@ -10,6 +10,9 @@ import io.unum.api.grpc.FsEntry;
 import io.unum.api.grpc.FsEntryResponse;
 import io.unum.api.grpc.FsErrnoResponse;
 import io.unum.api.grpc.FsMetadataServiceGrpc;
+import io.unum.api.grpc.LockRequest;
+import io.unum.api.grpc.LockResponse;
+import io.unum.api.grpc.ReleaseNodeLocksRequest;
 import io.unum.api.grpc.FsMetadataServiceGrpc.FsMetadataServiceBlockingStub;
 import io.unum.api.grpc.FsPathRequest;
 import io.unum.api.grpc.FsReadDirectoryResponse;
@@ -86,6 +89,21 @@ public final class MetadataClient {
 
     FsEntry commitChunks(CommitChunksRequest request) throws FsErrnoException {
         return entry("inode " + request.getInode(), call("CommitChunks " + request.getInode(), s -> s.commitChunks(request)));
+    }
+
+    /** A lock request; the answer carries EAGAIN and the lock in the way when another owner holds one. */
+    LockResponse lock(LockRequest request) throws FsErrnoException {
+        LockResponse r = call("Lock " + request.getInode(), s -> s.lock(request));
+        if (r.getErrno() != 0 && r.getErrno() != Errno.EAGAIN) {
+            check(r.getErrno(), "lock of inode " + request.getInode());
+        }
+        return r;
+    }
+
+    /** Every lock this node held goes (an agent's new life). */
+    void releaseNodeLocks() throws FsErrnoException {
+        check(call("ReleaseNodeLocks", s -> s.releaseNodeLocks(ReleaseNodeLocksRequest.getDefaultInstance())).getErrno(),
+                "releasing this node's locks");
     }
 
     /** Best effort: the scrubber or the next read finds the copy again if the report is lost. */

@@ -58,6 +58,21 @@ public final class OpenFiles {
         }
     }
 
+    /**
+     * Reads the file's chunk map fresh, as an open does: a program that just got a lock must see
+     * what the lock's last holder on another node wrote (NFS's rule for locks). Writes of this
+     * node not committed yet stay.
+     */
+    void revalidate(long inode, String path) throws FsErrnoException {
+        FsEntry e = metadata.openFile(path);
+        OpenFile f = file(inode);
+        synchronized (f) {
+            if (e.getInode() == inode) {
+                f.refresh(e);
+            }
+        }
+    }
+
     /** The size this node sees for an inode with uncommitted writes here; empty otherwise. */
     OptionalLong localSize(long inode) {
         OpenFile f = byInode.get(inode);

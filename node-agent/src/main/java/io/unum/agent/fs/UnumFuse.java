@@ -4,6 +4,8 @@ import io.unum.api.fs.FsPath;
 import io.unum.api.grpc.CreateEntryRequest;
 import io.unum.api.grpc.FsEntry;
 import io.unum.api.grpc.FsEntryType;
+import io.unum.api.grpc.FsLockKind;
+import io.unum.api.grpc.FsLockType;
 import io.unum.api.grpc.SetAttributesRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,7 @@ import jnr.ffi.types.size_t;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.Flock;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
@@ -37,11 +40,13 @@ public final class UnumFuse extends FuseStubFS {
     private final MetadataClient metadata;
     private final OpenFiles files;
     private final BlockStore store;
+    private final ClusterLocks locks;
 
     public UnumFuse(MetadataClient metadata, OpenFiles files, BlockStore store) {
         this.metadata = metadata;
         this.files = files;
         this.store = store;
+        this.locks = new ClusterLocks(metadata, files);
     }
 
     /** A call's body; its errno goes to the program. */
@@ -123,8 +128,20 @@ public final class UnumFuse extends FuseStubFS {
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
         return errno("create", () -> {
-            metadata.create(create(path, FsEntryType.FS_ENTRY_TYPE_FILE, mode).build());
+            try {
+                metadata.create(create(path, FsEntryType.FS_ENTRY_TYPE_FILE, mode).build());
+            } catch (FsErrnoException e) {
+                // The kernel trusted a name's absence another node has since made (negative_timeout):
+                // without O_EXCL, open(2) opens what is there.
+                if (e.errno() != Errno.EEXIST || (fi.flags.get() & O_EXCL) != 0) {
+                    throw e;
+                }
+                if ((fi.flags.get() & O_TRUNC) != 0) {
+                    files.truncate(path, 0);
+                }
+            }
             fi.fh.set(files.open(path));
+            directIoWhenWritable(fi);
             return 0;
         });
     }
@@ -173,9 +190,35 @@ public final class UnumFuse extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         return errno("open", () -> {
-            fi.fh.set(files.open(path));
+            try {
+                fi.fh.set(files.open(path));
+            } catch (FsErrnoException e) {
+                // The kernel opens only a name it trusts (entry_timeout): gone meanwhile, removed on
+                // another node. ESTALE makes it look the name up again and retry once, so that an
+                // O_CREAT open makes the file instead of failing.
+                throw e.errno() == Errno.ENOENT ? new FsErrnoException(Errno.ESTALE, e.getMessage()) : e;
+            }
+            directIoWhenWritable(fi);
             return 0;
         });
+    }
+
+    /**
+     * A file opened for writing bypasses the kernel's page cache (FOPEN_DIRECT_IO): its reads come
+     * from this node's open file, whose chunk map a lock refreshes, so a program that takes a lock
+     * (sqlite3) reads what the lock's last holder wrote on another node, never a page its kernel
+     * kept from before (libfuse 2 cannot tell the kernel to drop them). Read-only opens keep the
+     * cache, dropped at each open; programs can still exec and map files privately, but a
+     * MAP_SHARED mapping of a file opened for writing is refused (ENODEV).
+     */
+    private static void directIoWhenWritable(FuseFileInfo fi) {
+        if ((fi.flags.get() & O_ACCMODE) == O_RDONLY) {
+            return;
+        }
+        // libfuse 2's bit fields (direct_io is the first, the lowest bit) are the int just before fh.
+        Pointer memory = jnr.ffi.Struct.getMemory(fi);
+        long bits = fi.fh.offset() - 4;
+        memory.putInt(bits, memory.getInt(bits) | 1);
     }
 
     @Override
@@ -215,6 +258,58 @@ public final class UnumFuse extends FuseStubFS {
         return errno("release", () -> {
             files.release(fi.fh.get());
             return 0;
+        });
+    }
+
+    /** F_GETLK, F_SETLK, F_SETLKW (the same numbers on x86-64 and arm64). */
+    private static final int F_GETLK = 5;
+    private static final int F_SETLK = 6;
+    private static final int F_SETLKW = 7;
+    private static final int LOCK_NB = 4;
+    private static final int O_ACCMODE = 3;
+    private static final int O_RDONLY = 0;
+    private static final int O_EXCL = 0200;
+    private static final int O_TRUNC = 01000;
+
+    @Override
+    public int lock(String path, FuseFileInfo fi, int cmd, Flock flock) {
+        return errno("lock", () -> {
+            long start = flock.l_start.get();
+            long len = flock.l_len.get();
+            long end = len == 0 ? ClusterLocks.EOF : start + len - 1;
+            int pid = (int) getContext().pid.get();
+            int type = flock.l_type.get();
+            if (cmd == F_GETLK) {
+                java.util.Optional<ClusterLocks.Conflict> c = locks.test(fi.fh.get(), fi.lock_owner.get(), pid,
+                        type == Flock.F_WRLCK, start, end);
+                if (c.isEmpty()) {
+                    flock.l_type.set(Flock.F_UNLCK);
+                } else {
+                    flock.l_type.set(c.get().write() ? Flock.F_WRLCK : Flock.F_RDLCK);
+                    flock.l_start.set(c.get().start());
+                    flock.l_len.set(c.get().end() == ClusterLocks.EOF ? 0 : c.get().end() - c.get().start() + 1);
+                    flock.l_pid.set(c.get().pid());
+                }
+                return 0;
+            }
+            if (cmd != F_SETLK && cmd != F_SETLKW) {
+                return -Errno.EINVAL;
+            }
+            FsLockType t = type == Flock.F_UNLCK ? FsLockType.FS_LOCK_TYPE_UNLOCK
+                    : type == Flock.F_WRLCK ? FsLockType.FS_LOCK_TYPE_WRITE : FsLockType.FS_LOCK_TYPE_READ;
+            return locks.set(path, fi.fh.get(), fi.lock_owner.get(), pid, FsLockKind.FS_LOCK_KIND_POSIX, t, start, end,
+                    cmd == F_SETLKW).isEmpty() ? 0 : -Errno.EAGAIN;
+        });
+    }
+
+    @Override
+    public int flock(String path, FuseFileInfo fi, int op) {
+        return errno("flock", () -> {
+            int base = op & ~LOCK_NB;
+            FsLockType t = base == Flock.LOCK_UN ? FsLockType.FS_LOCK_TYPE_UNLOCK
+                    : base == Flock.LOCK_EX ? FsLockType.FS_LOCK_TYPE_WRITE : FsLockType.FS_LOCK_TYPE_READ;
+            return locks.set(path, fi.fh.get(), fi.lock_owner.get(), (int) getContext().pid.get(), FsLockKind.FS_LOCK_KIND_FLOCK,
+                    t, 0, ClusterLocks.EOF, (op & LOCK_NB) == 0 && t != FsLockType.FS_LOCK_TYPE_UNLOCK).isEmpty() ? 0 : -Errno.EAGAIN;
         });
     }
 
