@@ -255,9 +255,12 @@ class FileSystemFaultTest extends ClusterTest {
         String digest = sh("node-1", "head -c 8000000 /dev/urandom > " + file + " && sha256sum < " + file);
         JsonNode chunk = stat(dir + "/rot.bin").get("chunks").get(0);
         String blockId = chunk.get("blockId").asText();
-        String holder = chunk.get("replicas").get(0).get("node").asText();
+        // The rotten copy is the replica node-1 did not write through: node-1's digest read above put
+        // the block in its agent's cache of verified blocks, which serves it without the disk.
+        int rotten = chunk.get("replicas").get(0).get("node").asText().equals("node-1") ? 1 : 0;
+        String holder = chunk.get("replicas").get(rotten).get("node").asText();
         Path block = blockFile(cluster.agent(holder), blockId);
-        Path good = blockFile(cluster.agent(chunk.get("replicas").get(1).get("node").asText()), blockId);
+        Path good = blockFile(cluster.agent(chunk.get("replicas").get(1 - rotten).get("node").asText()), blockId);
         flipAByteIn(block);
 
         // Read on the node holding the rotten copy: it is tried first, found wrong, and not served.
