@@ -101,11 +101,7 @@ final class WholeFiles {
         }
         String p = path.toString();
         if (header.getMakeParents()) {
-            FsPath dir = FsPath.ROOT;
-            for (String name : path.parent().names()) {
-                dir = dir.child(name);
-                createIfMissing(dir.toString(), FsEntryType.FS_ENTRY_TYPE_DIRECTORY, DIRECTORY_MODE, 0);
-            }
+            makeDirectories(path.parent().toString(), DIRECTORY_MODE);
         }
         int mode = header.getMode() != 0 ? header.getMode() & 07777 : DEFAULT_MODE;
         // The goal applies to a new file; an existing one keeps its own (`unum fs replicas` changes it).

@@ -49,8 +49,7 @@ public final class TreeImages {
     /** Copies image id of this node into the tree; answers the bytes written. Written again whole when repeated. */
     public long put(String id) throws SupervisionException {
         ImageStore.checkId(id);
-        Image image = store.find(id).orElseThrow(() -> new SupervisionException(SupervisionException.Reason.NOT_FOUND,
-                "no image " + id + " on this node"));
+        Image image = store.find(id).orElseThrow(() -> SupervisionException.notFound("no image " + id + " on this node"));
         TreeFiles t = treeFiles();
         long t0 = System.nanoTime();
         try {
@@ -117,7 +116,7 @@ public final class TreeImages {
             return size(published);
         } catch (NoSuchFileException e) {
             store.discard(partial);
-            throw new SupervisionException(SupervisionException.Reason.NOT_FOUND, "the cluster file system holds no copy of image "
+            throw SupervisionException.notFound("the cluster file system holds no copy of image "
                     + id + " (" + path(id) + ")");
         } catch (CorruptImageException e) {
             store.discard(partial);

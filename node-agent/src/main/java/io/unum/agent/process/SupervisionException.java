@@ -24,7 +24,11 @@ public final class SupervisionException extends Exception {
     }
 
     static SupervisionException notFound(int gpid) {
-        return new SupervisionException(Reason.NOT_FOUND, "no process with gpid " + gpid + " on this node");
+        return notFound("no process with gpid " + gpid + " on this node");
+    }
+
+    public static SupervisionException notFound(String message) {
+        return new SupervisionException(Reason.NOT_FOUND, message);
     }
 
     public static SupervisionException precondition(String message) {
