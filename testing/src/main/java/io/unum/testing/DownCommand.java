@@ -23,6 +23,9 @@ final class DownCommand extends ClusterDirCommand {
         int supervised = 0;
         for (Path stateDir : SupervisedProcesses.agentStateDirs(dir)) {
             supervised += SupervisedProcesses.killAll(stateDir);
+        }
+        supervised += SupervisedProcesses.killStrays(dir).size();
+        for (Path stateDir : SupervisedProcesses.agentStateDirs(dir)) {
             SupervisedProcesses.removeCgroups(stateDir);
         }
         if (supervised > 0) {

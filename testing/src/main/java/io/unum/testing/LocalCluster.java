@@ -404,6 +404,9 @@ public final class LocalCluster implements AutoCloseable {
         OsProcesses.stopAll(agents.stream().map(a -> a.isAlive() ? a.processHandle() : null).toList(), Duration.ofSeconds(10));
         for (AgentProcess a : agents) {
             SupervisedProcesses.killAll(a.stateDir());
+        }
+        SupervisedProcesses.killStrays(dir);
+        for (AgentProcess a : agents) {
             SupervisedProcesses.removeCgroups(a.stateDir());
         }
         OsProcesses.stopAll(controlPlanes.stream().map(cp -> cp.isAlive() ? cp.processHandle() : null).toList(), Duration.ofSeconds(10));

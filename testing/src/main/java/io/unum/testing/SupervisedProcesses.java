@@ -95,6 +95,46 @@ public final class SupervisedProcesses {
     }
 
     /**
+     * SIGKILLs the processes {@link #killAll} could not find through the state dirs: any process
+     * still naming a path below a node's state dir {@code clusterDir/agents/<node>/} in its arguments (a shim or a CRIU of
+     * this cluster), with its process group and descendants. Each is a process the cluster lost
+     * track of, which is a bug; it is printed as {@code STRAY PROCESS} on stderr so that a test
+     * run shows it. Call it once the agents are stopped and killAll ran.
+     *
+     * @return the strays' descriptions (pid and arguments)
+     */
+    public static List<String> killStrays(Path clusterDir) {
+        String agents = clusterDir.toAbsolutePath().normalize().resolve("agents") + "/";
+        long self = ProcessHandle.current().pid();
+        List<ProcessHandle> strays = ProcessHandle.allProcesses()
+                .filter(h -> h.pid() != self)
+                // below a node's state dir (a process dir, an image), not the dir itself: an agent names that
+                .filter(h -> h.info().arguments().map(args -> java.util.Arrays.stream(args)
+                        .anyMatch(a -> a.startsWith(agents) && a.indexOf('/', agents.length()) > 0)).orElse(false))
+                .toList();
+        List<String> described = new ArrayList<>();
+        List<ProcessHandle> all = new ArrayList<>();
+        for (ProcessHandle h : strays) {
+            String what = h.pid() + " " + h.info().commandLine().orElse("?");
+            described.add(what);
+            System.err.println("STRAY PROCESS left by the cluster in " + clusterDir + ": " + what);
+            OsProcesses.processGroup(h.pid()).ifPresent(pgid -> {
+                if (pgid == h.pid()) {
+                    OsProcesses.killGroup(pgid);
+                }
+            });
+            all.add(h);
+            h.descendants().forEach(all::add);
+        }
+        all.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        for (ProcessHandle h : all) {
+            OsProcesses.awaitExit(h, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        return described;
+    }
+
+    /**
      * CRIU processes whose images are in this state dir. CRIU runs in a session of its own so
      * that it outlives a killed agent (a post-copy dump keeps serving pages, frozen tree and all),
      * so it is neither a listed process nor the agent's descendant.

@@ -72,4 +72,39 @@ class SupervisedProcessesTest {
         Files.writeString(proc.resolve("pid"), "not a pid");
         assertTrue(SupervisedProcesses.live(stateDir).isEmpty());
     }
+
+    @Test
+    void strayShimsNamingTheClusterAreKilledWithTheirProgramsButAnAgentNamingItsStateDirIsNot(@TempDir Path clusterDir)
+            throws Exception {
+        Path stateDir = Files.createDirectories(clusterDir.resolve("agents/node-1"));
+        Path procDir = stateDir.resolve("processes/0000000004");
+        // No pid file lists these, as with a shim whose process dir was removed under it.
+        Process stray = OsProcesses.spawn(List.of("sh", "-c", "sleep 600 & echo $! > " + clusterDir.resolve("child.pid")
+                + "; wait", procDir.toString()), clusterDir.resolve("stray.log"), true, env -> { });
+        Process agentLike = OsProcesses.spawn(List.of("sh", "-c", "sleep 600", stateDir.toString()),
+                clusterDir.resolve("agent.log"), true, env -> { });
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!Files.exists(clusterDir.resolve("child.pid")) || Files.readString(clusterDir.resolve("child.pid")).isBlank()) {
+                assertTrue(System.nanoTime() < deadline, "the stray wrote its program's pid");
+                Thread.sleep(20);
+            }
+            Thread.sleep(50); // let the write finish
+            ProcessHandle program = ProcessHandle.of(Long.parseLong(Files.readString(clusterDir.resolve("child.pid")).trim()))
+                    .orElseThrow();
+
+            List<String> killed = SupervisedProcesses.killStrays(clusterDir);
+
+            assertEquals(1, killed.size(), killed.toString());
+            assertTrue(killed.get(0).contains(procDir.toString()), killed.get(0));
+            assertTrue(stray.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(OsProcesses.awaitExit(program, Duration.ofSeconds(5)));
+            assertTrue(agentLike.isAlive(), "a process naming only a node's state dir (an agent) is left alone");
+        } finally {
+            for (Process p : List.of(stray, agentLike)) {
+                OsProcesses.killGroup(p.pid());
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
 }
