@@ -53,6 +53,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * The web UI in a real headless Chromium (Debian's, never a downloaded one) against a real
@@ -109,6 +111,30 @@ class WebUiTest {
             cluster.close();
         }
     }
+
+    /**
+     * A failed assertion says only what it waited for; what the page showed instead (its URL,
+     * its text, a screenshot) is what tells a slow page from a wrong one. Runs before the
+     * contexts are closed.
+     */
+    @RegisterExtension
+    final TestExecutionExceptionHandler showPagesOnFailure = (context, failure) -> {
+        int i = 0;
+        for (BrowserContext c : contexts) {
+            for (Page page : c.pages()) {
+                String name = "FAILED-" + context.getRequiredTestMethod().getName() + "-" + i++ + ".png";
+                try {
+                    String text = page.locator("body").innerText(new Locator.InnerTextOptions().setTimeout(5_000));
+                    System.err.println("page " + page.url() + " when " + context.getDisplayName() + " failed ("
+                            + SCREENSHOTS.resolve(name) + "):\n" + text.substring(0, Math.min(text.length(), 3_000)));
+                    screenshot(page, name);
+                } catch (RuntimeException e) {
+                    System.err.println("page " + page.url() + ": could not be shown: " + e.getMessage());
+                }
+            }
+        }
+        throw failure;
+    };
 
     @AfterEach
     void cleanUp() {
