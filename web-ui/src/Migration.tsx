@@ -135,8 +135,9 @@ export function MigrationProgress({ m }: { m: MigrationInfo }) {
       {m.state === 'DONE' && (
         <p class="ok" data-testid="migration-result">
           Now running on {m.target}. Frozen for {m.freezeMillis ?? '–'} ms
-          (dump {m.dumpMillis ?? '–'} ms, image {bytes(m.imageBytes)}, restore {m.restoreMillis ?? '–'} ms,
-          {' '}{m.totalMillis ?? '–'} ms in all).
+          (dump {m.dumpMillis ?? '–'} ms, image {bytes(m.imageBytes)} sent in {m.transferMillis ?? '–'} ms,
+          restore {m.restoreMillis ?? '–'} ms); {m.totalMillis ?? '–'} ms in all, {m.preFreezeMillis ?? '–'} ms
+          before the freeze and {m.postResumeMillis ?? '–'} ms after it.
         </p>
       )}
       {(m.state === 'ROLLED_BACK' || m.state === 'FAILED') && (

@@ -72,10 +72,12 @@ class MigrateCommand extends ClientCommand {
             return fail("migration " + end.id() + " of process " + gpid + " " + end.state()
                     + (end.reason() == null ? "" : ": " + end.reason()));
         }
-        out().printf(Locale.ROOT, "process %d runs on %s (migration %s, %s): frozen %d ms (dump %s ms, image %s, restore %s ms), total %d ms%n",
+        out().printf(Locale.ROOT, "process %d runs on %s (migration %s, %s): frozen %d ms (dump %s ms, image %s sent in %s ms, "
+                        + "restore %s ms), total %d ms (%s ms before the freeze, %s ms after it)%n",
                 gpid, end.target(), end.id(), end.mode() == MigrationMode.POST_COPY ? "post-copy" : "stop-and-copy",
                 orZero(end.freezeMillis()), orDash(end.dumpMillis()), Format.bytes(end.imageBytes()),
-                orDash(end.restoreMillis()), orZero(end.totalMillis()));
+                orDash(end.transferMillis()), orDash(end.restoreMillis()), orZero(end.totalMillis()),
+                orDash(end.preFreezeMillis()), orDash(end.postResumeMillis()));
         out().flush();
         return 0;
     }

@@ -64,7 +64,29 @@ class MigrationTest extends ClusterTest {
         assertTrue(expected.lines().count() > linesBeforeMove * 2, "the program printed after the moves: " + expected);
         assertEquals(expected, api.stdout(moved.gpid()), "the migrated run printed what the unmigrated one did");
         assertEquals(expected, follower.await(Duration.ofSeconds(60)), "the follower saw every byte once, in order");
-        assertTrue(first.freezeMillis() != null && first.freezeMillis() >= 0);
+        assertPhasesReported(first);
+        assertPhasesReported(second);
+    }
+
+    /** Where the time of a move went: each phase in the record, and the freeze and phases as Prometheus histograms. */
+    private void assertPhasesReported(MigrationInfo m) {
+        for (Long phase : new Long[] {m.freezeMillis(), m.preFreezeMillis(), m.dumpMillis(), m.transferMillis(),
+                m.restoreMillis(), m.postResumeMillis(), m.totalMillis()}) {
+            assertTrue(phase != null && phase >= 0, "every phase of " + m);
+        }
+        assertTrue(m.preFreezeMillis() + m.freezeMillis() + m.postResumeMillis() <= m.totalMillis() + 1,
+                "the run-up, the freeze and what followed are parts of the whole: " + m);
+        MigrationInfo kept = api.client().migration(m.id());
+        assertEquals(List.of(m.preFreezeMillis(), m.transferMillis(), m.postResumeMillis()),
+                List.of(kept.preFreezeMillis(), kept.transferMillis(), kept.postResumeMillis()), "the record as the API keeps it");
+        String metrics = api.get("/q/metrics").body();
+        // A bucket line is the series' name, its labels in either order, then its count.
+        for (List<String> series : List.of(List.of("unum_migration_freeze_seconds_bucket{", "le=\"0.5\""),
+                List.of("unum_migration_phase_seconds_bucket{", "phase=\"transfer\"", "le=\"0.1\""),
+                List.of("unum_migration_phase_seconds_bucket{", "phase=\"post_resume\"", "le=\"+Inf\""))) {
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith(series.get(0)) && series.stream().allMatch(l::contains)),
+                    series + " in " + metrics.lines().filter(l -> l.startsWith("unum_migration")).collect(Collectors.joining("\n")));
+        }
     }
 
     @Test

@@ -11,8 +11,12 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param imageBytes size of the process image, known once dumped (post-copy: without the memory pages)
  * @param bytesTransferred how much of the image reached the target so far
  * @param freezeMillis how long the process ran nowhere: from the start of the dump to the end of the restore
+ * @param preFreezeMillis from the request to the start of the dump (checks, the record's writes): the process still runs
  * @param dumpMillis how long CRIU took to freeze and dump it
+ * @param transferMillis how long the image took to reach the target (post-copy: without the memory pages)
  * @param restoreMillis how long the target took to verify and restore it
+ * @param postResumeMillis from the end of the restore to DONE (the commit, the release): the process runs already,
+ *     although a stop-and-copy move's process stays stopped until the release
  * @param totalMillis from the request to DONE / ROLLED_BACK / FAILED
  * @param driver the control-plane replica driving it; the leader takes it over as soon as that
  *     replica's presence key in etcd is gone
@@ -29,8 +33,11 @@ public record MigrationInfo(
         Long imageBytes,
         Long bytesTransferred,
         Long freezeMillis,
+        Long preFreezeMillis,
         Long dumpMillis,
+        Long transferMillis,
         Long restoreMillis,
+        Long postResumeMillis,
         Long totalMillis,
         Instant createdAt,
         Instant updatedAt,
@@ -38,27 +45,42 @@ public record MigrationInfo(
 
     public MigrationInfo to(MigrationState next, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, next, reason, imageBytes, bytesTransferred, freezeMillis,
-                dumpMillis, restoreMillis, totalMillis, createdAt, at, driver);
+                preFreezeMillis, dumpMillis, transferMillis, restoreMillis, postResumeMillis, totalMillis, createdAt, at, driver);
     }
 
-    public MigrationInfo dumped(long bytes, long dumpMs, Instant at) {
+    /** Dumped: what CRIU wrote and how long it took; preFreezeMs is how long the process ran on before the dump began. */
+    public MigrationInfo dumped(long bytes, long preFreezeMs, long dumpMs, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, MigrationState.TRANSFERRING, reason, bytes, 0L, freezeMillis,
-                dumpMs, restoreMillis, totalMillis, createdAt, at, driver);
+                preFreezeMs, dumpMs, transferMillis, restoreMillis, postResumeMillis, totalMillis, createdAt, at, driver);
     }
 
     public MigrationInfo transferred(long bytes, Instant at) {
-        return new MigrationInfo(id, gpid, source, target, mode, state, reason, imageBytes, bytes, freezeMillis, dumpMillis,
-                restoreMillis, totalMillis, createdAt, at, driver);
+        return new MigrationInfo(id, gpid, source, target, mode, state, reason, imageBytes, bytes, freezeMillis,
+                preFreezeMillis, dumpMillis, transferMillis, restoreMillis, postResumeMillis, totalMillis, createdAt, at, driver);
+    }
+
+    /** The whole image is on the target, after transferMs; the restore comes next. */
+    public MigrationInfo transferComplete(long transferMs, Instant at) {
+        return new MigrationInfo(id, gpid, source, target, mode, MigrationState.RESTORING, reason, imageBytes, imageBytes,
+                freezeMillis, preFreezeMillis, dumpMillis, transferMs, restoreMillis, postResumeMillis, totalMillis, createdAt,
+                at, driver);
     }
 
     /** Taken over by another replica (the leader's recovery). */
     public MigrationInfo drivenBy(String replica, Instant at) {
         return new MigrationInfo(id, gpid, source, target, mode, state, reason, imageBytes, bytesTransferred, freezeMillis,
-                dumpMillis, restoreMillis, totalMillis, createdAt, at, replica);
+                preFreezeMillis, dumpMillis, transferMillis, restoreMillis, postResumeMillis, totalMillis, createdAt, at, replica);
     }
 
+    /**
+     * Ended. A move that went through also gets its post-resume time: what the whole took beyond
+     * its run-up and its freeze.
+     */
     public MigrationInfo finished(MigrationState end, String why, Long freezeMs, Long restoreMs, Instant at) {
-        return new MigrationInfo(id, gpid, source, target, mode, end, why, imageBytes, bytesTransferred, freezeMs, dumpMillis,
-                restoreMs, at.toEpochMilli() - createdAt.toEpochMilli(), createdAt, at, driver);
+        long total = at.toEpochMilli() - createdAt.toEpochMilli();
+        Long postResume = end == MigrationState.DONE && freezeMs != null && preFreezeMillis != null
+                ? Math.max(0, total - preFreezeMillis - freezeMs) : null;
+        return new MigrationInfo(id, gpid, source, target, mode, end, why, imageBytes, bytesTransferred, freezeMs,
+                preFreezeMillis, dumpMillis, transferMillis, restoreMs, postResume, total, createdAt, at, driver);
     }
 }

@@ -137,7 +137,7 @@ public class MigrationDriver {
         Instant now = clock.instant();
         MigrationInfo m = new MigrationInfo(newId(), gpid, source.name(), target.name(),
                 chosen, MigrationState.PREPARING, null,
-                null, null, null, null, null, null, now, now, presence.self());
+                null, null, null, null, null, null, null, null, null, now, now, presence.self());
         // Marked as driven here before the record exists: the recovery must never see it ours and undriven.
         driving.add(m.id());
         boolean begun = false;
@@ -187,6 +187,7 @@ public class MigrationDriver {
         NodeInfo target = nodes.get(m.target());
         m = store.update(m.id(), r -> r.to(MigrationState.DUMPING, clock.instant()));
         long frozenAt = System.nanoTime();
+        Instant frozenSince = clock.instant();
         boolean postCopy = m.mode() == MigrationMode.POST_COPY;
         DumpProcessResponse dumped;
         try {
@@ -196,7 +197,9 @@ public class MigrationDriver {
             finisher.afterFailedDump(m, "the dump on " + m.source() + " failed: " + e.getMessage());
             return;
         }
-        m = store.update(m.id(), r -> r.dumped(dumped.getImageBytes(), dumped.getDumpMillis(), clock.instant()));
+        long preFreezeMillis = Math.max(0, frozenSince.toEpochMilli() - m.createdAt().toEpochMilli());
+        m = store.update(m.id(), r -> r.dumped(dumped.getImageBytes(), preFreezeMillis, dumped.getDumpMillis(), clock.instant()));
+        long transferStart = System.nanoTime();
         try {
             long[] lastWrite = {System.nanoTime()};
             String id = m.id();
@@ -212,7 +215,8 @@ public class MigrationDriver {
             finisher.resumeOnSource(m, "the transfer to " + m.target() + " failed: " + e.getMessage());
             return;
         }
-        m = store.update(m.id(), r -> r.transferred(r.imageBytes(), clock.instant()).to(MigrationState.RESTORING, clock.instant()));
+        long transferMillis = (System.nanoTime() - transferStart) / 1_000_000;
+        m = store.update(m.id(), r -> r.transferComplete(transferMillis, clock.instant()));
         RestoreProcessResponse restored;
         try {
             // Post-copy: the target fetches the pages from the source agent's host, where CRIU serves them.

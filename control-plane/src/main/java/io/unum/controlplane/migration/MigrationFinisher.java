@@ -2,6 +2,7 @@ package io.unum.controlplane.migration;
 
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.unum.api.grpc.DescribeProcessResponse;
 import io.unum.api.grpc.ExitStatus;
 import io.unum.api.grpc.Presence;
@@ -38,6 +39,9 @@ public class MigrationFinisher {
     private static final Logger LOG = Logger.getLogger(MigrationFinisher.class);
     private static final Duration FIRST_WAIT = Duration.ofMillis(200);
     private static final Duration LONGEST_WAIT = Duration.ofSeconds(3);
+    /** The buckets of the freeze and phase histograms. */
+    private static final Duration[] BUCKETS = java.util.stream.LongStream.of(25, 50, 100, 250, 500, 1_000, 2_500, 5_000,
+            10_000, 30_000, 60_000).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
 
     /** How the finisher waits between two questions (tests replace it). */
     interface Pause {
@@ -265,9 +269,9 @@ public class MigrationFinisher {
     }
 
     private void endDone(MigrationInfo m, Long freezeMillis, Long restoreMillis, String note) {
-        end(m, MigrationState.DONE, note, freezeMillis, restoreMillis, null, null);
-        if (freezeMillis != null) {
-            metrics.timer("unum.migration.freeze").record(Duration.ofMillis(freezeMillis));
+        MigrationInfo done = end(m, MigrationState.DONE, note, freezeMillis, restoreMillis, null, null);
+        if (done != null) {
+            record(done);
         }
         LOG.infof("migration %s done: gpid %d runs on %s, frozen %s ms", m.id(), m.gpid(), m.target(), freezeMillis);
         up(m.source()).ifPresent(n -> images.deleteQuietly(n, m.id()));
@@ -309,14 +313,44 @@ public class MigrationFinisher {
         LOG.errorf("migration %s failed: %s", m.id(), reason);
     }
 
-    private void end(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis,
+    /** The ended record, or null when another driver had ended it meanwhile. */
+    private MigrationInfo end(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis,
             BiFunction<ProcessInfo, Instant, ProcessInfo> process, CheckpointInfo kept) {
         MigrationInfo current = ledger.find(m.id()).orElse(m);
         if (current.state().isTerminal()) {
-            return; // another driver finished it meanwhile
+            return null;
         }
-        ledger.end(current.finished(state, why, freezeMillis, restoreMillis, clock.instant()), process, kept);
+        MigrationInfo ended = current.finished(state, why, freezeMillis, restoreMillis, clock.instant());
+        ledger.end(ended, process, kept);
         metrics.counter("unum.migrations", "result", state.name().toLowerCase()).increment();
+        return ended;
+    }
+
+    /**
+     * The freeze and each phase of a move that went through, as Prometheus histograms with fixed
+     * buckets (from a small process's fraction of a second to a large stop-and-copy's seconds),
+     * so that a dashboard can show their distribution, not only a mean.
+     */
+    private void record(MigrationInfo done) {
+        observe(Timer.builder("unum.migration.freeze")
+                .description("How long a migrated process ran nowhere: from the start of its dump to the end of its restore"),
+                done.freezeMillis());
+        observe(phase("pre_freeze"), done.preFreezeMillis());
+        observe(phase("dump"), done.dumpMillis());
+        observe(phase("transfer"), done.transferMillis());
+        observe(phase("restore"), done.restoreMillis());
+        observe(phase("post_resume"), done.postResumeMillis());
+    }
+
+    private static Timer.Builder phase(String name) {
+        return Timer.builder("unum.migration.phase").tag("phase", name)
+                .description("How long each phase of a migration that went through took");
+    }
+
+    private void observe(Timer.Builder timer, Long millis) {
+        if (millis != null) {
+            timer.serviceLevelObjectives(BUCKETS).register(metrics).record(Duration.ofMillis(millis));
+        }
     }
 
     private void end(MigrationInfo m, MigrationState state, String why, Long freezeMillis, Long restoreMillis) {

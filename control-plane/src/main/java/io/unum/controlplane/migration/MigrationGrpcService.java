@@ -79,6 +79,11 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
                 .setImageBytes(m.imageBytes() == null ? 0 : m.imageBytes())
                 .setBytesTransferred(m.bytesTransferred() == null ? 0 : m.bytesTransferred())
                 .setFreezeMillis(m.freezeMillis() == null ? 0 : m.freezeMillis())
+                .setPreFreezeMillis(orZero(m.preFreezeMillis()))
+                .setDumpMillis(orZero(m.dumpMillis()))
+                .setTransferMillis(orZero(m.transferMillis()))
+                .setRestoreMillis(orZero(m.restoreMillis()))
+                .setPostResumeMillis(orZero(m.postResumeMillis()))
                 .setTotalMillis(m.totalMillis() == null ? 0 : m.totalMillis());
         if (m.createdAt() != null) {
             b.setCreatedAt(ProtoMapper.timestamp(m.createdAt()));
@@ -87,5 +92,9 @@ public class MigrationGrpcService extends MigrationServiceGrpc.MigrationServiceI
             b.setUpdatedAt(ProtoMapper.timestamp(m.updatedAt()));
         }
         return b.build();
+    }
+
+    private static long orZero(Long millis) {
+        return millis == null ? 0 : millis;
     }
 }

@@ -39,7 +39,7 @@ final class FakeParts {
 
     static MigrationInfo migration(String id, MigrationState state, String driver) {
         return new MigrationInfo(id, GPID, "node-1", "node-2", MigrationMode.STOP_AND_COPY, state, null, 100L, 0L, null,
-                10L, null, null, T0, T0, driver);
+                null, 10L, null, null, null, null, T0, T0, driver);
     }
 
     static ProcessInfo running(String node, int pid) {
