@@ -76,13 +76,20 @@ public final class MigrationBenchmark {
                 for (int r = 0; r < rounds; r++) {
                     node = node.equals("node-1") ? "node-2" : "node-1";
                     JsonNode m = migrate(gpid, node, mode);
-                    runs.add(new long[] {m.get("freezeMillis").asLong(), m.get("dumpMillis").asLong(),
-                        m.get("restoreMillis").asLong(), m.get("totalMillis").asLong(), m.get("imageBytes").asLong()});
+                    long freeze = m.get("freezeMillis").asLong();
+                    long dump = m.get("dumpMillis").asLong();
+                    long transfer = m.get("transferMillis").asLong();
+                    long restore = m.get("restoreMillis").asLong();
+                    runs.add(new long[] {freeze, dump, restore, m.get("totalMillis").asLong(), m.get("imageBytes").asLong(),
+                        transfer, freeze - dump - transfer - restore, m.get("preFreezeMillis").asLong(),
+                        m.get("postResumeMillis").asLong()});
                 }
                 long image = runs.get(0)[4];
-                System.out.printf("%-13s %4d MiB resident: image %7.1f MiB; freeze %s ms (dump %s, restore %s), total %s ms; "
-                        + "%d MiB over loopback alone: %.0f ms%n", mode.toLowerCase().replace('_', '-'), mib, image / (double) MIB,
-                        med(runs, 0), med(runs, 1), med(runs, 2), med(runs, 3), mib, mib / loopback * 1000);
+                // "other" is what the freeze holds beyond CRIU's dump, the transfer and the restore: Unum's own overhead.
+                System.out.printf("%-13s %4d MiB resident: image %7.1f MiB; freeze %s ms (dump %s, transfer %s, restore %s, "
+                        + "other %s), before it %s ms, after it %s ms, total %s ms; %d MiB over loopback alone: %.0f ms%n",
+                        mode.toLowerCase().replace('_', '-'), mib, image / (double) MIB, med(runs, 0), med(runs, 1), med(runs, 5),
+                        med(runs, 2), med(runs, 6), med(runs, 7), med(runs, 8), med(runs, 3), mib, mib / loopback * 1000);
             }
             List<long[]> checkpoints = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {

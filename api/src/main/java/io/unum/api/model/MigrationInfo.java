@@ -10,8 +10,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param mode stop-and-copy, or post-copy (the process resumes on the target before its memory arrived)
  * @param imageBytes size of the process image, known once dumped (post-copy: without the memory pages)
  * @param bytesTransferred how much of the image reached the target so far
- * @param freezeMillis how long the process ran nowhere: from the start of the dump to the end of the restore
- * @param preFreezeMillis from the request to the start of the dump (checks, the record's writes): the process still runs
+ * @param freezeMillis how long the process ran nowhere: from CRIU's start on the source to the end of the restore
+ * @param preFreezeMillis from the request to CRIU's start (checks, the record's writes, the source's preparation): the
+ *     process still runs
  * @param dumpMillis how long CRIU took to freeze and dump it
  * @param transferMillis how long the image took to reach the target (post-copy: without the memory pages)
  * @param restoreMillis how long the target took to verify and restore it

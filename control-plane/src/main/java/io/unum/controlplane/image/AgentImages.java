@@ -50,15 +50,15 @@ public class AgentImages {
      * A stop-and-copy migration's dump: the process stops there, and new connections to its
      * listening ports wait until it runs again, on the target or back there.
      */
-    public DumpProcessResponse dumpToMove(NodeInfo node, int gpid, String imageId) {
+    public DumpProcessResponse dumpToMove(NodeInfo node, int gpid, String imageId, NodeInfo target) {
         return call(node, "dump", () -> agents.images(node.address(), LONG_CALL).dumpProcess(DumpProcessRequest.newBuilder()
-                .setGpid(gpid).setImageId(imageId).setMoving(true).build()));
+                .setGpid(gpid).setImageId(imageId).setMoving(true).setNextAgentAddress(target.address()).build()));
     }
 
     /** A post-copy dump: the image without its pages; the agent then serves them on the port it answers. */
-    public DumpProcessResponse dumpLazy(NodeInfo node, int gpid, String imageId) {
+    public DumpProcessResponse dumpLazy(NodeInfo node, int gpid, String imageId, NodeInfo target) {
         return call(node, "dump", () -> agents.images(node.address(), LONG_CALL).dumpProcess(DumpProcessRequest.newBuilder()
-                .setGpid(gpid).setImageId(imageId).setLazy(true).setMoving(true).build()));
+                .setGpid(gpid).setImageId(imageId).setLazy(true).setMoving(true).setNextAgentAddress(target.address()).build()));
     }
 
     /** Copies an image from one agent to another; progress gets the bytes sent so far. */

@@ -191,13 +191,16 @@ public class MigrationDriver {
         boolean postCopy = m.mode() == MigrationMode.POST_COPY;
         DumpProcessResponse dumped;
         try {
-            dumped = postCopy ? images.dumpLazy(source, m.gpid(), m.id()) : images.dumpToMove(source, m.gpid(), m.id());
+            dumped = postCopy ? images.dumpLazy(source, m.gpid(), m.id(), target) : images.dumpToMove(source, m.gpid(), m.id(), target);
         } catch (AgentCallException e) {
             // Refused (CRIU leaves a tree it could not dump running) or interrupted: the source says which.
             finisher.afterFailedDump(m, "the dump on " + m.source() + " failed: " + e.getMessage());
             return;
         }
-        long preFreezeMillis = Math.max(0, frozenSince.toEpochMilli() - m.createdAt().toEpochMilli());
+        // The freeze begins when CRIU starts: what the source did before (its checks, waiting for
+        // the pages of a previous post-copy move, letting a server accept) ran with the process.
+        frozenAt += dumped.getPrepareMillis() * 1_000_000;
+        long preFreezeMillis = Math.max(0, frozenSince.toEpochMilli() + dumped.getPrepareMillis() - m.createdAt().toEpochMilli());
         m = store.update(m.id(), r -> r.dumped(dumped.getImageBytes(), preFreezeMillis, dumped.getDumpMillis(), clock.instant()));
         long transferStart = System.nanoTime();
         try {

@@ -333,7 +333,7 @@ public class MigrationFinisher {
      */
     private void record(MigrationInfo done) {
         observe(Timer.builder("unum.migration.freeze")
-                .description("How long a migrated process ran nowhere: from the start of its dump to the end of its restore"),
+                .description("How long a migrated process ran nowhere: from CRIU's start on its source to the end of its restore"),
                 done.freezeMillis());
         observe(phase("pre_freeze"), done.preFreezeMillis());
         observe(phase("dump"), done.dumpMillis());

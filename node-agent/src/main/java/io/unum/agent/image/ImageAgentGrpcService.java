@@ -57,10 +57,15 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
             if (req.getMoving() && req.getLeaveRunning()) {
                 throw new IllegalArgumentException("a process that moves does not run on here: leave_running must be false");
             }
+            long called = System.nanoTime();
+            if (!req.getNextAgentAddress().isEmpty()) {
+                transfer.connect(req.getNextAgentAddress());
+            }
             ProcessImages.Dumped d = req.getLazy() ? images.dumpLazy(req.getGpid(), req.getImageId())
                     : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning(), req.getMoving());
             return DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
-                    .setPageServerPort(d.pageServerPort()).build();
+                    .setPageServerPort(d.pageServerPort())
+                    .setPrepareMillis(Math.max(0, (d.criuStartNanos() - called) / 1_000_000)).build();
         });
     }
 

@@ -40,8 +40,11 @@ public final class ProcessImages {
     /** The longest a program that keeps accepting, slowly, delays its dump. */
     static final Duration LONGEST_DRAIN = Duration.ofSeconds(10);
 
-    /** What a dump produced; pageServerPort is 0 unless the dump is lazy. */
-    public record Dumped(long imageBytes, long dumpMillis, int pageServerPort) {
+    /**
+     * What a dump produced; pageServerPort is 0 unless the dump is lazy. criuStartNanos is when
+     * CRIU was started (System.nanoTime): the process runs until then, whatever came before.
+     */
+    public record Dumped(long imageBytes, long dumpMillis, int pageServerPort, long criuStartNanos) {
     }
 
     /** What a restore produced; held when the tree waits, stopped, for a release. */
@@ -142,7 +145,7 @@ public final class ProcessImages {
         }
         LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + bytes + " bytes, frozen "
                 + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped"));
-        return new Dumped(bytes, dumpMillis, 0);
+        return new Dumped(bytes, dumpMillis, 0, t0);
     }
 
     /**
