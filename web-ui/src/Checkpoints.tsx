@@ -43,6 +43,7 @@ export function CheckpointForm({ p, onTaken }: { p: ProcessInfo; onTaken: () => 
       const c = await call<CheckpointInfo>('POST', `api/v1/processes/${p.gpid}/checkpoints`, { kill: stop });
       onTaken();
       return `Checkpoint ${c.id} taken on ${c.node}: ${bytes(c.imageBytes)} in ${c.dumpMillis} ms`
+        + (c.syncMillis != null ? `, on disk ${c.syncMillis} ms later` : '')
         + (c.killed ? '; the process was stopped.' : '; the process runs on.');
     });
   };

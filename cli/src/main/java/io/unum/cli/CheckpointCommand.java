@@ -35,9 +35,10 @@ class CheckpointCommand extends ClientCommand {
     @Override
     protected int run() {
         CheckpointInfo c = whileSpinning(this, "checkpointing", () -> client().checkpoint(gpid, kill));
-        err().printf(Locale.ROOT, "checkpoint %s of process %d on %s: %s, frozen %d ms%s; a copy is on its way to the "
-                + "cluster file system ('unum checkpoints' shows when it is there)%n", c.id(), gpid, c.node(),
-                Format.bytes(c.imageBytes()), c.dumpMillis(), c.killed() ? ", process stopped" : "");
+        err().printf(Locale.ROOT, "checkpoint %s of process %d on %s: %s, frozen %d ms, on disk (fsync) %s ms later%s; a "
+                + "copy is on its way to the cluster file system ('unum checkpoints' shows when it is there)%n", c.id(), gpid,
+                c.node(), Format.bytes(c.imageBytes()), c.dumpMillis(), c.syncMillis() == null ? "-" : c.syncMillis(),
+                c.killed() ? ", process stopped" : "");
         err().flush();
         out().println(c.id());
         out().flush();

@@ -55,6 +55,7 @@ class CheckpointTest extends ClusterTest {
         assertEquals(p.gpid(), c.gpid());
         assertEquals("node-1", c.node());
         assertTrue(c.imageBytes() > 0);
+        assertTrue(c.syncMillis() != null && c.syncMillis() >= 0, "the image was forced to disk, and the record says how long it took: " + c);
         ProcessInfo stopped = api.awaitState(p.gpid(), ProcessState.EXITED);
         assertTrue(stopped.reason().contains(c.id()), stopped.reason());
         assertTrue(api.get("/api/v1/checkpoints").body().contains(c.id()), "listed");

@@ -24,14 +24,21 @@ public record CheckpointInfo(
         ProcessInfo process,
         @Schema(description = "Where a copy of the image is kept in the cluster file system: a restart reads it on any "
                 + "node when the node that took it is not READY. Absent when the image is on that node alone.")
-        String treePath) {
+        String treePath,
+        @Schema(description = "How long forcing the image to the node's disk took (fsync), after the dump: the image "
+                + "outlives a crash of the machine. Absent for images a migration left.")
+        Long syncMillis) {
 
     public CheckpointInfo(String id, int gpid, String node, long imageBytes, long dumpMillis, boolean killed,
             Instant createdAt, ProcessInfo process) {
-        this(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, null);
+        this(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, null, null);
     }
 
     public CheckpointInfo withTreePath(String path) {
-        return new CheckpointInfo(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, path);
+        return new CheckpointInfo(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, path, syncMillis);
+    }
+
+    public CheckpointInfo withSyncMillis(long millis) {
+        return new CheckpointInfo(id, gpid, node, imageBytes, dumpMillis, killed, createdAt, process, treePath, millis);
     }
 }

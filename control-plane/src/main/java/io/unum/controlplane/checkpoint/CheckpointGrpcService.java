@@ -78,6 +78,9 @@ public class CheckpointGrpcService extends CheckpointServiceGrpc.CheckpointServi
         if (c.treePath() != null) {
             b.setTreePath(c.treePath());
         }
+        if (c.syncMillis() != null) {
+            b.setSyncMillis(c.syncMillis());
+        }
         return b.build();
     }
 }

@@ -108,9 +108,9 @@ public class Checkpointer {
             return afterInterruptedDump(node, gpid, id, kill, current, e);
         }
         CheckpointInfo checkpoint = new CheckpointInfo(id, gpid, node.name(), dumped.getImageBytes(), dumped.getDumpMillis(),
-                kill, clock.instant(), current.value());
-        LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms%s", id, gpid, node.name(),
-                dumped.getImageBytes(), dumped.getDumpMillis(), kill ? ", process stopped" : "");
+                kill, clock.instant(), current.value()).withSyncMillis(dumped.getSyncMillis());
+        LOG.infof("checkpoint %s of gpid %d on %s: %d bytes, frozen %d ms, synced to disk in %d ms%s", id, gpid, node.name(),
+                dumped.getImageBytes(), dumped.getDumpMillis(), dumped.getSyncMillis(), kill ? ", process stopped" : "");
         CheckpointInfo recorded = taken(checkpoint);
         copies.copyLater(node, id); // so that it outlives its node
         return recorded;

@@ -72,7 +72,7 @@ final class DumpRecovery {
             Optional<Image> partial = store.findPartial(id);
             if (partial.isPresent() && !criu.lazy() && Criu.dumpSucceeded(partial.get().criuDir())) {
                 try {
-                    long bytes = ProcessImages.finish(store, gate, partial.get(), d, alive);
+                    long bytes = ProcessImages.finish(store, gate, partial.get(), d, alive, true).bytes();
                     LOG.info(() -> "gpid " + d.gpid() + ": criu had finished the interrupted dump; image " + id + " completed ("
                             + bytes + " bytes), " + (alive ? "the process runs on" : "the process left this node"));
                 } catch (SupervisionException e) {

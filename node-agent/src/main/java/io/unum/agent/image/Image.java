@@ -124,6 +124,34 @@ public record Image(String id, Path dir) {
         return total + Files.size(dir.resolve(MANIFEST));
     }
 
+    /**
+     * Forces every file of the sealed image and its directories to the disk (fsync), so that a
+     * checkpoint outlives a crash of the machine, not only of the agent. A migration's image is
+     * not synced: it lives for the move, and a machine that crashes during it takes the process
+     * either way.
+     */
+    void sync() throws IOException {
+        java.util.Set<Path> dirs = new java.util.TreeSet<>();
+        List<Path> all = new ArrayList<>(files());
+        all.add(Path.of(MANIFEST));
+        for (Path rel : all) {
+            force(dir.resolve(rel));
+            for (Path d = dir.resolve(rel).getParent(); d != null && d.startsWith(dir); d = d.getParent()) {
+                dirs.add(d);
+            }
+        }
+        for (Path d : dirs) {
+            force(d);
+        }
+    }
+
+    /** fsync(2) of a file or a directory (Linux opens either for reading). */
+    static void force(Path path) throws IOException {
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ)) {
+            c.force(true);
+        }
+    }
+
     public List<Entry> manifest() throws IOException {
         List<Entry> entries = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve(MANIFEST), StandardCharsets.UTF_8)) {

@@ -65,7 +65,8 @@ public final class ImageAgentGrpcService extends ImageAgentServiceGrpc.ImageAgen
                     : images.dump(req.getGpid(), req.getImageId(), req.getLeaveRunning(), req.getMoving());
             return DumpProcessResponse.newBuilder().setImageBytes(d.imageBytes()).setDumpMillis(d.dumpMillis())
                     .setPageServerPort(d.pageServerPort())
-                    .setPrepareMillis(Math.max(0, (d.criuStartNanos() - called) / 1_000_000)).build();
+                    .setPrepareMillis(Math.max(0, (d.criuStartNanos() - called) / 1_000_000))
+                    .setSyncMillis(d.syncMillis()).build();
         });
     }
 

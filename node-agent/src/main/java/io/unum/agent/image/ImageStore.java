@@ -62,11 +62,22 @@ public final class ImageStore {
 
     /** Renames a sealed or verified partial image into place. */
     public Image publish(Image partial) throws IOException {
+        return publish(partial, false);
+    }
+
+    /**
+     * With durable, the image's name is synced too (its files must be, {@link Image#sync}): it
+     * survives a crash of the machine.
+     */
+    public Image publish(Image partial, boolean durable) throws IOException {
         Path target = root.resolve(partial.id());
         try {
             Files.move(partial.dir(), target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(partial.dir(), target);
+        }
+        if (durable) {
+            Image.force(root);
         }
         return new Image(partial.id(), target);
     }

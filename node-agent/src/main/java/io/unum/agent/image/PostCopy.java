@@ -109,7 +109,7 @@ final class PostCopy {
             serve(imageId, new LazyDump(dumping, Optional.of(criuDump.toHandle()), Optional.of(criuDump)));
             LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + " without its pages: " + bytes
                     + " bytes in " + dumpMillis + " ms; serving the pages on port " + port);
-            return new ProcessImages.Dumped(bytes, dumpMillis, port, t0);
+            return new ProcessImages.Dumped(bytes, dumpMillis, port, t0, 0);
         } catch (IOException | RuntimeException | SupervisionException e) {
             Criu.killAndWait(criuDump); // CRIU's death releases the frozen tree: it runs on here
             ProcessImages.releaseLockOfFailedDump(gate, partial, dumping);

@@ -43,8 +43,9 @@ public final class ProcessImages {
     /**
      * What a dump produced; pageServerPort is 0 unless the dump is lazy. criuStartNanos is when
      * CRIU was started (System.nanoTime): the process runs until then, whatever came before.
+     * syncMillis: how long forcing the image to disk took (checkpoints only).
      */
-    public record Dumped(long imageBytes, long dumpMillis, int pageServerPort, long criuStartNanos) {
+    public record Dumped(long imageBytes, long dumpMillis, int pageServerPort, long criuStartNanos, long syncMillis) {
     }
 
     /** What a restore produced; held when the tree waits, stopped, for a release. */
@@ -132,9 +133,9 @@ public final class ProcessImages {
             throw SupervisionException.precondition(e.getMessage());
         }
         long dumpMillis = (System.nanoTime() - t0) / 1_000_000;
-        long bytes;
+        Finished finished;
         try {
-            bytes = finish(store, gate, partial, dumping, leaveRunning);
+            finished = finish(store, gate, partial, dumping, leaveRunning, !moving);
             if (!leaveRunning) {
                 store.find(imageId).ifPresent(i -> gate.keepCriuLock(imageId, i.criuDir()));
             }
@@ -143,17 +144,22 @@ public final class ProcessImages {
                 gate.open(imageId); // it runs on here, or is not coming back soon, or is lost without an image
             }
         }
-        LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + bytes + " bytes, frozen "
-                + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped"));
-        return new Dumped(bytes, dumpMillis, 0, t0);
+        LOG.info(() -> "dumped gpid " + gpid + " into image " + imageId + ": " + finished.bytes() + " bytes, frozen "
+                + dumpMillis + " ms" + (leaveRunning ? ", left running" : ", stopped")
+                + (moving ? "" : "; synced to disk in " + finished.syncMillis() + " ms"));
+        return new Dumped(finished.bytes(), dumpMillis, 0, t0, finished.syncMillis());
     }
 
     /**
      * Adds the agent's part to an image CRIU wrote (output, spec, meta, checksums) and publishes
      * it; then the process runs on here (leftRunning) or has left this node.
      */
-    static long finish(ImageStore store, PortGate gate, Image partial, Dumping dumping, boolean leftRunning)
-            throws SupervisionException {
+    /** A published image: its size, and how long forcing it to disk took (0 when it was not). */
+    record Finished(long bytes, long syncMillis) {
+    }
+
+    static Finished finish(ImageStore store, PortGate gate, Image partial, Dumping dumping, boolean leftRunning,
+            boolean durable) throws SupervisionException {
         try {
             if (!leftRunning) {
                 dumping.awaitShimEnd(SHIM_END_TIMEOUT);
@@ -161,13 +167,18 @@ public final class ProcessImages {
             Dumping.Exported exported = dumping.export(partial.spec(), partial.outputDir());
             partial.writeMeta(new Image.Meta(dumping.gpid(), exported.stdoutEnd(), exported.stderrEnd(), exported.pipeInodes()));
             long bytes = partial.seal();
-            store.publish(partial);
+            long t0 = System.nanoTime();
+            if (durable) {
+                partial.sync();
+            }
+            store.publish(partial, durable);
+            long syncMillis = durable ? (System.nanoTime() - t0) / 1_000_000 : 0;
             if (leftRunning) {
                 dumping.release();
             } else {
                 dumping.handOver();
             }
-            return bytes;
+            return new Finished(bytes, syncMillis);
         } catch (IOException | RuntimeException | SupervisionException e) {
             // Nothing will restore this dump: its connections must not stay locked (CRIU ended the tree, or left it running).
             releaseLockOfFailedDump(gate, partial, dumping);
