@@ -33,6 +33,9 @@ function useRoute(): Route {
   useEffect(() => {
     const onChange = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', onChange);
+    // Effects run after the first paint: a hash that changed in between (a link followed, or a
+    // URL opened, right after sign-in) fired its event before anyone listened.
+    onChange();
     return () => removeEventListener('hashchange', onChange);
   }, []);
   return route;
