@@ -250,6 +250,26 @@ class WebUiTest {
     }
 
     @Test
+    @Order(8)
+    void aProcessUrlOpenedTheMomentSignInCompletesShowsThatProcess() {
+        ProcessInfo p = spawnOn("node-1", List.of("sleep", "600"), null);
+        Page page = newPage(1280, 900);
+        page.navigate(cluster.apiUrl() + "/");
+        page.getByLabel("Token").fill(cluster.adminToken());
+        // As soon as the signed-in view is in the page, before its effects ran (they run after the
+        // paint), the URL turns to the process's: the view must follow it. A busy machine opened
+        // this window by itself; the observer opens it every time.
+        page.evaluate("gpid => new MutationObserver((_, o) => {"
+                + "  if ([...document.querySelectorAll('h1')].some(h => h.textContent === 'Cluster')) {"
+                + "    o.disconnect(); location.hash = '#/processes/' + gpid; } })"
+                + ".observe(document.body, {childList: true, subtree: true})", p.gpid());
+        button(page, "Sign in").click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Process " + p.gpid())
+                .setExact(true))).isVisible();
+        assertThat(page.getByTestId("detail-state")).hasText("RUNNING");
+    }
+
+    @Test
     @Order(2)
     void processesAppearLiveAndTheTableSortsFiltersAndKeepsTheSelection() {
         Page page = signedIn(cluster.adminToken(), 1280, 860);
