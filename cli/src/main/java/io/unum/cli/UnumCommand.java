@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
             NodesCommand.class, RunCommand.class, PsCommand.class, TopCommand.class,
             KillCommand.class, LogsCommand.class, CapsCommand.class, MigrateCommand.class, CheckpointCommand.class,
             CheckpointsCommand.class, RestartCommand.class, PolicyCommand.class, EventsCommand.class, AuditCommand.class,
-            JoinTokenCommand.class, IpcsCommand.class, IpcrmCommand.class, FsCommand.class,
+            JoinTokenCommand.class, IpcsCommand.class, IpcrmCommand.class, FsCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
